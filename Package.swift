@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "talentstats",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "talentstats", targets: ["talentstats"]),
+        .library(name: "TalentStats", targets: ["TalentStats"]),
+        .library(name: "XlsxWriter", targets: ["XlsxWriter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // The C library, found through pkg-config; nothing but libxlsxwriter's own headers.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            path: "Sources/CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
+        // A safe Swift layer over the C library; knows nothing of talent or districts.
+        .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
+        // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish.
+        .target(
+            name: "TalentStats",
+            dependencies: [
+                "XlsxWriter",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Argument parsing and exit statuses only.
+        .executableTarget(
+            name: "talentstats",
+            dependencies: [
+                "TalentStats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "XlsxWriterTests",
+            dependencies: ["XlsxWriter", "ZIPFoundation"]
+        ),
+        .testTarget(
+            name: "TalentStatsTests",
+            dependencies: ["TalentStats", "ZIPFoundation"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)
