@@ -1,0 +1,73 @@
+import CXlsxWriter
+
+/// A chart of a ``Workbook``, placed on a sheet with ``Worksheet/insert(chart:row:column:xScale:yScale:)``.
+///
+/// Series refer to cell ranges (``CellReference/range(sheet:firstRow:firstColumn:lastRow:lastColumn:)``),
+/// so the chart shows what the cells hold.
+/// See <https://libxlsxwriter.github.io/chart_8h.html>.
+public final class Chart {
+    public enum Kind: Sendable { case bar, column, line }
+    public enum LegendPosition: Sendable { case none, bottom, right, top }
+
+    let workbook: Workbook
+    private let pointer: UnsafeMutablePointer<lxw_chart>
+
+    /// Adds a chart to `workbook`.
+    public init(workbook: Workbook, kind: Kind) throws {
+        let op = "workbook_add_chart"
+        let book = try workbook.requireOpen(op)
+        let type: UInt8 = switch kind {
+        case .bar: UInt8(LXW_CHART_BAR.rawValue)
+        case .column: UInt8(LXW_CHART_COLUMN.rawValue)
+        case .line: UInt8(LXW_CHART_LINE.rawValue)
+        }
+        guard let chart = workbook_add_chart(book, type) else {
+            throw XlsxError(misuse: "libxlsxwriter could not create the chart", operation: op, context: workbook.path)
+        }
+        self.workbook = workbook
+        self.pointer = chart
+    }
+
+    func handle(_ operation: String) throws -> UnsafeMutablePointer<lxw_chart> {
+        _ = try workbook.requireOpen(operation, context: "chart")
+        return pointer
+    }
+
+    /// Adds a series: `categories` and `values` are range references; `name` is the legend text.
+    public func addSeries(name: String, categories: String, values: String) throws {
+        let op = "chart_add_series"
+        let chart = try handle(op)
+        let series = categories.withCString { cCat in values.withCString { cVal in chart_add_series(chart, cCat, cVal) } }
+        guard let series else {
+            throw XlsxError(misuse: "libxlsxwriter refused the series", operation: op, context: "chart series '\(name)' \(values)")
+        }
+        name.withCString { chart_series_set_name(series, $0) }
+    }
+
+    /// Sets the chart title.
+    public func setTitle(_ title: String) throws {
+        let chart = try handle("chart_title_set_name")
+        title.withCString { chart_title_set_name(chart, $0) }
+    }
+
+    /// Names the category (x) and value (y) axes; `valueFormat` is the number format of the value axis.
+    public func setAxes(categoryName: String? = nil, valueName: String? = nil, valueFormat: String? = nil, reverseCategories: Bool = false) throws {
+        let chart = try handle("chart_axis_set_name")
+        if let categoryName { categoryName.withCString { chart_axis_set_name(chart.pointee.x_axis, $0) } }
+        if let valueName { valueName.withCString { chart_axis_set_name(chart.pointee.y_axis, $0) } }
+        if let valueFormat { valueFormat.withCString { chart_axis_set_num_format(chart.pointee.y_axis, $0) } }
+        if reverseCategories { chart_axis_set_reverse(chart.pointee.x_axis) }
+    }
+
+    /// Places or hides the legend.
+    public func setLegend(_ position: LegendPosition) throws {
+        let chart = try handle("chart_legend_set_position")
+        let value: UInt8 = switch position {
+        case .none: UInt8(LXW_CHART_LEGEND_NONE.rawValue)
+        case .bottom: UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue)
+        case .right: UInt8(LXW_CHART_LEGEND_RIGHT.rawValue)
+        case .top: UInt8(LXW_CHART_LEGEND_TOP.rawValue)
+        }
+        chart_legend_set_position(chart, value)
+    }
+}

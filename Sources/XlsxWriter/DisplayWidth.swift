@@ -1,0 +1,46 @@
+import Foundation
+
+/// How wide text shows in a spreadsheet cell, in Excel's character units.
+///
+/// libxlsxwriter 1.1.4 has no autofit, so column widths are computed from content: East Asian wide
+/// and full-width characters (CJK ideographs, kana, hangul, full-width forms) count as two.
+public enum DisplayWidth {
+    /// The display width of `text`; for several lines, of its longest line.
+    public static func of(_ text: String) -> Double {
+        var widest = 0.0
+        var current = 0.0
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                widest = max(widest, current)
+                current = 0
+                continue
+            }
+            current += isWide(scalar) ? 2 : 1
+        }
+        return max(widest, current)
+    }
+
+    /// Whether a scalar takes two columns (Unicode East Asian Width W or F, approximately).
+    public static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// An estimate of the width of `number` shown with an Excel number format such as `#,##0.00` or `0.0%`.
+    public static func estimate(number: Double, numberFormat: String?) -> Double {
+        guard number.isFinite else { return 8 }
+        let format = numberFormat ?? "General"
+        let percent = format.contains("%")
+        let decimals = format.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0 == "0" }.count } ?? (format == "General" ? 2 : 0)
+        let shown = percent ? abs(number) * 100 : abs(number)
+        let integerDigits = max(1, String(Int(shown.rounded(.down))).count)
+        let separators = format.contains(",") ? (integerDigits - 1) / 3 : 0
+        return Double(integerDigits + separators + (decimals > 0 ? decimals + 1 : 0) + (percent ? 1 : 0) + (number < 0 ? 1 : 0))
+    }
+}
