@@ -1,0 +1,94 @@
+/// The figures of `aggregates.csv`, by name.
+public enum Measure: String, Sendable, CaseIterable, Codable {
+    case month, ytd
+    case ytdPrev = "ytd_prev"
+    case yoy, mom, share, rank
+    case annual, months
+    case annualShare = "annual_share"
+    case annualRank = "annual_rank"
+    case annualYoy = "annual_yoy"
+
+    /// Monthly measures have a `YYYY-MM` period, annual ones a `YYYY` period.
+    public var isAnnual: Bool {
+        switch self {
+        case .annual, .months, .annualShare, .annualRank, .annualYoy: true
+        default: false
+        }
+    }
+}
+
+/// A figure: an exact amount, a ratio rounded to six decimals, or a whole count (rank, months).
+public enum AggregateValue: Sendable, Equatable {
+    case amount(FixedDecimal)
+    case ratio(FixedDecimal)
+    case count(Int)
+
+    /// As written in `aggregates.csv`: plain decimal, no exponent, no separators, no trailing zeros.
+    public var text: String {
+        switch self {
+        case .amount(let d), .ratio(let d): d.description
+        case .count(let n): String(n)
+        }
+    }
+
+    /// For spreadsheet cells.
+    public var doubleValue: Double {
+        switch self {
+        case .amount(let d), .ratio(let d): d.doubleValue
+        case .count(let n): Double(n)
+        }
+    }
+}
+
+/// The key of a figure: period (`YYYY-MM` or `YYYY`), district code (the city's for city rows),
+/// metric id, measure.
+public struct AggregateKey: Hashable, Sendable {
+    public let period: String
+    public let districtCode: String
+    public let metric: String
+    public let measure: Measure
+
+    public init(period: String, districtCode: String, metric: String, measure: Measure) {
+        self.period = period
+        self.districtCode = districtCode
+        self.metric = metric
+        self.measure = measure
+    }
+
+    /// Plain byte order of period, district_code, metric, measure (so `2024` sorts before `2024-01`).
+    public static func byteOrder(_ a: Self, _ b: Self) -> Bool {
+        for (x, y) in [(a.period, b.period), (a.districtCode, b.districtCode), (a.metric, b.metric), (a.measure.rawValue, b.measure.rawValue)] where x != y {
+            return x.utf8.lexicographicallyPrecedes(y.utf8)
+        }
+        return false
+    }
+}
+
+public struct AggregateRow: Sendable, Equatable {
+    public let key: AggregateKey
+    public let value: AggregateValue
+}
+
+/// Every figure of the report, sorted as `aggregates.csv` is, with lookup by key.
+public struct Aggregates: Sendable {
+    public let rows: [AggregateRow]
+    private let index: [AggregateKey: AggregateValue]
+    /// The first month with data (where the monthly rows start).
+    public let firstMonth: YearMonth?
+    public let reportPeriod: YearMonth
+
+    init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth) {
+        self.rows = rows.sorted { AggregateKey.byteOrder($0.key, $1.key) }
+        var index: [AggregateKey: AggregateValue] = [:]
+        for row in rows { index[row.key] = row.value }
+        self.index = index
+        self.firstMonth = firstMonth
+        self.reportPeriod = reportPeriod
+    }
+
+    public subscript(_ key: AggregateKey) -> AggregateValue? { index[key] }
+
+    public func value(_ period: String, _ districtCode: String, _ metric: String, _ measure: Measure) -> AggregateValue? {
+        index[AggregateKey(period: period, districtCode: districtCode, metric: metric, measure: measure)]
+    }
+}

@@ -1,0 +1,136 @@
+/// The only stage that changes grain: accepted observations → month × district × metric sums →
+/// every measure of the report.
+///
+/// Semantics (README, "Aggregation semantics"): a flow's ytd sums the months with data from January;
+/// a stock's ytd is its month. The city's month is the sum of the districts that reported that month.
+/// Ratios are exact quotients rounded half away from zero to six decimals; a ratio whose inputs are
+/// missing or whose denominator is 0 is absent, never 0.
+public enum Aggregator {
+    public static func aggregate(_ data: ValidatedData) -> Aggregates {
+        let reference = data.reference
+        let report = data.reportPeriod
+        guard let first = data.observations.keys.map(\.month).min() else {
+            return Aggregates(rows: [], firstMonth: nil, reportPeriod: report)
+        }
+        let monthCount = report.ordinal - first.ordinal + 1
+        let districtCount = reference.districts.count
+
+        // Monthly sums over entities: [metric][district][month offset].
+        var sums = Array(repeating: Array(repeating: [FixedDecimal?](repeating: nil, count: monthCount), count: districtCount), count: reference.metrics.count)
+        for (key, sourced) in data.observations {
+            let i = key.month.ordinal - first.ordinal
+            sums[key.metric][key.district][i] = (sums[key.metric][key.district][i] ?? .zero) + sourced.value
+        }
+
+        var rows: [AggregateRow] = []
+        func emit(_ period: String, _ code: String, _ metric: String, _ measure: Measure, _ value: AggregateValue?) {
+            if let value { rows.append(AggregateRow(key: AggregateKey(period: period, districtCode: code, metric: metric, measure: measure), value: value)) }
+        }
+        let months = (0..<monthCount).map { YearMonth(ordinal: first.ordinal + $0)! }
+        let years = Array(first.year...report.year)
+
+        for (m, metric) in reference.metrics.enumerated() {
+            let districtSeries = sums[m].map { Series(values: $0, first: first, kind: metric.kind, report: report) }
+            let citySeries = Series(values: (0..<monthCount).map { i in
+                sums[m].reduce(nil as FixedDecimal?) { acc, series in series[i].map { (acc ?? .zero) + $0 } ?? acc }
+            }, first: first, kind: metric.kind, report: report)
+
+            // Monthly measures.
+            for (i, month) in months.enumerated() {
+                let period = month.description
+                let cityYTD = citySeries.ytd(i)
+                let ranks = competitionRanks(districtSeries.map { $0.ytd(i) })
+                for (unit, series) in [(reference.city.code, citySeries)] + zip(reference.districts.map(\.code), districtSeries).map({ ($0, $1) }) {
+                    let ytd = series.ytd(i)
+                    let ytdPrev = series.ytd(i - 12)
+                    emit(period, unit, metric.id, .month, series.values[i].map(AggregateValue.amount))
+                    emit(period, unit, metric.id, .ytd, ytd.map(AggregateValue.amount))
+                    emit(period, unit, metric.id, .ytdPrev, ytdPrev.map(AggregateValue.amount))
+                    emit(period, unit, metric.id, .yoy, growth(ytd, ytdPrev))
+                    emit(period, unit, metric.id, .mom, growth(series.values[i], i > 0 ? series.values[i - 1] : nil))
+                }
+                for (d, series) in districtSeries.enumerated() {
+                    let code = reference.districts[d].code
+                    emit(period, code, metric.id, .share, share(series.ytd(i), cityYTD))
+                    emit(period, code, metric.id, .rank, ranks[d].map(AggregateValue.count))
+                }
+            }
+
+            // Annual measures.
+            for year in years {
+                let period = String(year)
+                let complete = year < report.year || report.month == 12
+                let cityAnnual = citySeries.annual(year)
+                let ranks = competitionRanks(districtSeries.map { $0.annual(year)?.value })
+                for (unit, series) in [(reference.city.code, citySeries)] + zip(reference.districts.map(\.code), districtSeries).map({ ($0, $1) }) {
+                    guard let annual = series.annual(year) else { continue }
+                    emit(period, unit, metric.id, .annual, .amount(annual.value))
+                    emit(period, unit, metric.id, .months, .count(annual.months))
+                    if complete { emit(period, unit, metric.id, .annualYoy, growth(annual.value, series.annual(year - 1)?.value)) }
+                }
+                for (d, series) in districtSeries.enumerated() {
+                    let code = reference.districts[d].code
+                    emit(period, code, metric.id, .annualShare, share(series.annual(year)?.value, cityAnnual?.value))
+                    emit(period, code, metric.id, .annualRank, ranks[d].map(AggregateValue.count))
+                }
+            }
+        }
+        return Aggregates(rows: rows, firstMonth: first, reportPeriod: report)
+    }
+
+    /// `current / previous − 1`, absent when either is missing or `previous` is 0.
+    static func growth(_ current: FixedDecimal?, _ previous: FixedDecimal?) -> AggregateValue? {
+        guard let current, let previous else { return nil }
+        return FixedDecimal.ratio(current, previous, minus: 1).map(AggregateValue.ratio)
+    }
+
+    static func share(_ part: FixedDecimal?, _ whole: FixedDecimal?) -> AggregateValue? {
+        guard let part, let whole else { return nil }
+        return FixedDecimal.ratio(part, whole).map(AggregateValue.ratio)
+    }
+
+    /// Competition ranking ("1224"), largest first, on exact values; `nil` values are not ranked.
+    public static func competitionRanks(_ values: [FixedDecimal?]) -> [Int?] {
+        let present = values.compactMap { $0 }
+        return values.map { value in
+            guard let value else { return nil }
+            return present.filter { $0 > value }.count + 1
+        }
+    }
+}
+
+/// One district's (or the city's) monthly values of one metric, from the first month with data.
+struct Series {
+    let values: [FixedDecimal?]
+    let first: YearMonth
+    let kind: MetricKind
+    let report: YearMonth
+
+    /// Year-to-date at month offset `i`: flow, the sum of the months with data from January of that
+    /// year; stock, the month itself.
+    func ytd(_ i: Int) -> FixedDecimal? {
+        guard i >= 0, i < values.count else { return nil }
+        switch kind {
+        case .stock:
+            return values[i]
+        case .flow:
+            let month = YearMonth(ordinal: first.ordinal + i)!
+            let january = max(0, i - (month.month - 1))
+            return values[january...i].reduce(nil as FixedDecimal?) { acc, v in v.map { (acc ?? .zero) + $0 } ?? acc }
+        }
+    }
+
+    /// The year's figure (flow: sum of its months with data; stock: its latest month with data) and
+    /// the number of months with data; `nil` when the year has none.
+    func annual(_ year: Int) -> (value: FixedDecimal, months: Int)? {
+        let start = max(0, YearMonth(year: year, month: 1).map { $0.ordinal - first.ordinal } ?? 0)
+        let end = min(values.count - 1, (YearMonth(year: year, month: 12)?.ordinal ?? 0) - first.ordinal)
+        guard start <= end else { return nil }
+        let present = values[start...end].compactMap { $0 }
+        guard let last = present.last else { return nil }
+        switch kind {
+        case .stock: return (last, present.count)
+        case .flow: return (present.reduce(.zero, +), present.count)
+        }
+    }
+}

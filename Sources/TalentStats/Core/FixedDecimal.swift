@@ -1,0 +1,122 @@
+/// An exact decimal number with nine fixed decimal places, stored as an `Int128` count of 10⁻⁹.
+///
+/// Every figure talentstats publishes is a sum of decimals read from text, so binary floating
+/// point (where 0.1 + 0.2 ≠ 0.3) is never used for them. Nine places hold any value given in 元 with
+/// up to five decimals once converted to 万元, and the integer part has room for 10²⁹. Input values
+/// are limited to ``maxInputMagnitude`` so that no sum over any realistic number of rows can overflow.
+public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Decimal places kept.
+    public static let scale = 9
+    /// 10^scale.
+    public static let unit: Int128 = 1_000_000_000
+    /// The largest value accepted from input, in a metric's own unit (10¹²).
+    public static let maxInputMagnitude = FixedDecimal(units: 1_000_000_000_000 * unit)
+
+    /// The value times 10⁹.
+    public var units: Int128
+
+    public init(units: Int128) { self.units = units }
+    public init(_ integer: Int) { self.units = Int128(integer) * Self.unit }
+
+    public static let zero = FixedDecimal(units: 0)
+
+    public static func < (a: Self, b: Self) -> Bool { a.units < b.units }
+    public static func + (a: Self, b: Self) -> Self { Self(units: a.units + b.units) }
+    public static func += (a: inout Self, b: Self) { a.units += b.units }
+    public static func - (a: Self, b: Self) -> Self { Self(units: a.units - b.units) }
+
+    public var isZero: Bool { units == 0 }
+    public var isWholeNumber: Bool { units % Self.unit == 0 }
+
+    /// Parses plain ASCII decimal text: digits with at most one `.`, no sign, no exponent,
+    /// no separators. Returns `nil` for anything else or more than nine decimals.
+    public init?(plain text: Substring) {
+        var integerPart: Int128 = 0
+        var fraction: Int128 = 0
+        var fractionDigits = 0
+        var seenDot = false
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let d = Int128(byte - UInt8(ascii: "0"))
+                digits += 1
+                if seenDot {
+                    fractionDigits += 1
+                    if fractionDigits > Self.scale { if d != 0 { return nil } else { continue } }
+                    fraction = fraction * 10 + d
+                } else {
+                    integerPart = integerPart * 10 + d
+                    if integerPart > 1_000_000_000_000_000_000 { return nil }  // far beyond any limit
+                }
+            case UInt8(ascii: "."):
+                if seenDot { return nil }
+                seenDot = true
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        var scaledFraction = fraction
+        for _ in 0..<(Self.scale - min(fractionDigits, Self.scale)) { scaledFraction *= 10 }
+        units = integerPart * Self.unit + scaledFraction
+    }
+
+    /// The value multiplied by 10^`exponent` (negative to divide); `nil` if that would need more
+    /// than nine decimal places.
+    public func shifted(by exponent: Int) -> FixedDecimal? {
+        var value = units
+        if exponent >= 0 {
+            for _ in 0..<exponent { value *= 10 }
+        } else {
+            for _ in 0..<(-exponent) {
+                guard value % 10 == 0 else { return nil }
+                value /= 10
+            }
+        }
+        return FixedDecimal(units: value)
+    }
+
+    /// The plain text of the value: no exponent, no separators, no trailing zeros (`1205000.5`, `267500`).
+    public var description: String {
+        let negative = units < 0
+        let magnitude = negative ? -units : units
+        let integerPart = magnitude / Self.unit
+        var fraction = magnitude % Self.unit
+        var text = negative ? "-" : ""
+        text += String(integerPart)
+        if fraction != 0 {
+            var places = Self.scale
+            while fraction % 10 == 0 { fraction /= 10; places -= 1 }
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: places - digits.count) + digits
+        }
+        return text
+    }
+
+    /// The nearest `Double`, for spreadsheet cells (which hold binary floating point).
+    public var doubleValue: Double {
+        // Integer and fraction converted separately so that values with few digits convert exactly
+        // as their decimal text would.
+        Double(description) ?? 0
+    }
+
+    /// `numerator / denominator − offset`, rounded half away from zero to `places` decimals;
+    /// `nil` when the denominator is zero.
+    public static func ratio(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> FixedDecimal? {
+        guard !denominator.isZero, places <= scale else { return nil }
+        var power: Int128 = 1
+        for _ in 0..<places { power *= 10 }
+        // round(n * 10^p / d), half away from zero, in exact integer arithmetic.
+        let (product, overflow) = numerator.units.multipliedReportingOverflow(by: power)
+        precondition(!overflow, "ratio overflow: input limits should make this impossible")
+        let d = denominator.units
+        var q = product / d
+        let r = product % d
+        if (r.magnitude) * 2 >= d.magnitude { q += ((product < 0) != (d < 0)) ? -1 : 1 }
+        q -= Int128(offset) * power
+        var scaled = q
+        for _ in 0..<(scale - places) { scaled *= 10 }
+        return FixedDecimal(units: scaled)
+    }
+}

@@ -1,0 +1,196 @@
+import Crypto
+import Foundation
+import Logging
+
+/// The version written into manifests.
+public let talentstatsVersion = "0.1.0"
+
+/// Where a run reads and writes, and what it reports.
+public struct RunOptions: Sendable {
+    /// Holds `raw/` and `reference/`.
+    public var input: URL
+    /// Reports go to `output/YYYY-MM/`.
+    public var output: URL
+    public var period: YearMonth
+    public var limits: IngestLimits = .default
+    public var organization: String?
+    public var contact: String = ""
+    public var outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2)
+    /// Overrides the generation date (default: `SOURCE_DATE_EPOCH`, else the month after the period).
+    public var generated: Date?
+
+    public init(input: URL, output: URL, period: YearMonth) {
+        self.input = input
+        self.output = output
+        self.period = period
+    }
+}
+
+/// How a run ended; the executable maps it to an exit status.
+public enum RunOutcome: Sendable, Equatable {
+    /// Published, no findings (exit 0).
+    case clean(folder: URL)
+    /// Published with data-quality findings (exit 2).
+    case findings(folder: URL)
+
+    public var folder: URL {
+        switch self {
+        case .clean(let f), .findings(let f): f
+        }
+    }
+}
+
+/// A run that stopped before publishing anything (exit 1), with the one line the operator reads.
+public struct RunFailure: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The result of ingest + validation + aggregation, before anything is written.
+public struct Computed: Sendable {
+    public let validated: ValidatedData
+    public let aggregates: Aggregates
+    public let quality: QualityFindings
+    public let referenceFiles: [(path: String, sha256: String)]
+}
+
+/// Ingest → Validate → Aggregate → Report → Publish.
+public struct Pipeline {
+    public let options: RunOptions
+    public let logger: Logger
+
+    public init(options: RunOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Reads, validates and aggregates; writes nothing.
+    public func compute() throws -> Computed {
+        let referenceFolder = options.input.appendingPathComponent("reference")
+        var clock = ContinuousClock.now
+        func lap() -> String {
+            let elapsed = ContinuousClock.now - clock
+            clock = .now
+            return String(format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+
+        let reference: ReferenceData
+        do {
+            reference = try ReferenceData.load(from: referenceFolder)
+        } catch let error as ReferenceError {
+            throw RunFailure("reference data is invalid: \(error); fix the file and run again")
+        }
+        let referenceFiles = ["districts.csv", "metrics.csv"].map { name in
+            (path: "reference/\(name)", sha256: Self.sha256(of: referenceFolder.appendingPathComponent(name)))
+        }
+        logger.info("reference: \(reference.districts.count) districts, \(reference.metrics.count) metrics (\(lap()))")
+
+        let files: [InputFile]
+        do {
+            files = try InputDiscovery.csvFiles(under: options.input.appendingPathComponent("raw"))
+        } catch let error as InputDiscovery.Failure {
+            throw RunFailure(error.description)
+        }
+        guard !files.isEmpty else {
+            throw RunFailure("no *.csv files under \(options.input.appendingPathComponent("raw").path); put the districts' files there or pass --input")
+        }
+
+        var validator = Validator(reference: reference, reportPeriod: options.period)
+        for file in files {
+            validator.begin(file)
+            let outcome = try Ingest.read(file, reference: reference, limits: options.limits) { validator.take($0) }
+            validator.end(outcome)
+        }
+        let validated = validator.finish()
+        let t = validated.totals
+        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
+        precondition(t.balances, "row accounting does not balance: \(t)")
+
+        let periodText = options.period.description
+        guard validated.observations.keys.contains(where: { $0.month == options.period }) else {
+            throw RunFailure("no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files")
+        }
+        let aggregates = Aggregator.aggregate(validated)
+        let quality = QualityFindings.find(in: validated, aggregates: aggregates, outlierThreshold: options.outlierThreshold)
+        logger.info("aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))")
+        return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles)
+    }
+
+    /// Runs everything and publishes `output/YYYY-MM/` atomically.
+    public func run() throws -> RunOutcome {
+        let computed = try compute()
+        let start = ContinuousClock.now
+        let folder = options.output.appendingPathComponent(options.period.description)
+        let publisher = AtomicPublisher(target: folder)
+        let staging: URL
+        do { staging = try publisher.begin() } catch let error as AtomicPublisher.Failure { throw RunFailure(error.description) }
+        do {
+            try writeOutputs(computed, into: staging)
+            try publisher.commit()
+        } catch {
+            publisher.abandon()
+            if let failure = error as? AtomicPublisher.Failure { throw RunFailure(failure.description) }
+            throw RunFailure("could not write the report: \(error); nothing was published")
+        }
+        logger.info("publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))")
+        return QualityFindings.needsAttention(computed.validated, computed.quality) ? .findings(folder: folder) : .clean(folder: folder)
+    }
+
+    /// The names of the files in a report folder.
+    public static func workbookName(_ period: YearMonth) -> String { "talent-report-\(period).xlsx" }
+
+    func writeOutputs(_ computed: Computed, into folder: URL) throws {
+        let v = computed.validated
+        let reference = v.reference
+        let settings = ReportSettings(
+            organization: options.organization ?? "\(reference.city.name)人才工作统计",
+            contact: options.contact,
+            outlierThreshold: options.outlierThreshold,
+            generated: options.generated ?? ReportSettings.defaultGenerationDate(for: options.period))
+        let model = ReportModel(reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality, settings: settings)
+
+        var outputs: [Manifest.OutputEntry] = []
+        func record(_ name: String, _ data: Data) throws {
+            try AtomicPublisher.write(data, to: folder.appendingPathComponent(name))
+            outputs.append(Manifest.OutputEntry(path: name, sha256: Self.sha256(data), bytes: data.count))
+        }
+        let workbookName = Self.workbookName(options.period)
+        let workbookPath = folder.appendingPathComponent(workbookName)
+        try WorkbookReport.write(model, to: workbookPath.path)
+        guard let workbookData = FileManager.default.contents(atPath: workbookPath.path) else {
+            throw RunFailure("the workbook was not written to \(workbookPath.path)")
+        }
+        try record(workbookName, workbookData)  // rewrites it through write+fsync
+        try record("aggregates.csv", Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8))
+        try record("rejects.csv", Data(MachineOutputs.rejectsCSV(v.rejections).utf8))
+
+        var byCode: [String: Int] = [:]
+        for r in v.rejections { byCode[r.code.rawValue, default: 0] += 1 }
+        let manifest = Manifest(
+            tool: .init(name: "talentstats", version: talentstatsVersion),
+            reportPeriod: options.period.description,
+            firstMonth: computed.aggregates.firstMonth?.description,
+            reference: computed.referenceFiles.map { .init(path: $0.path, sha256: $0.sha256) },
+            inputs: v.files.map { f in
+                .init(path: f.facts.file.relativePath, sha256: f.facts.sha256, bytes: f.facts.bytes,
+                      encoding: f.facts.encoding?.rawValue, format: f.facts.layout?.rawValue,
+                      status: f.rejection == nil ? "used" : "rejected", rejection: f.rejection, rows: f.accounting)
+            },
+            totals: .init(files: .init(read: v.files.count, used: v.files.count - v.filesRejected, rejected: v.filesRejected),
+                          observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
+                          revisions: v.revisions.count, aggregateRows: computed.aggregates.rows.count),
+            findings: .init(districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },
+                            outliers: computed.quality.outliers.count,
+                            needsAttention: QualityFindings.needsAttention(v, computed.quality)),
+            outputs: outputs)
+        try AtomicPublisher.write(try manifest.json(), to: folder.appendingPathComponent("manifest.json"))
+    }
+
+    static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func sha256(of url: URL) -> String {
+        FileManager.default.contents(atPath: url.path).map { sha256($0) } ?? ""
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Everything the workbook shows, gathered from the earlier stages.
+public struct ReportModel: Sendable {
+    public let reference: ReferenceData
+    public let aggregates: Aggregates
+    public let validated: ValidatedData
+    public let quality: QualityFindings
+    public let settings: ReportSettings
+
+    public var period: YearMonth { validated.reportPeriod }
+}
+
+/// Presentation settings an operator may change.
+public struct ReportSettings: Sendable {
+    /// Publisher shown on the cover and in the document properties.
+    public var organization: String
+    /// Contact line on the cover (may be empty).
+    public var contact: String
+    /// Shown wherever a figure is not available.
+    public var missingSymbol: String
+    /// |环比| above this is listed as an outlier (0.5 = 50%).
+    public var outlierThreshold: FixedDecimal
+    /// The date printed as the generation date and stored as the creation time. Fixed for a given
+    /// input so that reruns give identical bytes: `SOURCE_DATE_EPOCH` when set, else the first day
+    /// of the month after the report period.
+    public var generated: Date
+
+    public init(organization: String, contact: String = "", missingSymbol: String = "—",
+                outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2), generated: Date) {
+        self.organization = organization
+        self.contact = contact
+        self.missingSymbol = missingSymbol
+        self.outlierThreshold = outlierThreshold
+        self.generated = generated
+    }
+
+    /// The default generation date for `period` (see ``generated``).
+    public static func defaultGenerationDate(for period: YearMonth, environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
+        if let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init) { return Date(timeIntervalSince1970: epoch) }
+        let next = YearMonth(ordinal: period.ordinal + 1) ?? period
+        var components = DateComponents()
+        components.year = next.year
+        components.month = next.month
+        components.day = 1
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        return calendar.date(from: components)!
+    }
+}
+
+/// Data-quality findings for the report month.
+public struct QualityFindings: Sendable {
+    public struct Missing: Sendable, Equatable {
+        public let district: Int
+        /// Metric indices with no value for the report month.
+        public let metrics: [Int]
+    }
+
+    public struct Outlier: Sendable, Equatable {
+        public let district: Int
+        public let metric: Int
+        public let mom: FixedDecimal
+        public let month: FixedDecimal
+        public let previous: FixedDecimal
+    }
+
+    /// Districts lacking one or more metrics in the report month, in reference order.
+    public let missing: [Missing]
+    /// Districts whose |环比| in the report month exceeds the threshold.
+    public let outliers: [Outlier]
+
+    /// Whether anything needs the operator's attention (exit status 2).
+    public static func needsAttention(_ data: ValidatedData, _ findings: QualityFindings) -> Bool {
+        !data.rejections.isEmpty || !findings.missing.isEmpty
+    }
+
+    public static func find(in data: ValidatedData, aggregates: Aggregates, outlierThreshold: FixedDecimal) -> QualityFindings {
+        let reference = data.reference
+        let period = data.reportPeriod.description
+        var missing: [Missing] = []
+        var outliers: [Outlier] = []
+        for (d, district) in reference.districts.enumerated() {
+            var lacking: [Int] = []
+            for (m, metric) in reference.metrics.enumerated() {
+                guard case .amount(let month)? = aggregates.value(period, district.code, metric.id, .month) else {
+                    lacking.append(m)
+                    continue
+                }
+                if case .ratio(let mom)? = aggregates.value(period, district.code, metric.id, .mom),
+                   (mom < .zero ? FixedDecimal.zero - mom : mom) > outlierThreshold,
+                   let previousPeriod = data.reportPeriod.previous?.description,
+                   case .amount(let previous)? = aggregates.value(previousPeriod, district.code, metric.id, .month) {
+                    outliers.append(Outlier(district: d, metric: m, mom: mom, month: month, previous: previous))
+                }
+            }
+            if !lacking.isEmpty { missing.append(Missing(district: d, metrics: lacking)) }
+        }
+        return QualityFindings(missing: missing, outliers: outliers)
+    }
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Deterministic generator of the shipped sample input (input/raw/).
+
+Monthly raw files 2022-01..2024-12 for Dongguan's 33 districts and the five metrics, with
+plausible magnitudes, that reproduce what the city published for 东城街道 in 2023:
+year-end talent headcount 267,500 (second in the city), high-level talent 27,200, new skilled
+workers over the year 13,673, and cross-border e-commerce exports above 1,200,000 万元 for the
+first time (2022 below).
+
+The files deliberately vary as districts' files do: English and Chinese headers, codes, full and
+short names, several period spellings, thousands separators, one wide-layout file with the export
+column in 亿元, one file saved in GB18030, one with a UTF-8 BOM, CRLF line ends, and one
+resubmission (2024/2024-05.v2.csv) that revises two figures of 2024-05.
+
+Usage: scripts/generate-sample.py [--output input/raw] [--reference input/reference/districts.csv]
+Running it twice gives identical bytes; the committed files are its output.
+"""
+import argparse
+import csv
+import io
+import os
+import random
+from decimal import Decimal
+
+SEED = 20231231
+YEARS = (2022, 2023, 2024)
+DONGCHENG = "441900003"
+CHANGAN = "441900119"
+
+
+def read_districts(path):
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r for r in rows if r["type"] != "city"]
+
+
+def allocate(total_units, weights):
+    """Splits an integer total over weights exactly (largest remainder)."""
+    s = sum(weights)
+    raw = [total_units * w / s for w in weights]
+    out = [int(x) for x in raw]
+    rest = total_units - sum(out)
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
+    for i in order[:rest]:
+        out[i] += 1
+    return out
+
+
+def months():
+    return [(y, m) for y in YEARS for m in range(1, 13)]
+
+
+def build(districts):
+    rng = random.Random(SEED)
+    ms = months()
+    dec2023 = ms.index((2023, 12))
+    data = {}  # (code, metric) -> list of values per month (int, or Decimal for export)
+    season = [0.55, 0.7, 1.05, 1.0, 1.0, 1.1, 1.0, 0.95, 1.05, 1.1, 1.15, 1.35]
+    for d in districts:
+        code = d["code"]
+        if code == DONGCHENG:
+            level = 267500
+        elif code == CHANGAN:
+            level = 291800
+        else:
+            level = rng.randrange(42000, 236000, 100)
+        growth = rng.uniform(0.003, 0.008)
+        head = [round(level * (1 + growth) ** (i - dec2023)) for i in range(len(ms))]
+        high_ratio = 27200 / 267500 if code == DONGCHENG else rng.uniform(0.06, 0.12)
+        high = [round(h * high_ratio) for h in head]
+        if code == DONGCHENG:
+            high[dec2023] = 27200
+        skilled = [round(h * rng.uniform(0.38, 0.45)) for h in head]
+        # Flows: annual totals split over months with a seasonal pattern.
+        new_skilled, export = [], []
+        for y in YEARS:
+            if code == DONGCHENG:
+                annual_new = {2022: 12410, 2023: 13673, 2024: 14102}[y]
+                annual_cents = {2022: 110437218, 2023: 123684537, 2024: 135290164}[y]
+            else:
+                annual_new = int(head[ms.index((y, 12))] * rng.uniform(0.035, 0.06))
+                annual_cents = int(head[ms.index((y, 12))] * rng.uniform(0.8, 3.2) * 100)
+            w = [s * rng.uniform(0.85, 1.15) for s in season]
+            new_skilled += allocate(annual_new, w)
+            export += [Decimal(c) / 100 for c in allocate(annual_cents, w)]
+        data[(code, "talent_headcount")] = head
+        data[(code, "high_level_talent")] = high
+        data[(code, "skilled_workers")] = skilled
+        data[(code, "new_skilled_workers")] = new_skilled
+        data[(code, "cross_border_export")] = export
+    return data
+
+
+METRICS = ["talent_headcount", "high_level_talent", "skilled_workers", "new_skilled_workers", "cross_border_export"]
+ZH = {"talent_headcount": "人才总量", "high_level_talent": "高层次人才", "skilled_workers": "技能人才",
+      "new_skilled_workers": "新增技能人才", "cross_border_export": "跨境电商出口额"}
+
+
+def money(v):
+    return f"{v:.2f}"
+
+
+def grouped(v):
+    return f"{v:,}"
+
+
+def write(path, text, encoding="utf-8", bom=False, crlf=False):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = text.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def csv_text(rows):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--output", default="input/raw")
+    ap.add_argument("--reference", default="input/reference/districts.csv")
+    args = ap.parse_args()
+    districts = read_districts(args.reference)
+    data = build(districts)
+    ms = months()
+    revised = {}  # the original 2024-05 file carries two typos that the resubmission corrects
+    for i, (y, m) in enumerate(ms):
+        period = f"{y}-{m:02d}"
+        path = os.path.join(args.output, str(y), f"{period}.csv")
+        if (y, m) == (2023, 6):
+            # Wide layout, export in 亿元 (万元 ÷ 10,000, exact).
+            rows = [["统计期", "镇街", "人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额（亿元）"]]
+            for d in districts:
+                c = d["code"]
+                ex = data[(c, "cross_border_export")][i] / 10000
+                rows.append([f"{y}年{m}月", d["name"]] + [str(data[(c, k)][i]) for k in METRICS[:4]] + [f"{ex:f}"])
+            write(path, csv_text(rows))
+        elif y == 2022:
+            rows = [["period", "district", "metric", "value", "unit"]]
+            for d in districts:
+                for k in METRICS:
+                    v = data[(d["code"], k)][i]
+                    rows.append([period, d["code"], k, money(v) if k == "cross_border_export" else str(v), "万元" if k == "cross_border_export" else "人"])
+            write(path, csv_text(rows), bom=(m == 12), crlf=(m % 2 == 0))
+        elif y == 2023:
+            rows = [["统计期", "镇街名称", "指标名称", "数值", "计量单位"]]
+            for d in districts:
+                for k in METRICS:
+                    v = data[(d["code"], k)][i]
+                    rows.append([f"{y}年{m}月", d["name"], ZH[k], f"{v:,.2f}" if k == "cross_border_export" else grouped(v), "万元" if k == "cross_border_export" else "人"])
+            write(path, csv_text(rows))
+        else:
+            rows = [["统计期", "镇街", "指标", "数值", "单位"]]
+            for d in districts:
+                for k in METRICS:
+                    v = data[(d["code"], k)][i]
+                    if (y, m) == (2024, 5) and d["code"] == "441900004" and k == "talent_headcount":
+                        revised[(d["code"], k)] = v
+                        v = v * 10  # an extra zero, corrected by the resubmission
+                    if (y, m) == (2024, 5) and d["code"] == "441900110" and k == "cross_border_export":
+                        revised[(d["code"], k)] = v
+                        v = v - Decimal("1000")
+                    rows.append([f"{y}{m:02d}", d["short_name"], ZH[k], money(v) if k == "cross_border_export" else str(v), "万元" if k == "cross_border_export" else ""])
+            write(path, csv_text(rows), encoding="gb18030" if (y, m) == (2024, 3) else "utf-8")
+    # The resubmission: sorts after 2024-05.csv, so it supersedes the two keys it repeats.
+    rows = [["period", "district", "metric", "value", "unit"]]
+    for (code, k), v in sorted(revised.items()):
+        rows.append(["2024-05", code, k, money(v) if k == "cross_border_export" else str(v), "万元" if k == "cross_border_export" else "人"])
+    write(os.path.join(args.output, "2024", "2024-05.v2.csv"), csv_text(rows))
+
+
+if __name__ == "__main__":
+    main()
