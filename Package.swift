@@ -43,13 +43,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support: reads .xlsx files back (zip + XML), independently of the writer.
+        .target(
+            name: "XlsxReadBack",
+            dependencies: ["ZIPFoundation"],
+            path: "Tests/XlsxReadBack"
+        ),
         .testTarget(
             name: "XlsxWriterTests",
-            dependencies: ["XlsxWriter", "ZIPFoundation"]
+            dependencies: ["XlsxWriter", "XlsxReadBack"]
         ),
         .testTarget(
             name: "TalentStatsTests",
-            dependencies: ["TalentStats", "ZIPFoundation"],
+            dependencies: ["TalentStats", "XlsxReadBack"],
             resources: [.copy("Fixtures")]
         ),
     ]

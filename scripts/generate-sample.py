@@ -70,7 +70,8 @@ def build(districts):
         high = [round(h * high_ratio) for h in head]
         if code == DONGCHENG:
             high[dec2023] = 27200
-        skilled = [round(h * rng.uniform(0.38, 0.45)) for h in head]
+        skilled_ratio = rng.uniform(0.38, 0.45)
+        skilled = [round(h * skilled_ratio * (1 + rng.uniform(-0.004, 0.004))) for h in head]
         # Flows: annual totals split over months with a seasonal pattern.
         new_skilled, export = [], []
         for y in YEARS:

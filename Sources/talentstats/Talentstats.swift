@@ -34,10 +34,10 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "The report month, YYYY-MM.")
     var period: String
 
-    @Flag(help: "Log warnings and errors only.")
+    @Flag(name: [.short, .long], help: "Log warnings and errors only.")
     var quiet = false
 
-    @Flag(help: "Log debug detail.")
+    @Flag(name: [.short, .long], help: "Log debug detail.")
     var verbose = false
 
     func validate() throws {
