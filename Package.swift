@@ -43,19 +43,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Test support: reads .xlsx files back (zip + XML), independently of the writer.
+        // Test support: an independent .xlsx reader (zip + XML), temporary folders, running the binary.
         .target(
-            name: "XlsxReadBack",
+            name: "TestSupport",
             dependencies: ["ZIPFoundation"],
-            path: "Tests/XlsxReadBack"
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "XlsxWriterTests",
-            dependencies: ["XlsxWriter", "XlsxReadBack"]
+            dependencies: ["XlsxWriter", "TestSupport"]
         ),
         .testTarget(
             name: "TalentStatsTests",
-            dependencies: ["TalentStats", "XlsxReadBack"],
+            dependencies: ["TalentStats", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -10,6 +10,7 @@ public final class Chart {
     public enum LegendPosition: Sendable { case none, bottom, right, top }
 
     let workbook: Workbook
+    public let kind: Kind
     private let pointer: UnsafeMutablePointer<lxw_chart>
 
     /// Adds a chart to `workbook`.
@@ -25,6 +26,7 @@ public final class Chart {
             throw XlsxError(misuse: "libxlsxwriter could not create the chart", operation: op, context: workbook.path)
         }
         self.workbook = workbook
+        self.kind = kind
         self.pointer = chart
     }
 
@@ -50,13 +52,16 @@ public final class Chart {
         title.withCString { chart_title_set_name(chart, $0) }
     }
 
-    /// Names the category (x) and value (y) axes; `valueFormat` is the number format of the value axis.
+    /// Names the category and value axes; `valueFormat` is the number format of the value axis;
+    /// `reverseCategories` lists the categories from the top (bar charts) or the right.
     public func setAxes(categoryName: String? = nil, valueName: String? = nil, valueFormat: String? = nil, reverseCategories: Bool = false) throws {
         let chart = try handle("chart_axis_set_name")
-        if let categoryName { categoryName.withCString { chart_axis_set_name(chart.pointee.x_axis, $0) } }
-        if let valueName { valueName.withCString { chart_axis_set_name(chart.pointee.y_axis, $0) } }
-        if let valueFormat { valueFormat.withCString { chart_axis_set_num_format(chart.pointee.y_axis, $0) } }
-        if reverseCategories { chart_axis_set_reverse(chart.pointee.x_axis) }
+        // A bar chart is rotated: libxlsxwriter's x_axis is then the value axis and y_axis the categories.
+        let (categoryAxis, valueAxis) = kind == .bar ? (chart.pointee.y_axis, chart.pointee.x_axis) : (chart.pointee.x_axis, chart.pointee.y_axis)
+        if let categoryName { categoryName.withCString { chart_axis_set_name(categoryAxis, $0) } }
+        if let valueName { valueName.withCString { chart_axis_set_name(valueAxis, $0) } }
+        if let valueFormat { valueFormat.withCString { chart_axis_set_num_format(valueAxis, $0) } }
+        if reverseCategories { chart_axis_set_reverse(categoryAxis) }
     }
 
     /// Places or hides the legend.

@@ -56,8 +56,10 @@ public final class Worksheet {
     }
 
     /// Writes text as text: a string starting with `=` is never a formula.
+    /// - Parameter fitsWidth: whether ``fitColumns(minimum:maximum:padding:skip:)`` widens the
+    ///   column for this text (titles that may overflow into empty cells say no).
     /// - Throws: ``XlsxError`` when the text is longer than Excel allows in a cell.
-    public func write(string: String, row: Int, column: Int, format: Format? = nil) throws {
+    public func write(string: String, row: Int, column: Int, format: Format? = nil, fitsWidth: Bool = true) throws {
         let op = "worksheet_write_string"
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
@@ -65,7 +67,7 @@ public final class Worksheet {
         try string.withCString { text in
             try check(worksheet_write_string(sheet, r, c, text, fmt), op, context: where_(row, column))
         }
-        note(width: DisplayWidth.of(string), column: column)
+        if fitsWidth { note(width: DisplayWidth.of(string), column: column) }
     }
 
     /// Writes a formula together with its computed value, so readers that do not recalculate show it.
@@ -174,7 +176,7 @@ public final class Worksheet {
     /// See <https://libxlsxwriter.github.io/working_with_tables.html>.
     public func addTable(
         firstRow: Int, firstColumn: Int, lastRow: Int, lastColumn: Int,
-        name: String? = nil, columns: [String], style: TableStyle = .light(9), bandedRows: Bool = true
+        name: String? = nil, columns: [String], headerFormat: Format? = nil, style: TableStyle = .light(9), bandedRows: Bool = true
     ) throws {
         let op = "worksheet_add_table"
         let (r1, c1) = try cell(firstRow, firstColumn, op)
@@ -186,6 +188,7 @@ public final class Worksheet {
             throw XlsxError(misuse: "table column headers must be unique: \(columns)", operation: op, context: "sheet '\(self.name)'")
         }
         let sheet = try handle(op)
+        let headerHandle = try headerFormat?.handle(for: op)
         var allocated: [UnsafeMutableRawPointer?] = []
         defer { allocated.forEach { free($0) } }
         var columnStructs: [UnsafeMutablePointer<lxw_table_column>?] = columns.map { header in
@@ -194,6 +197,7 @@ public final class Worksheet {
             let cHeader = strdup(header)
             allocated.append(UnsafeMutableRawPointer(cHeader))
             column.pointee.header = cHeader
+            column.pointee.header_format = headerHandle
             return column
         }
         defer { columnStructs.forEach { $0?.deallocate() } }

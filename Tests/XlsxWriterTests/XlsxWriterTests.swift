@@ -1,18 +1,7 @@
 import Foundation
 import Testing
-import XlsxReadBack
+import TestSupport
 @testable import XlsxWriter
-
-/// A temporary folder removed when the value goes away.
-final class TemporaryFolder {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("xlsxwriter-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-}
 
 @Suite struct WorkbookTests {
     @Test func writesNumbersStringsAndFormulasThatReadBack() throws {

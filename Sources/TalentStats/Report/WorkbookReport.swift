@@ -138,14 +138,14 @@ private struct Layout {
     }
 
     func writeTitle(_ sheet: Worksheet, _ text: String, _ subtitle: String) throws {
-        try sheet.write(string: text, row: 0, column: 0, format: styles.title)
-        try sheet.write(string: subtitle, row: 1, column: 0, format: styles.subtitle)
+        try sheet.write(string: text, row: 0, column: 0, format: styles.title, fitsWidth: false)
+        try sheet.write(string: subtitle, row: 1, column: 0, format: styles.subtitle, fitsWidth: false)
         try sheet.setRow(0, height: 24)
     }
 
     /// Column widths, frozen panes and print set-up common to every sheet.
-    func finish(_ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int, skipWidths: Set<Int> = [0]) throws {
-        try sheet.fitColumns(skip: headerRow == 0 ? [] : skipWidths)
+    func finish(_ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int) throws {
+        try sheet.fitColumns()
         if freezeRow > 0 || freezeColumn > 0 { try sheet.freezePanes(row: freezeRow, column: freezeColumn) }
         try sheet.setUpPrinting(
             orientation: .landscape, paper: 9, fitWidth: 1, fitHeight: 0,
@@ -165,16 +165,24 @@ private struct Layout {
         } else {
             for i in 0..<rows { try fill(i, top + 1 + i) }
         }
-        try sheet.addTable(firstRow: top, firstColumn: 0, lastRow: top + count, lastColumn: columns.count - 1, name: name, columns: columns)
+        try sheet.addTable(firstRow: top, firstColumn: 0, lastRow: top + count, lastColumn: columns.count - 1, name: name, columns: columns, headerFormat: styles.header)
         return top + count
     }
 
     // MARK: - Cover
 
     func writeCover(_ sheet: Worksheet, plan: [PlannedSheet]) throws {
+        // Two columns: a label (A) and wrapped text (B), so the cover prints on A4 portrait.
+        let labelWidth = 24.0, textWidth = 96.0
         try sheet.hideGridlines()
-        try sheet.write(string: title, row: 0, column: 0, format: styles.title)
+        try sheet.setColumns(0, 0, width: labelWidth)
+        try sheet.setColumns(1, 1, width: textWidth)
+        try sheet.write(string: title, row: 0, column: 0, format: styles.title, fitsWidth: false)
         try sheet.setRow(0, height: 28)
+        func wrappedRow(_ row: Int, _ text: String) throws {
+            let lines = max(1, Int((DisplayWidth.of(text) / (textWidth - 2)).rounded(.up)))
+            if lines > 1 { try sheet.setRow(row, height: Double(lines) * 14.5) }
+        }
         let v = model.validated
         let totals = v.totals
         let facts: [(String, String)] = [
@@ -182,60 +190,54 @@ private struct Layout {
             ("编制单位", model.settings.organization),
             ("联系方式", model.settings.contact.isEmpty ? missing : model.settings.contact),
             ("生成日期", dateText(model.settings.generated)),
-            ("数据来源", "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.files.count - v.filesRejected) 个，拒收 \(v.filesRejected) 个）；读取观测值 \(totals.read) 条，采用 \(totals.used) 条，拒收 \(totals.rejected) 条，超出报告期 \(totals.outOfScope) 条，被替代 \(totals.superseded) 条"),
+            ("数据来源", "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.files.count - v.filesRejected) 个，拒收 \(v.filesRejected) 个）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"),
             ("统计范围", "\(reference.city.name)所辖 \(reference.districts.count) 个镇街（园区）；全市数据为报送镇街之和"),
-            ("缺失值符号", "“\(missing)” 表示无数据或无法计算（如上年同期为零或缺报），不表示零"),
+            ("缺失值符号", "“\(missing)” 表示无数据或无法计算（如缺报、上年同期为零），不表示零"),
         ]
         var row = 2
         for (label, value) in facts {
             try sheet.write(string: label, row: row, column: 0, format: styles.label)
             try sheet.write(string: value, row: row, column: 1, format: styles.wrapped)
+            try wrappedRow(row, value)
             row += 1
         }
-        row += 1
-        try sheet.write(string: "目录", row: row, column: 0, format: styles.heading)
-        row += 1
-        let contentsTop = row
-        try table(sheet, top: row, name: "Contents", columns: ["工作表", "内容"], rows: plan.count) { i, r in
-            try sheet.writeLink(toSheet: plan[i].name, text: plan[i].name, row: r, column: 0, format: styles.link)
-            try sheet.write(string: plan[i].description, row: r, column: 1, format: styles.text)
+        func section(_ heading: String, name: String, columns: [String], rows: [(String, String, Bool)]) throws {
+            row += 1
+            try sheet.write(string: heading, row: row, column: 0, format: styles.heading)
+            row += 1
+            let top = row
+            try table(sheet, top: top, name: name, columns: columns, rows: rows.count) { i, r in
+                let (first, second, isLink) = rows[i]
+                if isLink {
+                    try sheet.writeLink(toSheet: first, text: first, row: r, column: 0, format: styles.link)
+                } else {
+                    try sheet.write(string: first, row: r, column: 0, format: styles.label)
+                }
+                try sheet.write(string: second, row: r, column: 1, format: styles.wrapped)
+                try wrappedRow(r, second)
+            }
+            row = top + max(rows.count, 1) + 1
         }
-        row = contentsTop + plan.count + 2
-        try sheet.write(string: "指标说明", row: row, column: 0, format: styles.heading)
-        row += 1
-        let metricsTop = row
-        try table(sheet, top: row, name: "Metrics", columns: ["指标", "计量单位", "类型", "说明"], rows: reference.metrics.count) { i, r in
-            let metric = reference.metrics[i]
-            try sheet.write(string: metric.nameZh, row: r, column: 0, format: styles.text)
-            try sheet.write(string: metric.unit.symbol, row: r, column: 1, format: styles.text)
-            try sheet.write(string: metric.kind.chineseName, row: r, column: 2, format: styles.text)
+        try section("目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, true) })
+        try section("指标说明", name: "Metrics", columns: ["指标", "计量单位、类型与口径"], rows: reference.metrics.map { metric in
             let meaning = metric.kind == .stock
-                ? "月末时点数；累计即当月数，年度数为该年最后有数据月份的数值"
-                : "当月发生数；累计为1月至当月之和，年度数为全年各月之和"
-            try sheet.write(string: "\(metric.nameEn)。\(meaning)\(metric.integer ? "；整数" : "")", row: r, column: 3, format: styles.text)
-        }
-        row = metricsTop + reference.metrics.count + 2
-        try sheet.write(string: "计算口径", row: row, column: 0, format: styles.heading)
-        row += 1
-        let definitions: [(String, String)] = [
-            ("当月", "报告期当月数值：时点指标为月末数，流量指标为当月发生数"),
-            ("累计", "流量指标为本年1月至报告期有数据月份之和；时点指标等于当月数"),
-            ("同期（同期累计）", "上年同月的累计数"),
-            ("同比", "累计 ÷ 同期累计 − 1；同期为零或缺失时不计算"),
-            ("环比", "当月 ÷ 上月 − 1（1月与上年12月比较）；上月为零或缺失时不计算"),
-            ("占比", "镇街累计 ÷ 全市累计"),
-            ("排名", "各镇街按累计从大到小排名，数值相同者并列（如 1、2、2、4）；全市不排名"),
-            ("年度", "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值；年度同比仅对完整年度计算"),
-            ("全市", "报送该月数据的镇街之和；表中全市合计为 SUM 公式，可在 Excel 中核对"),
-            ("比率精度", "比率按精确小数计算，四舍五入保留 6 位小数，显示为百分比（1 位小数）"),
+                ? "月末时点数；累计即当月数；年度数为该年最后有数据月份的数值"
+                : "当月发生数；累计为本年1月至当月之和；年度数为全年各月之和"
+            return ("\(metric.nameZh)", "单位：\(metric.unit.symbol)；\(metric.kind.chineseName)\(metric.integer ? "，整数" : "")。\(meaning)。英文：\(metric.nameEn)", false)
+        })
+        let definitions: [(String, String, Bool)] = [
+            ("当月", "报告期当月数值：时点指标为月末数，流量指标为当月发生数", false),
+            ("累计", "流量指标为本年1月至报告期有数据月份之和；时点指标等于当月数", false),
+            ("同期（同期累计）", "上年同月的累计数", false),
+            ("同比", "累计 ÷ 同期累计 − 1；同期为零或缺失时不计算", false),
+            ("环比", "当月 ÷ 上月 − 1（1月与上年12月比较）；上月为零或缺失时不计算", false),
+            ("占比", "镇街累计 ÷ 全市累计", false),
+            ("排名", "各镇街按累计从大到小排名，数值相同者并列（如 1、2、2、4）；全市不排名", false),
+            ("年度", "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值；年度同比仅对完整年度计算", false),
+            ("全市", "报送该月数据的镇街之和；各表全市合计为 SUM 公式，可在 Excel 中核对", false),
+            ("精度", "全部数据按精确小数计算；比率四舍五入保留 6 位小数，显示为百分比（1 位小数）", false),
         ]
-        let definitionsTop = row
-        try table(sheet, top: row, name: "Definitions", columns: ["术语", "定义"], rows: definitions.count) { i, r in
-            try sheet.write(string: definitions[i].0, row: r, column: 0, format: styles.label)
-            try sheet.write(string: definitions[i].1, row: r, column: 1, format: styles.text)
-        }
-        _ = definitionsTop
-        try sheet.fitColumns(maximum: 90)
+        try section("计算口径", name: "Definitions", columns: ["术语", "定义"], rows: definitions)
         try sheet.setUpPrinting(orientation: .portrait, paper: 9, fitWidth: 1, fitHeight: 0,
                                 header: "&C\(escapeHeader(title))", footer: "&C第 &P 页，共 &N 页")
     }
@@ -319,7 +321,7 @@ private struct Layout {
             return (d.shortName, v)
         }.sorted { $0.1 > $1.1 }
         let barTop = chartRow
-        try chartData.write(string: "\(metric.nameZh)：各镇街累计（降序）", row: barTop, column: 0, format: styles.heading)
+        try chartData.write(string: "\(metric.nameZh)：各镇街累计（降序）", row: barTop, column: 0, format: styles.heading, fitsWidth: false)
         try chartData.write(string: "镇街", row: barTop + 1, column: 0, format: styles.label)
         try chartData.write(string: "累计（\(metric.unit.symbol)）", row: barTop + 1, column: 1, format: styles.label)
         for (i, entry) in ranked.enumerated() {

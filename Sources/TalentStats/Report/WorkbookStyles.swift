@@ -8,6 +8,7 @@ struct WorkbookStyles {
     let title: Format
     let subtitle: Format
     let heading: Format
+    let header: Format
     let text: Format
     let wrapped: Format
     let label: Format
@@ -32,6 +33,7 @@ struct WorkbookStyles {
         title = try style { $0.bold = true; $0.fontSize = 16; $0.fontColor = Self.accent }
         subtitle = try style { $0.italic = true; $0.fontColor = 0x595959 }
         heading = try style { $0.bold = true; $0.fontSize = 12; $0.fontColor = Self.accent; $0.bottomBorder = true }
+        header = try style { $0.bold = true; $0.background = 0x1F4E79; $0.fontColor = 0xFFFFFF; $0.wrap = true; $0.horizontal = .center; $0.border = true }
         text = try style { _ in }
         wrapped = try style { $0.wrap = true; $0.vertical = .top }
         label = try style { $0.bold = true }
