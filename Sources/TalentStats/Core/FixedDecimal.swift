@@ -103,20 +103,21 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// `numerator / denominator − offset`, rounded half away from zero to `places` decimals;
     /// `nil` when the denominator is zero.
+    ///
+    /// Computed as `(numerator − offset × denominator) / denominator` in exact integers, so the
+    /// rounding applies to the final result (−0.0000005 becomes −0.000001, not 0).
     public static func ratio(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> FixedDecimal? {
         guard !denominator.isZero, places <= scale else { return nil }
         var power: Int128 = 1
         for _ in 0..<places { power *= 10 }
-        // round(n * 10^p / d), half away from zero, in exact integer arithmetic.
-        let (product, overflow) = numerator.units.multipliedReportingOverflow(by: power)
-        precondition(!overflow, "ratio overflow: input limits should make this impossible")
         let d = denominator.units
+        let n = numerator.units - Int128(offset) * d
+        let (product, overflow) = n.multipliedReportingOverflow(by: power)
+        precondition(!overflow, "ratio overflow: input limits should make this impossible")
         var q = product / d
         let r = product % d
-        if (r.magnitude) * 2 >= d.magnitude { q += ((product < 0) != (d < 0)) ? -1 : 1 }
-        q -= Int128(offset) * power
-        var scaled = q
-        for _ in 0..<(scale - places) { scaled *= 10 }
-        return FixedDecimal(units: scaled)
+        if r.magnitude * 2 >= d.magnitude { q += ((product < 0) != (d < 0)) ? -1 : 1 }
+        for _ in 0..<(scale - places) { q *= 10 }
+        return FixedDecimal(units: q)
     }
 }

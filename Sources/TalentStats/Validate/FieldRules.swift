@@ -60,7 +60,8 @@ enum FieldRules {
             return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) cannot be held exactly in \(metric.unit.symbol)"))
         }
         if metric.integer && !result.isWholeNumber {
-            return .failure(Failure(code: .badValue, message: "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); \(value) \(unit.symbol) is \(result) \(metric.unit.symbol)"))
+            let converted = exponent == 0 ? "" : " (\(value) \(unit.symbol) is \(result) \(metric.unit.symbol))"
+            return .failure(Failure(code: .badValue, message: "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)"))
         }
         return .success(result)
     }

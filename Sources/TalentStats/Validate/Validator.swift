@@ -178,7 +178,7 @@ public struct Validator {
             if reference.isCity(raw.district) {
                 return .failure(.init(code: .unknownDistrict, message: "'\(raw.district)' is the city itself; the city's figures are computed from its districts, so report each district instead"))
             }
-            return .failure(.init(code: .unknownDistrict, message: "district '\(raw.district)' is not in districts.csv; expected a 9-digit code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"))
+            return .failure(.init(code: .unknownDistrict, message: "district '\(raw.district)' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"))
         }
         guard let metricIndex = reference.metric(matching: raw.metric) else {
             return .failure(.init(code: .unknownMetric, message: "metric '\(raw.metric)' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"))

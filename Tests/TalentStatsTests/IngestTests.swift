@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import TalentStats
+
+/// Scans `text` (or bytes) and returns the events as (line, fields) or (line, message).
+func scan(_ bytes: [UInt8], maxRecordBytes: Int = 1 << 20, chunkSize: Int = 3) throws -> [CSVEvent] {
+    var scanner = CSVScanner(source: MemoryByteSource(bytes), maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
+    defer { scanner.deallocate() }
+    var events: [CSVEvent] = []
+    while let e = try scanner.next() { events.append(e) }
+    return events
+}
+
+func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
+    try scan(Array(text.utf8), chunkSize: chunkSize).map { event in
+        guard case .record(let line, let fields) = event else { return (-1, ["malformed"]) }
+        return (line, fields.map { String(decoding: $0, as: UTF8.self) })
+    }
+}
+
+@Suite struct CSVScannerTests {
+    @Test func quotingFollowsRFC4180() throws {
+        // Chunks of 3 bytes put every state change across a chunk boundary.
+        let r = try records("a,\"b,c\",\"say \"\"hi\"\"\",\"\"\nx,,z\n")
+        #expect(r.map(\.1) == [["a", "b,c", "say \"hi\"", ""], ["x", "", "z"]])
+        #expect(r.map(\.0) == [1, 2])
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 4096])
+    func lineNumbersArePhysicalAcrossEveryLineEnding(chunk: Int) throws {
+        // LF, CRLF and a lone CR each end a line; blank lines are skipped but counted;
+        // a quoted field spanning lines is reported at its first line.
+        let text = "h1,h2\r\na,1\n\nb,\"multi\r\nline\"\rc,3\r\n\r\nd,4"
+        let r = try records(text, chunkSize: chunk)
+        #expect(r.map(\.0) == [1, 2, 4, 6, 8])
+        #expect(r.map { $0.1[0] } == ["h1", "a", "b", "c", "d"])
+        #expect(r[3].1 == ["c", "3"])
+        #expect(r[2].1[1] == "multi\r\nline")
+    }
+
+    @Test func unterminatedQuoteAtEndIsMalformedAtItsFirstLine() throws {
+        let events = try scan(Array("h\nok\n\"never closed\nmore\n".utf8))
+        #expect(events.count == 3)
+        guard case .malformed(let line, let message) = events[2] else { Issue.record("expected malformed"); return }
+        #expect(line == 3)
+        #expect(message.contains("unterminated"))
+    }
+
+    @Test func overlongRecordIsReportedWithoutKeepingIt() throws {
+        let long = String(repeating: "x", count: 5000)
+        let events = try scan(Array("h\n\(long)\nnext\n".utf8), maxRecordBytes: 1000, chunkSize: 64)
+        #expect(events.count == 3)
+        guard case .malformed(2, let message) = events[1] else { Issue.record("expected malformed at line 2"); return }
+        #expect(message.contains("1000"))
+        guard case .record(3, let fields) = events[2] else { Issue.record("expected a record at line 3"); return }
+        #expect(fields == [Array("next".utf8)])
+    }
+
+    @Test func strayQuotesInsideUnquotedFieldsAreKept() throws {
+        #expect(try records("5\"3,\"ab\"cd\n").first?.1 == ["5\"3", "abcd"])
+    }
+
+    @Test func emptyInputHasNoRecords() throws {
+        #expect(try scan([]).isEmpty)
+        #expect(try scan(Array("\n\r\n\n".utf8)).isEmpty)
+    }
+}
+
+@Suite struct FileSurveyTests {
+    func survey(_ bytes: [UInt8]) throws -> FileSurvey {
+        var source = MemoryByteSource(bytes)
+        return try FileSurvey.survey(&source, chunkSize: 5)
+    }
+
+    @Test func detectsEncodings() throws {
+        #expect(try survey(Array("period,镇街\n".utf8)).encoding == .utf8)
+        #expect(try survey([0xEF, 0xBB, 0xBF] + Array("a,b".utf8)).encoding == .utf8WithBOM)
+        let gb = try #require("统计期,镇街,数值\n2024年1月,东城街道,1\n".data(using: TextEncoding.foundationGB18030))
+        #expect(try survey(Array(gb)).encoding == .gb18030)
+        #expect(try survey(Array("plain ascii".utf8)).encoding == .utf8)
+    }
+
+    @Test func rejectsUTF16AndGarbage() throws {
+        let utf16 = try survey([0xFF, 0xFE, 0x61, 0x00])
+        #expect(utf16.encoding == nil)
+        #expect(utf16.problem?.contains("UTF-16") == true)
+        let garbage = try survey([0x80, 0xFF, 0x00, 0xC3])
+        #expect(garbage.encoding == nil)
+        #expect(garbage.problem?.contains("neither UTF-8 nor GB18030") == true)
+        // A truncated multi-byte character at the end is not valid either.
+        #expect(try survey(Array(Array("东".utf8).prefix(1))).encoding == nil)
+    }
+
+    @Test func hashesTheBytes() throws {
+        // SHA-256 of "abc" (FIPS 180-2 test vector).
+        #expect(try survey(Array("abc".utf8)).sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+@Suite struct FileLayoutTests {
+    let reference = Fixtures.reference
+
+    @Test func recognisesLongLayoutInEitherLanguage() throws {
+        for header in [["period", "district", "metric", "value", "unit", "entity"], ["统计期", "镇街", "指标", "数值", "计量单位", "统一社会信用代码"], [" Period ", "DISTRICT", "Metric", "Value"]] {
+            let layout = try FileLayout.detect(header: header, reference: reference).get()
+            #expect(layout.kind == .long)
+        }
+    }
+
+    @Test func recognisesWideLayoutWithUnitsInHeaders() throws {
+        let layout = try FileLayout.detect(header: ["统计期", "镇街", "人员", "出口额（亿元）", "备注"], reference: reference).get()
+        #expect(layout.kind == .wide)
+        #expect(layout.columns[3] == .metricValues(metric: 1, unit: MeasureUnit.parse("亿元")))
+        #expect(layout.columns[4] == .note)
+    }
+
+    @Test(arguments: [
+        (["period", "district", "metric"], "missing required column value"),
+        (["district", "metric", "value"], "missing required column period"),
+        (["period", "period", "metric", "value"], "same header"),
+        (["period", "district", "metric", "value", "people"], "both long-layout columns"),
+        (["period", "district", "人数合计"], "unrecognised column 3"),
+        (["period", "district", "出口额（美元）"], "unit '美元' is not known"),
+        (["period", "district", "人员（万元）"], "does not measure"),
+        (["period", "district", "", "value"], "empty header"),
+    ])
+    func explainsUnusableHeaders(_ header: [String], _ expected: String) {
+        guard case .failure(let problem) = FileLayout.detect(header: header, reference: reference) else {
+            Issue.record("expected a failure for \(header)")
+            return
+        }
+        #expect(problem.message.contains(expected), "\(problem.message)")
+    }
+}
