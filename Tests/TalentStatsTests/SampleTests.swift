@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The shipped sample input (`input/`), run through the real binary.
+@Suite(.serialized) struct SampleTests {
+    static let input = Binary.packageRoot.appendingPathComponent("input")
+
+    /// One report of the sample, shared by the tests of this suite.
+    final class Report: @unchecked Sendable {
+        let tmp: TemporaryFolder
+        let folder: URL
+        let result: Binary.Result
+        init() throws {
+            tmp = try TemporaryFolder()
+            result = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path], in: tmp.url)
+            folder = tmp.file("out/2024-12")
+        }
+    }
+
+    static let report = Result { try Report() }
+
+    @Test func exitsCleanAndReproducesThePublishedDongchengFigures() throws {
+        let report = try Self.report.get()
+        #expect(report.result.status == 0, "\(report.result.stderr)")
+        #expect(report.result.stdout.contains("talent-report-2024-12.xlsx"))
+        let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
+        let dongcheng = "441900003"
+        #expect(agg["2023,\(dongcheng),talent_headcount,annual"] == "267500")
+        #expect(agg["2023-12,\(dongcheng),talent_headcount,month"] == "267500")
+        #expect(agg["2023,\(dongcheng),talent_headcount,annual_rank"] == "2")
+        #expect(agg["2023-12,\(dongcheng),talent_headcount,rank"] == "2")
+        #expect(agg["2023,\(dongcheng),high_level_talent,annual"] == "27200")
+        #expect(agg["2023,\(dongcheng),new_skilled_workers,annual"] == "13673")
+        #expect(agg["2023-12,\(dongcheng),new_skilled_workers,ytd"] == "13673")
+        let export2023 = try #require(agg["2023,\(dongcheng),cross_border_export,annual"].flatMap(Double.init))
+        let export2022 = try #require(agg["2022,\(dongcheng),cross_border_export,annual"].flatMap(Double.init))
+        #expect(export2023 > 1_200_000)
+        #expect(export2022 < 1_200_000)
+        // The resubmission (2024-05.v2.csv) replaced the two figures it repeats: 南城 2,228,260 → 222,826
+        // and 常平 27,776.21 → 28,776.21 万元.
+        #expect(agg["2024-05,441900004,talent_headcount,month"] == "222826")
+        #expect(agg["2024-05,441900110,cross_border_export,month"] == "28776.21")
+    }
+
+    @Test func accountingBalancesAndEveryFileIsUsed() throws {
+        let report = try Self.report.get()
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.folder.appendingPathComponent("manifest.json"))) as? [String: Any])
+        let totals = try #require(manifest["totals"] as? [String: Any])
+        // 36 monthly files × 33 districts × 5 metrics, plus the 2 rows of the resubmission.
+        #expect(totals["observations"] as? [String: Int] == ["read": 5942, "used": 5940, "rejected": 0, "out_of_scope": 0, "superseded": 2])
+        let inputs = try #require(manifest["inputs"] as? [[String: Any]])
+        #expect(inputs.count == 37)
+        #expect(inputs.contains { $0["encoding"] as? String == "GB18030" })
+        #expect(inputs.contains { $0["format"] as? String == "wide" })
+        #expect(try String(contentsOf: report.folder.appendingPathComponent("rejects.csv"), encoding: .utf8) == "file,line,code,message\n")
+    }
+
+    /// Every numeric cell of the per-metric and annual sheets equals `aggregates.csv`, and every
+    /// "—" stands where `aggregates.csv` has no figure.
+    @Test func workbookReadsBackEqualToAggregates() throws {
+        let report = try Self.report.get()
+        let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
+        let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        let metrics = [("talent_headcount", "人才总量"), ("high_level_talent", "高层次人才"), ("skilled_workers", "技能人才"),
+                       ("new_skilled_workers", "新增技能人才"), ("cross_border_export", "跨境电商出口额")]
+        var checked = 0
+        func compare(_ cell: XlsxReadBack.Cell?, _ key: String) {
+            switch cell?.value {
+            case .number(let n):
+                #expect(agg[key].flatMap(Double.init) == n, "\(key)")
+            case .string(let s):
+                #expect(s == "—", "\(key)")
+                #expect(agg[key] == nil, "\(key)")
+            default:
+                Issue.record("no cell for \(key)")
+            }
+            checked += 1
+        }
+        for (id, name) in metrics {
+            let sheet = try #require(book.sheet(name))
+            let measures = ["month", "ytd", "ytd_prev", "yoy", "mom", "share", "rank"]
+            for row in 5...38 {
+                guard case .string(let code)? = sheet["A\(row)"]?.value else { Issue.record("no code in \(name)!A\(row)"); continue }
+                for (offset, measure) in measures.enumerated() where !(code == "441900" && offset >= 5) {
+                    let column = String(UnicodeScalar(UInt8(67 + offset)))  // C…I
+                    compare(sheet["\(column)\(row)"], "2024-12,\(code),\(id),\(measure)")
+                }
+            }
+            let annual = try #require(book.sheet("\(name)（年度）"))
+            for column in ["C", "D", "E", "F", "G"] {
+                guard case .string(let header)? = annual["\(column)4"]?.value else { Issue.record("no header \(column)4"); continue }
+                let year = String(header.prefix(4))
+                let measure = header.contains("同比") ? "annual_yoy" : "annual"
+                for row in 5...38 {
+                    guard case .string(let code)? = annual["A\(row)"]?.value else { continue }
+                    compare(annual["\(column)\(row)"], "\(year),\(code),\(id),\(measure)")
+                }
+            }
+        }
+        #expect(checked == 5 * (33 * 7 + 5) + 5 * 5 * 34)
+        // Every sheet named in the contents exists.
+        let cover = try #require(book.sheet("说明"))
+        let listed = cover.cells.values.compactMap { cell -> String? in
+            if case .string(let s)? = cell.value, book.sheet(s) != nil { return s }
+            return nil
+        }
+        #expect(Set(listed).count == book.sheets.count - 1 || Set(listed).count == book.sheets.count)
+    }
+
+    @Test func sameInputGivesByteIdenticalOutputs() throws {
+        let report = try Self.report.get()
+        let again = try TemporaryFolder()
+        let run = try Binary.run(["report", "--period", "2024-12", "--input", Self.input.path, "--output", again.file("out").path], in: again.url)
+        #expect(run.status == 0)
+        for name in ["talent-report-2024-12.xlsx", "aggregates.csv", "rejects.csv", "manifest.json"] {
+            let first = try Data(contentsOf: report.folder.appendingPathComponent(name))
+            let second = try Data(contentsOf: again.file("out/2024-12/\(name)"))
+            #expect(first == second, "\(name) differs between runs")
+        }
+    }
+
+    @Test func committedSampleIsWhatTheGeneratorMakes() throws {
+        let tmp = try TemporaryFolder()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Binary.packageRoot.appendingPathComponent("scripts/generate-sample.py").path,
+                             "--output", tmp.file("raw").path, "--reference", Self.input.appendingPathComponent("reference/districts.csv").path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let committed = Self.input.appendingPathComponent("raw")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: committed.path).filter { $0.hasSuffix(".csv") }.sorted()
+        let generated = try FileManager.default.subpathsOfDirectory(atPath: tmp.file("raw").path).filter { $0.hasSuffix(".csv") }.sorted()
+        #expect(files == generated)
+        for file in files {
+            #expect(try Data(contentsOf: committed.appendingPathComponent(file)) == Data(contentsOf: tmp.file("raw/\(file)")), "\(file)")
+        }
+    }
+}
