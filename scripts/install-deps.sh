@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what talentstats needs from Debian when it is missing: libxlsxwriter (the C library the
+# workbook is written with) and pkg-config (how Swift finds it). Safe to run again; needs root or sudo.
+set -euo pipefail
+
+missing=()
+pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists xlsxwriter 2>/dev/null || missing+=(libxlsxwriter-dev)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: nothing to install (libxlsxwriter $(pkg-config --modversion xlsxwriter 2>/dev/null || echo '?') present)"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build the binary the end-to-end tests run, test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+swift build --product talentstats
+swift test
