@@ -74,3 +74,20 @@ import Testing
         #expect(TextNormalization.key(" Talent_Headcount ") == "talent_headcount")
     }
 }
+
+@Suite struct ExcerptTests {
+    @Test func shortTextIsKept() {
+        #expect(TextNormalization.excerpt("东城街道") == "东城街道")
+    }
+
+    @Test func controlCharactersAreVisible() {
+        #expect(TextNormalization.excerpt("a\u{0}b\nc") == "a\\u{0}b\\u{a}c")
+    }
+
+    @Test func longTextIsCutWithItsLength() {
+        let text = String(repeating: "长", count: 100_000)
+        let excerpt = TextNormalization.excerpt(text)
+        #expect(excerpt.count < 100)
+        #expect(excerpt.hasSuffix("…(100000 characters)"))
+    }
+}

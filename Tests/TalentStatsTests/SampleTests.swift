@@ -99,13 +99,41 @@ import TestSupport
             }
         }
         #expect(checked == 5 * (33 * 7 + 5) + 5 * 5 * 34)
-        // Every sheet named in the contents exists.
-        let cover = try #require(book.sheet("说明"))
-        let listed = cover.cells.values.compactMap { cell -> String? in
-            if case .string(let s)? = cell.value, book.sheet(s) != nil { return s }
-            return nil
+    }
+
+    /// The totals are formulas over the district rows, stored with a value that the district
+    /// cells add up to (so a recalculating reader shows the same number).
+    @Test func totalsAreSumFormulasThatRecalculateTheSame() throws {
+        let report = try Self.report.get()
+        let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        for name in ["人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额"] {
+            let sheet = try #require(book.sheet(name))
+            for column in ["C", "D", "E"] {
+                let total = try #require(sheet["\(column)38"])
+                #expect(total.formula == "SUM(\(column)5:\(column)37)", "\(name)!\(column)38")
+                var sum = Decimal(0)
+                for row in 5...37 {
+                    if case .number(let n)? = sheet["\(column)\(row)"]?.value { sum += Decimal(string: String(n))! }
+                }
+                guard case .number(let stored)? = total.value else { Issue.record("no value in \(name)!\(column)38"); continue }
+                #expect(sum == Decimal(string: String(stored))!, "\(name)!\(column)38")
+            }
         }
-        #expect(Set(listed).count == book.sheets.count - 1 || Set(listed).count == book.sheets.count)
+    }
+
+    /// Every sheet is linked from the cover's contents, and every link points at a sheet.
+    @Test func contentsLinkEverySheet() throws {
+        let report = try Self.report.get()
+        let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        let cover = try #require(book.sheet("说明"))
+        let locations = cover.xml.components(separatedBy: "location=\"").dropFirst().compactMap { $0.split(separator: "\"").first }
+            .map { $0.replacingOccurrences(of: "&apos;", with: "'") }
+        let linked = Set(locations.map { location -> String in
+            let sheet = location.split(separator: "!").first.map(String.init) ?? ""
+            return sheet.trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        })
+        #expect(linked == Set(book.sheets.map(\.name)), "\(linked.symmetricDifference(Set(book.sheets.map(\.name))))")
+        #expect(book.sheets.count == 19)  // cover, overview, 5 metrics, 5 annual, trend, 6 data-quality listings, chart data
     }
 
     @Test func sameInputGivesByteIdenticalOutputs() throws {

@@ -29,3 +29,25 @@ public enum TextNormalization {
         clean(text).lowercased()
     }
 }
+
+extension TextNormalization {
+    /// Raw input quoted in a message: control characters shown as `\u{XX}`, and text longer than
+    /// `limit` characters cut with its length stated, so that a broken file cannot produce a
+    /// message larger than a spreadsheet cell holds.
+    public static func excerpt(_ text: String, limit: Int = 60) -> String {
+        var out = ""
+        var count = 0
+        for character in text {
+            if count == limit {
+                return out + "…(\(text.count) characters)"
+            }
+            if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                out += character.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+            } else {
+                out.append(character)
+            }
+            count += 1
+        }
+        return out
+    }
+}

@@ -47,16 +47,16 @@ public struct FileLayout: Sendable, Equatable {
                 return .failure(LayoutProblem("column \(position + 1) has an empty header"))
             }
             if let first = seen[key] {
-                return .failure(LayoutProblem("columns \(first + 1) and \(position + 1) have the same header '\(raw)'"))
+                return .failure(LayoutProblem("columns \(first + 1) and \(position + 1) have the same header '\(TextNormalization.excerpt(raw))'"))
             }
             seen[key] = position
             if let role = aliases[key] {
                 columns.append(role)
             } else if let (metric, unit) = metricColumn(key, reference: reference) {
-                if case .failure(let problem) = unit { return .failure(LayoutProblem("column \(position + 1) '\(raw)': \(problem.message)")) }
+                if case .failure(let problem) = unit { return .failure(LayoutProblem("column \(position + 1) '\(TextNormalization.excerpt(raw))': \(problem.message)")) }
                 columns.append(.metricValues(metric: metric, unit: try? unit?.get()))
             } else {
-                unknown.append("column \(position + 1) '\(raw)'")
+                unknown.append("column \(position + 1) '\(TextNormalization.excerpt(raw))'")
                 columns.append(.note)
             }
         }
@@ -67,7 +67,8 @@ public struct FileLayout: Sendable, Equatable {
         }
         let expectedLong = "period (统计期), district (镇街), metric (指标), value (数值)"
         if !unknown.isEmpty {
-            return .failure(LayoutProblem("unrecognised \(unknown.joined(separator: ", ")); expected the long layout \(expectedLong)[, unit, entity] or the wide layout period, district and one column per metric (\(reference.metrics.map(\.nameZh).joined(separator: "、"))); free text belongs in a 备注/note column"))
+            let listed = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
+            return .failure(LayoutProblem("unrecognised \(listed); expected the long layout \(expectedLong)[, unit, entity] or the wide layout period, district and one column per metric (\(reference.metrics.map(\.nameZh).joined(separator: "、"))); free text belongs in a 备注/note column"))
         }
         let isLong = has(.metric) || has(.value)
         if isLong && !metricColumns.isEmpty {
@@ -100,10 +101,10 @@ public struct FileLayout: Sendable, Equatable {
         let unitText = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
         guard let metric = reference.metric(matching: name) else { return nil }
         guard let unit = MeasureUnit.parse(unitText) else {
-            return (metric, .failure(LayoutProblem("unit '\(unitText)' is not known; expected one of \(MeasureUnit.symbols(of: reference.metrics[metric].unit.dimension).joined(separator: ", "))")))
+            return (metric, .failure(LayoutProblem("unit '\(TextNormalization.excerpt(unitText))' is not known; expected one of \(MeasureUnit.symbols(of: reference.metrics[metric].unit.dimension).joined(separator: ", "))")))
         }
         guard unit.dimension == reference.metrics[metric].unit.dimension else {
-            return (metric, .failure(LayoutProblem("unit '\(unitText)' does not measure \(reference.metrics[metric].nameZh) (\(reference.metrics[metric].unit.symbol))")))
+            return (metric, .failure(LayoutProblem("unit '\(TextNormalization.excerpt(unitText))' does not measure \(reference.metrics[metric].nameZh) (\(reference.metrics[metric].unit.symbol))")))
         }
         return (metric, .success(unit))
     }

@@ -54,10 +54,8 @@ private struct Layout {
         let annualSheets = reference.metrics.map { names.take("\($0.nameZh)（年度）") }
         let trend = names.take("月度趋势")
         let quality = names.take("数据质量")
-        let rejectCount = model.validated.rejections.count
-        let rejectPages = max(1, (rejectCount + Self.rowsPerPage - 1) / Self.rowsPerPage)
-        let rejectSheets = (0..<rejectPages).map { names.take(rejectPages == 1 ? "拒收明细" : "拒收明细\($0 + 1)") }
-        let revisions = names.take("修订记录")
+        let rejectSheets = pagedNames("拒收明细", rows: model.validated.rejections.count)
+        let revisionSheets = pagedNames("修订记录", rows: model.validated.revisions.count)
         let missingSheet = names.take("缺报镇街")
         let outliers = names.take("异常波动")
         let chartData = names.take("图表数据")
@@ -75,7 +73,7 @@ private struct Layout {
         plan.append(PlannedSheet(name: trend, description: "全市各指标逐月数据"))
         plan.append(PlannedSheet(name: quality, description: "数据质量：行数核对（读取 = 采用 + 拒收 + 超出报告期 + 被替代）与各文件情况"))
         for sheet in rejectSheets { plan.append(PlannedSheet(name: sheet, description: "拒收记录：文件、行号、原因代码与说明")) }
-        plan.append(PlannedSheet(name: revisions, description: "修订记录：后报文件替代先报数据（原值 → 新值）"))
+        for sheet in revisionSheets { plan.append(PlannedSheet(name: sheet, description: "修订记录：后报文件替代先报数据（原值 → 新值）")) }
         plan.append(PlannedSheet(name: missingSheet, description: "\(periodZh)缺报的镇街与指标"))
         plan.append(PlannedSheet(name: outliers, description: "环比变动超过 \(percent(model.settings.outlierThreshold)) 的数据"))
         plan.append(PlannedSheet(name: chartData, description: "图表所用数据（排序后的镇街累计、全市本年与上年逐月）"))
@@ -97,7 +95,7 @@ private struct Layout {
         let trendSheet = try workbook.addWorksheet(named: trend)
         let qualitySheet = try workbook.addWorksheet(named: quality)
         let rejectWorksheets = try rejectSheets.map { try workbook.addWorksheet(named: $0) }
-        let revisionSheet = try workbook.addWorksheet(named: revisions)
+        let revisionWorksheets = try revisionSheets.map { try workbook.addWorksheet(named: $0) }
         let missingWorksheet = try workbook.addWorksheet(named: missingSheet)
         let outlierSheet = try workbook.addWorksheet(named: outliers)
         let chartSheet = try workbook.addWorksheet(named: chartData)
@@ -112,15 +110,28 @@ private struct Layout {
         try writeTrend(trendSheet)
         try writeQuality(qualitySheet)
         for (page, sheet) in rejectWorksheets.enumerated() { try writeRejects(sheet, page: page) }
-        try writeRevisions(revisionSheet)
+        for (page, sheet) in revisionWorksheets.enumerated() { try writeRevisions(sheet, page: page) }
         try writeMissing(missingWorksheet)
         try writeOutliers(outlierSheet)
         try finish(chartSheet, title: "图表数据", headerRow: 0, freezeRow: 1, freezeColumn: 0)
         try coverSheet.activate()
     }
 
-    /// Rows per rejection sheet: Excel's limit less the title and header rows.
+    /// Rows per detail sheet: Excel's limit less the title and header rows. A longer listing is
+    /// split over several sheets (拒收明细, 拒收明细2, …), never truncated.
     static let rowsPerPage = Worksheet.maxRows - 4
+
+    /// Sheet names for a listing of `rows` rows: one sheet, or numbered sheets when it exceeds a sheet.
+    mutating func pagedNames(_ base: String, rows: Int) -> [String] {
+        let pages = max(1, (rows + Self.rowsPerPage - 1) / Self.rowsPerPage)
+        return (0..<pages).map { names.take(pages == 1 ? base : "\(base)\($0 + 1)") }
+    }
+
+    /// The rows of `all` that go on sheet `page`.
+    func page<T>(_ all: [T], _ page: Int) -> ArraySlice<T> {
+        let start = min(all.count, page * Self.rowsPerPage)
+        return all[start..<min(all.count, start + Self.rowsPerPage)]
+    }
 
     // MARK: - Helpers
 
@@ -155,6 +166,14 @@ private struct Layout {
     }
 
     func escapeHeader(_ text: String) -> String { text.replacingOccurrences(of: "&", with: "&&") }
+
+    /// Text from input, cut to what a cell holds (Excel: 32,767 characters) with a note; in practice
+    /// messages are already short, this is the last line of defence.
+    func cellText(_ text: String) -> String {
+        let limit = Worksheet.maxStringLength - 64
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "…（已截断，共 \(text.count) 字符）"
+    }
 
     /// Writes a table: header at `top`, rows below; returns the last row written.
     @discardableResult
@@ -474,7 +493,7 @@ private struct Layout {
                     try sheet.write(number: Double(n), row: r, column: 4 + offset, format: styles.persons)
                 }
                 try sheet.write(string: f.facts.sha256.isEmpty ? missing : String(f.facts.sha256.prefix(16)) + "…", row: r, column: 9, format: styles.text)
-                try sheet.write(string: f.rejection ?? "", row: r, column: 10, format: styles.text)
+                try sheet.write(string: cellText(f.rejection ?? ""), row: r, column: 10, format: styles.text)
             } else {
                 try sheet.write(string: "合计", row: r, column: 0, format: styles.totalText)
                 try sheet.write(string: "", row: r, column: 1, format: styles.totalText)
@@ -498,27 +517,29 @@ private struct Layout {
 
     func writeRejects(_ sheet: Worksheet, page: Int) throws {
         let all = model.validated.rejections
-        let slice = Array(all.dropFirst(page * Self.rowsPerPage).prefix(Self.rowsPerPage))
-        try writeTitle(sheet, "拒收明细", all.isEmpty ? "本期无拒收记录" : "共 \(all.count) 条（第 0 行表示整个文件被拒收）；原因代码见 README")
+        let slice = Array(self.page(all, page))
+        let part = all.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + slice.count) 条" : ""
+        try writeTitle(sheet, "拒收明细", all.isEmpty ? "本期无拒收记录" : "共 \(all.count) 条（行号 0 表示整个文件被拒收）\(part)")
         let top = 3
         try table(sheet, top: top, name: "Rejects\(page + 1)", columns: ["文件", "行号", "原因代码", "原因", "说明"], rows: slice.count) { i, r in
             let x = slice[i]
-            try sheet.write(string: x.file, row: r, column: 0, format: styles.text)
+            try sheet.write(string: cellText(x.file), row: r, column: 0, format: styles.text)
             try sheet.write(number: Double(x.line), row: r, column: 1, format: styles.integer)
             try sheet.write(string: x.code.rawValue, row: r, column: 2, format: styles.text)
             try sheet.write(string: x.code.chineseDescription, row: r, column: 3, format: styles.text)
-            try sheet.write(string: x.message, row: r, column: 4, format: styles.text)
+            try sheet.write(string: cellText(x.message), row: r, column: 4, format: styles.text)
         }
         try finish(sheet, title: "拒收明细", headerRow: top, freezeRow: top + 1, freezeColumn: 0)
     }
 
-    func writeRevisions(_ sheet: Worksheet) throws {
+    func writeRevisions(_ sheet: Worksheet, page: Int) throws {
         let v = model.validated
-        let revisions = v.revisions
-        try writeTitle(sheet, "修订记录", revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(revisions.count) 条")
+        let revisions = Array(self.page(v.revisions, page))
+        let part = v.revisions.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
+        try writeTitle(sheet, "修订记录", v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisions.count) 条\(part)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]
-        try table(sheet, top: top, name: "Revisions", columns: columns, rows: revisions.count) { i, r in
+        try table(sheet, top: top, name: "Revisions\(page + 1)", columns: columns, rows: revisions.count) { i, r in
             let x = revisions[i]
             let metric = reference.metrics[x.key.metric]
             let format = styles.amount(metric)

@@ -8,7 +8,7 @@ enum FieldRules {
     static func period(_ raw: String) -> Result<YearMonth, Failure> {
         let text = TextNormalization.clean(raw)
         if let period = YearMonth(parsing: text) { return .success(period) }
-        return .failure(Failure(code: .badPeriod, message: "period '\(raw)' is not a month between \(YearMonth.validYears.lowerBound) and \(YearMonth.validYears.upperBound); expected e.g. 2024-01, 202401, 2024/01 or 2024年1月"))
+        return .failure(Failure(code: .badPeriod, message: "period '\(TextNormalization.excerpt(raw))' is not a month between \(YearMonth.validYears.lowerBound) and \(YearMonth.validYears.upperBound); expected e.g. 2024-01, 202401, 2024/01 or 2024年1月"))
     }
 
     /// A non-negative decimal as people type it: thousands separators in groups of three,
@@ -17,7 +17,7 @@ enum FieldRules {
     static func number(_ raw: String) -> Result<FixedDecimal, Failure> {
         let text = TextNormalization.clean(raw)
         func bad(_ why: String) -> Result<FixedDecimal, Failure> {
-            .failure(Failure(code: .badValue, message: "value '\(raw)' \(why); expected a non-negative number such as 13673 or 1,205,000.5"))
+            .failure(Failure(code: .badValue, message: "value '\(TextNormalization.excerpt(raw))' \(why); expected a non-negative number such as 13673 or 1,205,000.5"))
         }
         if text.hasPrefix("-") || text.hasPrefix("+") { return bad("has a sign") }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -49,12 +49,12 @@ enum FieldRules {
         var unit = metric.unit
         if !written.isEmpty {
             guard let parsed = MeasureUnit.parse(written) else {
-                return .failure(Failure(code: .badUnit, message: "unit '\(unitText)' is not known; expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", ")) for \(metric.nameZh)"))
+                return .failure(Failure(code: .badUnit, message: "unit '\(TextNormalization.excerpt(unitText))' is not known; expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", ")) for \(metric.nameZh)"))
             }
             unit = parsed
         }
         guard let exponent = unit.exponent(to: metric.unit) else {
-            return .failure(Failure(code: .badUnit, message: "unit '\(unitText)' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"))
+            return .failure(Failure(code: .badUnit, message: "unit '\(TextNormalization.excerpt(unitText))' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"))
         }
         guard let result = value.shifted(by: exponent), result <= FixedDecimal.maxInputMagnitude else {
             return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) cannot be held exactly in \(metric.unit.symbol)"))

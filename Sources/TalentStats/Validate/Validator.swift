@@ -84,6 +84,9 @@ public struct Validator {
     /// Accounting changes to earlier files caused by this file's resubmissions.
     private var supersededInFile: [Int: Int] = [:]
 
+    /// The longest entity identifier accepted (a unified social credit code has 18 characters).
+    public static let maxEntityLength = 64
+
     public init(reference: ReferenceData, reportPeriod: YearMonth) {
         self.reference = reference
         self.reportPeriod = reportPeriod
@@ -158,7 +161,7 @@ public struct Validator {
     }
 
     private func describe(_ key: ObservationKey) -> String {
-        let entity = key.entity.isEmpty ? "" : " entity \(key.entity)"
+        let entity = key.entity.isEmpty ? "" : " entity \(TextNormalization.excerpt(key.entity))"
         return "\(key.month) \(reference.districts[key.district].name) \(reference.metrics[key.metric].id)\(entity)"
     }
 
@@ -176,12 +179,12 @@ public struct Validator {
         }
         guard let district = reference.district(matching: raw.district) else {
             if reference.isCity(raw.district) {
-                return .failure(.init(code: .unknownDistrict, message: "'\(raw.district)' is the city itself; the city's figures are computed from its districts, so report each district instead"))
+                return .failure(.init(code: .unknownDistrict, message: "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead"))
             }
-            return .failure(.init(code: .unknownDistrict, message: "district '\(raw.district)' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"))
+            return .failure(.init(code: .unknownDistrict, message: "district '\(TextNormalization.excerpt(raw.district))' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"))
         }
         guard let metricIndex = reference.metric(matching: raw.metric) else {
-            return .failure(.init(code: .unknownMetric, message: "metric '\(raw.metric)' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"))
+            return .failure(.init(code: .unknownMetric, message: "metric '\(TextNormalization.excerpt(raw.metric))' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"))
         }
         let metric = reference.metrics[metricIndex]
         let number: FixedDecimal
@@ -199,7 +202,11 @@ public struct Validator {
         case .failure(let f): return .failure(f)
         case .success(let v): value = v
         }
-        let key = ObservationKey(month: period, district: district, metric: metricIndex, entity: TextNormalization.clean(raw.entity))
+        let entity = TextNormalization.clean(raw.entity)
+        if entity.count > Self.maxEntityLength {
+            return .failure(.init(code: .badValue, message: "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)"))
+        }
+        let key = ObservationKey(month: period, district: district, metric: metricIndex, entity: entity)
         return .success((key, value))
     }
 }
