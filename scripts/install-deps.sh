@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs what talentstats needs from Debian when it is missing: libxlsxwriter (the C library the
-# workbook is written with) and pkg-config (how Swift finds it). Safe to run again; needs root or sudo.
+# workbook is written with) and pkg-config (how Swift finds it). With --office, also what the tests
+# and scripts/render-workbook.sh use to open the workbook in a real spreadsheet application:
+# LibreOffice Calc (headless), poppler-utils (pdftoppm) and Noto CJK fonts.
+# Safe to run again; needs root or sudo.
 set -euo pipefail
 
 missing=()
+if [ "${1:-}" = "--office" ]; then
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+fi
 pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists xlsxwriter 2>/dev/null || missing+=(libxlsxwriter-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

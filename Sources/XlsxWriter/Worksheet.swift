@@ -157,6 +157,11 @@ public final class Worksheet {
         worksheet_activate(try handle("worksheet_activate"))
     }
 
+    /// Hides the sheet (it cannot be the active sheet).
+    public func hide() throws {
+        worksheet_hide(try handle("worksheet_hide"))
+    }
+
     /// Hides the screen gridlines (print gridlines stay off as by default).
     public func hideGridlines() throws {
         worksheet_gridlines(try handle("worksheet_gridlines"), UInt8(LXW_HIDE_ALL_GRIDLINES.rawValue))

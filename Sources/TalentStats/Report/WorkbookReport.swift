@@ -24,6 +24,8 @@ public enum WorkbookReport {
 private struct PlannedSheet {
     let name: String
     let description: String
+    /// Hidden sheets are listed without a link (Excel cannot jump to a hidden sheet).
+    var linked = true
 }
 
 private struct Layout {
@@ -76,7 +78,7 @@ private struct Layout {
         for sheet in revisionSheets { plan.append(PlannedSheet(name: sheet, description: "修订记录：后报文件替代先报数据（原值 → 新值）")) }
         plan.append(PlannedSheet(name: missingSheet, description: "\(periodZh)缺报的镇街与指标"))
         plan.append(PlannedSheet(name: outliers, description: "环比变动超过 \(percent(model.settings.outlierThreshold)) 的数据"))
-        plan.append(PlannedSheet(name: chartData, description: "图表所用数据（排序后的镇街累计、全市本年与上年逐月）"))
+        plan.append(PlannedSheet(name: chartData, description: "（隐藏工作表，右键工作表标签选“取消隐藏”可见）图表所用数据：排序后的镇街累计、全市本年与上年逐月", linked: false))
 
         try workbook.setProperties(DocumentProperties(
             title: title,
@@ -114,8 +116,13 @@ private struct Layout {
         try writeMissing(missingWorksheet)
         try writeOutliers(outlierSheet)
         try finish(chartSheet, title: "图表数据", headerRow: 0, freezeRow: 1, freezeColumn: 0)
+        // Only the charts read it: hidden so that printing the workbook does not print it.
+        try chartSheet.hide()
         try coverSheet.activate()
     }
+
+    /// Sheets up to this many rows are scaled to print on one page (a district table with its title).
+    static let onePageRows = 45
 
     /// Rows per detail sheet: Excel's limit less the title and header rows. A longer listing is
     /// split over several sheets (拒收明细, 拒收明细2, …), never truncated.
@@ -155,11 +162,12 @@ private struct Layout {
     }
 
     /// Column widths, frozen panes and print set-up common to every sheet.
-    func finish(_ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int) throws {
+    /// - Parameter lastRow: the sheet's last row; a sheet of up to ``onePageRows`` rows prints on one page.
+    func finish(_ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int, lastRow: Int = .max) throws {
         try sheet.fitColumns()
         if freezeRow > 0 || freezeColumn > 0 { try sheet.freezePanes(row: freezeRow, column: freezeColumn) }
         try sheet.setUpPrinting(
-            orientation: .landscape, paper: 9, fitWidth: 1, fitHeight: 0,
+            orientation: .landscape, paper: 9, fitWidth: 1, fitHeight: lastRow < Self.onePageRows ? 1 : 0,
             repeatRows: headerRow...headerRow,
             header: "&L\(escapeHeader(self.title))&R\(escapeHeader(title))",
             footer: "&L\(escapeHeader(model.settings.organization))&C第 &P 页，共 &N 页&R报告期：\(periodZh)")
@@ -237,7 +245,7 @@ private struct Layout {
             }
             row = top + max(rows.count, 1) + 1
         }
-        try section("目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, true) })
+        try section("目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, $0.linked) })
         try section("指标说明", name: "Metrics", columns: ["指标", "计量单位、类型与口径"], rows: reference.metrics.map { metric in
             let meaning = metric.kind == .stock
                 ? "月末时点数；累计即当月数；年度数为该年最后有数据月份的数值"
@@ -441,7 +449,7 @@ private struct Layout {
                            isCity ? styles.totalRatio : styles.ratio, total: isCity)
             }
         }
-        try finish(sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2)
+        try finish(sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2, lastRow: top + districts.count + 1)
     }
 
     // MARK: - Trend
@@ -469,7 +477,7 @@ private struct Layout {
                 try amount(a.value(month.description, reference.city.code, metric.id, measure), sheet, r, 1 + offset, styles.amount(metric))
             }
         }
-        try finish(sheet, title: "月度趋势", headerRow: top, freezeRow: top + 1, freezeColumn: 1)
+        try finish(sheet, title: "月度趋势", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + months.count)
     }
 
     // MARK: - Data quality
@@ -512,7 +520,7 @@ private struct Layout {
                 try sheet.write(string: "", row: r, column: 10, format: styles.totalText)
             }
         }
-        try finish(sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1)
+        try finish(sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + v.files.count + 1)
     }
 
     func writeRejects(_ sheet: Worksheet, page: Int) throws {
