@@ -54,14 +54,25 @@ public struct Computed: Sendable {
     public let referenceFiles: [(path: String, sha256: String)]
 }
 
+/// Bytes read so far out of the total, for a progress display.
+public struct IngestProgress: Sendable {
+    public let bytesRead: Int
+    public let totalBytes: Int
+    public let filesDone: Int
+    public let totalFiles: Int
+}
+
 /// Ingest → Validate → Aggregate → Report → Publish.
 public struct Pipeline {
     public let options: RunOptions
     public let logger: Logger
+    /// Called as input is read (about every 4 MiB and after each file).
+    public var progress: ((IngestProgress) -> Void)?
 
-    public init(options: RunOptions, logger: Logger) {
+    public init(options: RunOptions, logger: Logger, progress: ((IngestProgress) -> Void)? = nil) {
         self.options = options
         self.logger = logger
+        self.progress = progress
     }
 
     /// Reads, validates and aggregates; writes nothing.
@@ -96,10 +107,20 @@ public struct Pipeline {
         }
 
         var validator = Validator(reference: reference, reportPeriod: options.period)
-        for file in files {
+        let sizes = files.map { file -> Int in
+            var info = stat()
+            return stat(file.url.path, &info) == 0 ? Int(info.st_size) : 0
+        }
+        let totalBytes = sizes.reduce(0, +)
+        var doneBytes = 0
+        for (n, file) in files.enumerated() {
             validator.begin(file)
-            let outcome = try Ingest.read(file, reference: reference, limits: options.limits) { validator.take($0) }
+            let outcome = try Ingest.read(file, reference: reference, limits: options.limits, progress: { bytes in
+                progress?(IngestProgress(bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count))
+            }) { validator.take($0) }
             validator.end(outcome)
+            doneBytes += sizes[n]
+            progress?(IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))
         }
         let validated = validator.finish()
         let t = validated.totals
@@ -116,8 +137,18 @@ public struct Pipeline {
         return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles)
     }
 
-    /// Runs everything and publishes `output/YYYY-MM/` atomically.
+    /// Runs everything and publishes `output/YYYY-MM/` atomically, holding the output folder's lock.
+    /// - Throws: ``RunLock/Held`` when another run holds the lock; ``RunFailure`` otherwise.
     public func run() throws -> RunOutcome {
+        let lock: RunLock
+        do {
+            lock = try RunLock(folder: options.output)
+        } catch let held as RunLock.Held {
+            throw held
+        } catch {
+            throw RunFailure("cannot use the output folder \(options.output.path): \(error); check that it exists and is writable, or pass --output")
+        }
+        defer { lock.release() }
         let computed = try compute()
         let start = ContinuousClock.now
         let folder = options.output.appendingPathComponent(options.period.description)
@@ -126,11 +157,13 @@ public struct Pipeline {
         do { staging = try publisher.begin() } catch let error as AtomicPublisher.Failure { throw RunFailure(error.description) }
         do {
             try writeOutputs(computed, into: staging)
+            try TestHooks.reach("before-commit")
             try publisher.commit()
         } catch {
             publisher.abandon()
-            if let failure = error as? AtomicPublisher.Failure { throw RunFailure(failure.description) }
-            throw RunFailure("could not write the report: \(error); nothing was published")
+            let space = AtomicPublisher.freeSpaceHint(at: options.output)
+            if let failure = error as? AtomicPublisher.Failure { throw RunFailure(failure.description + space) }
+            throw RunFailure("could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)")
         }
         logger.info("publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))")
         return QualityFindings.needsAttention(computed.validated, computed.quality) ? .findings(folder: folder) : .clean(folder: folder)
@@ -161,6 +194,7 @@ public struct Pipeline {
             throw RunFailure("the workbook was not written to \(workbookPath.path)")
         }
         try record(workbookName, workbookData)  // rewrites it through write+fsync
+        try TestHooks.reach("before-publish")
         try record("aggregates.csv", Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8))
         try record("rejects.csv", Data(MachineOutputs.rejectsCSV(v.rejections).utf8))
 

@@ -9,29 +9,44 @@ extension Talentstats {
 
         @OptionGroup var common: CommonOptions
 
-        @Option(help: "Folder the report folders are published in.")
-        var output: String = "output"
+        @Option(help: "Folder the report folders are published in. Default: output.")
+        var output: String?
 
         @Option(help: "Publisher shown on the cover and in the document properties.")
         var organization: String?
 
+        @Option(help: "Contact line shown on the cover.")
+        var contact: String?
+
+        @Option(name: .customLong("outlier-threshold"), help: "|环比| above this fraction is listed as an outlier. Default: 0.5.")
+        var outlierThreshold: String?
+
         func run() throws {
-            var options = RunOptions(input: URL(fileURLWithPath: common.input), output: URL(fileURLWithPath: output), period: common.reportPeriod)
-            options.organization = organization
-            let logger = common.makeLogger()
+            var flags = common.flags
+            flags.output = output
+            flags.organization = organization
+            flags.contact = contact
+            flags.outlierThreshold = outlierThreshold
+            let settings = try common.resolve(flags)
+            let logger = try common.makeLogger(settings)
             do {
-                let outcome = try Pipeline(options: options, logger: logger).run()
-                let workbook = outcome.folder.appendingPathComponent(Pipeline.workbookName(common.reportPeriod)).path
+                let pipeline = Pipeline(options: settings.options, logger: logger, progress: common.progressDisplay())
+                let outcome = try pipeline.run()
+                let workbook = outcome.folder.appendingPathComponent(Pipeline.workbookName(settings.options.period)).path
                 switch outcome {
                 case .clean:
-                    print("published \(workbook)")
+                    if !common.quiet { print("published \(workbook)") }
                     throw Status.clean
                 case .findings:
                     print("published \(workbook) with data-quality findings: see rejects.csv and the 数据质量 sheets")
                     throw Status.findings
                 }
+            } catch let held as RunLock.Held {
+                FileHandle.standardError.write(Data("talentstats: \(held)\n".utf8))
+                throw Status.locked
             } catch let failure as RunFailure {
-                throw fail(failure.description)
+                logger.error("\(failure.description)")
+                throw Status.failed
             }
         }
     }

@@ -10,21 +10,25 @@ extension Talentstats {
         @OptionGroup var common: CommonOptions
 
         func run() throws {
-            let options = RunOptions(input: URL(fileURLWithPath: common.input), output: URL(fileURLWithPath: "/nonexistent"), period: common.reportPeriod)
+            let settings = try common.resolve(common.flags)
+            let logger = try common.makeLogger(settings)
             do {
-                let computed = try Pipeline(options: options, logger: common.makeLogger()).compute()
+                let computed = try Pipeline(options: settings.options, logger: logger, progress: common.progressDisplay()).compute()
                 let v = computed.validated
                 let t = v.totals
+                print("period: \(settings.options.period)")
                 print("files: \(v.files.count) read = \(v.files.count - v.filesRejected) used + \(v.filesRejected) rejected")
                 print("observations: \(t.read) read = \(t.used) used + \(t.rejected) rejected + \(t.outOfScope) out of scope + \(t.superseded) superseded")
                 for r in v.rejections { print("\(r.file):\(r.line): \(r.code.rawValue): \(r.message)") }
                 for m in computed.quality.missing {
                     let d = v.reference.districts[m.district]
-                    print("missing \(common.reportPeriod): \(d.code) \(d.name): \(m.metrics.map { v.reference.metrics[$0].id }.joined(separator: ","))")
+                    print("missing \(settings.options.period): \(d.code) \(d.name): \(m.metrics.map { v.reference.metrics[$0].id }.joined(separator: ","))")
                 }
+                print("revisions: \(v.revisions.count), outliers: \(computed.quality.outliers.count)")
                 throw QualityFindings.needsAttention(v, computed.quality) ? Status.findings : Status.clean
             } catch let failure as RunFailure {
-                throw fail(failure.description)
+                logger.error("\(failure.description)")
+                throw Status.failed
             }
         }
     }

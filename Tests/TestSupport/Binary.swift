@@ -62,3 +62,47 @@ public enum Binary {
         public var description: String { "the talentstats binary is not at \(path); run `swift build` first (scripts/test.sh does)" }
     }
 }
+
+extension Binary {
+    /// A run in the background, for tests that kill it or race it.
+    public final class Background {
+        public let process: Process
+        public let stderrURL: URL
+
+        public init(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
+            process = Process()
+            process.executableURL = Binary.url
+            process.arguments = arguments
+            process.currentDirectoryURL = directory
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "SOURCE_DATE_EPOCH")
+            for (k, v) in environment { env[k] = v }
+            process.environment = env
+            stderrURL = directory.appendingPathComponent("background-\(UUID().uuidString).stderr")
+            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+        /// Waits until stderr contains `text` (or the process ends, or `timeout` passes).
+        public func wait(for text: String, timeout: TimeInterval = 60) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if stderr.contains(text) { return true }
+                if !process.isRunning { return stderr.contains(text) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+
+        /// SIGKILL, then wait for it to be gone.
+        public func kill() {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -26,6 +26,8 @@ public struct MemoryByteSource: ByteSource {
 public final class FileByteSource: ByteSource {
     private var fd: Int32
     public let path: String
+    /// Bytes read so far.
+    public private(set) var bytesRead = 0
 
     public init(path: String) throws {
         self.path = path
@@ -42,7 +44,7 @@ public final class FileByteSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
+            if n >= 0 { bytesRead += n; return n }
             if errno == EINTR { continue }
             throw IOFailure(path: path, operation: "read", errno: errno)
         }

@@ -61,6 +61,7 @@ public enum Ingest {
     /// - Throws: only what `emit` throws; problems with the file are a `.rejected` outcome.
     public static func read(
         _ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default,
+        progress: ((Int) -> Void)? = nil,
         emit: (IngestEvent) throws -> Void
     ) throws -> FileOutcome {
         let survey: FileSurvey
@@ -121,8 +122,13 @@ public enum Ingest {
             return nil
         }
 
+        var nextProgress = 1 << 22
         do {
             while let event = try scanner.next() {
+                if let progress, source.bytesRead >= nextProgress {
+                    progress(source.bytesRead)
+                    nextProgress = source.bytesRead + (1 << 22)
+                }
                 switch event {
                 case .malformed(let line, let message):
                     try emit(.malformedRecord(line: line, message: message))

@@ -28,8 +28,12 @@ public struct AtomicPublisher {
         } catch {
             throw Failure(description: "cannot create the output folder \(parent.path): \(error.localizedDescription); check that it is writable or pass --output")
         }
+        // Leftovers of runs that were killed: the caller holds the run lock, so none is in use.
+        let prefixes = [".\(target.lastPathComponent).tmp-", ".\(target.lastPathComponent).old-"]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where prefixes.contains(where: name.hasPrefix) {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
         let staging = stagingFolder
-        try? FileManager.default.removeItem(at: staging)
         guard mkdir(staging.path, 0o755) == 0 else {
             throw Failure(description: "cannot write in the output folder \(parent.path): \(String(cString: strerror(errno))); check its permissions or pass --output")
         }
@@ -79,6 +83,14 @@ public struct AtomicPublisher {
             }
         }
         syncFolder(target.deletingLastPathComponent())
+    }
+
+    /// A note for failure messages when the file system is (nearly) full.
+    public static func freeSpaceHint(at url: URL) -> String {
+        var info = statvfs()
+        guard statvfs(url.path, &info) == 0 else { return "" }
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        return free < 64 << 20 ? "; the disk is (nearly) full (\(free / 1024) KiB free): free disk space and run again" : ""
     }
 
     /// Removes the staging folder after a failure.

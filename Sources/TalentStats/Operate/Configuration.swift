@@ -1,0 +1,98 @@
+import Foundation
+import TOMLKit
+
+/// Settings an operator would otherwise pass on every run, read from a TOML file.
+///
+/// Precedence: command-line flags, then this file, then the defaults. Every key is optional;
+/// an unknown key, a value of the wrong type or a TOML syntax error is a ``ConfigurationError``
+/// naming the file, line and key. See `docs/talentstats.example.toml`.
+public struct Configuration: Sendable, Equatable {
+    public var input: String?
+    public var output: String?
+    /// IANA name, e.g. `Asia/Shanghai`: the office's time zone, which decides "last month".
+    public var timeZone: String?
+    public var organization: String?
+    public var contact: String?
+    /// |环比| above this is an outlier, as a fraction (0.5 = 50%).
+    public var outlierThreshold: FixedDecimal?
+    public var logFile: String?
+    public var maxRecordBytes: Int?
+    public var maxFileBytes: Int?
+
+    public init() {}
+
+    /// The keys a file may contain, with what each expects (for messages).
+    static let keys: [String: String] = [
+        "input": "a folder path", "output": "a folder path", "time_zone": "an IANA time zone such as \"Asia/Shanghai\"",
+        "organization": "text", "contact": "text", "outlier_threshold": "a fraction such as 0.5",
+        "log_file": "a file path", "max_record_bytes": "a positive whole number", "max_file_bytes": "a positive whole number",
+    ]
+
+    /// Reads and checks a configuration file.
+    public static func load(from url: URL) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ConfigurationError(file: url.path, line: nil, message: "cannot read the configuration file (missing or unreadable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: url.path, line: nil, message: "the configuration file is not UTF-8 text")
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: url.path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+        }
+        func lineOf(_ key: String) -> Int? {
+            text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { line in
+                line.trimmingCharacters(in: .whitespaces).hasPrefix(key)
+            }.map { $0 + 1 }
+        }
+        func fail(_ key: String, _ message: String) -> ConfigurationError {
+            ConfigurationError(file: url.path, line: lineOf(key), message: message)
+        }
+        var config = Configuration()
+        for key in table.keys.sorted() {
+            guard let expected = keys[key] else {
+                throw fail(key, "unknown key '\(key)'; the keys are \(keys.keys.sorted().joined(separator: ", "))")
+            }
+            let value = table[key]!
+            func string() throws -> String {
+                guard let s = value.string, !s.isEmpty else { throw fail(key, "'\(key)' must be \(expected)") }
+                return s
+            }
+            func positive() throws -> Int {
+                guard let n = value.int, n > 0 else { throw fail(key, "'\(key)' must be \(expected)") }
+                return n
+            }
+            switch key {
+            case "input": config.input = try string()
+            case "output": config.output = try string()
+            case "time_zone":
+                let name = try string()
+                guard TimeZone(identifier: name) != nil else { throw fail(key, "'\(name)' is not a time zone; expected \(expected)") }
+                config.timeZone = name
+            case "organization": config.organization = try string()
+            case "contact": config.contact = try string()
+            case "outlier_threshold":
+                let text = value.double.map { String($0) } ?? value.int.map { String($0) } ?? value.string
+                guard let text, let fraction = FixedDecimal(plain: Substring(text)) else {
+                    throw fail(key, "'\(key)' must be \(expected)")
+                }
+                config.outlierThreshold = fraction
+            case "log_file": config.logFile = try string()
+            case "max_record_bytes": config.maxRecordBytes = try positive()
+            case "max_file_bytes": config.maxFileBytes = try positive()
+            default: break
+            }
+        }
+        return config
+    }
+}
+
+/// A configuration problem: the run does not start (exit 64).
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let message: String
+    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}
