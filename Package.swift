@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(
             name: "TalentStatsTests",
             dependencies: ["TalentStats", "TestSupport"],
-            resources: [.copy("Fixtures")]
+            resources: [.copy("Fixtures"), .copy("Golden")]
         ),
     ]
 )

@@ -15,7 +15,7 @@ struct Talentstats: ParsableCommand {
             64 usage or configuration error; 75 another run holds the lock.
             """,
         version: talentstatsVersion,
-        subcommands: [Report.self, Validate.self],
+        subcommands: [Report.self, Validate.self, Check.self, Diff.self, Baseline.self],
         defaultSubcommand: Report.self
     )
 }

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Traces changed figures back to the input rows that caused them.
+///
+/// The root of every change is a district's `month` figure (the only one read from input); every
+/// other figure is derived from `month` figures of the same metric. For each changed figure this
+/// names the rows of the current input behind the changed `month` figures it depends on: their file
+/// and line, and, where a later file superseded an earlier one, both.
+public struct Explainer: Sendable {
+    let validated: ValidatedData
+    /// (month, district index, metric index) → the current rows behind that figure.
+    private let sources: [RootKey: [SourcedValue]]
+    private let revisions: [RootKey: [Revision]]
+
+    struct RootKey: Hashable { let month: YearMonth; let district: Int; let metric: Int }
+
+    public init(validated: ValidatedData) {
+        self.validated = validated
+        var sources: [RootKey: [SourcedValue]] = [:]
+        for (key, value) in validated.observations {
+            sources[RootKey(month: key.month, district: key.district, metric: key.metric), default: []].append(value)
+        }
+        var revisions: [RootKey: [Revision]] = [:]
+        for revision in validated.revisions {
+            revisions[RootKey(month: revision.key.month, district: revision.key.district, metric: revision.key.metric), default: []].append(revision)
+        }
+        self.sources = sources.mapValues { $0.sorted { ($0.file, $0.line) < ($1.file, $1.line) } }
+        self.revisions = revisions
+    }
+
+    private func path(_ file: Int) -> String { validated.files[file].facts.file.relativePath }
+
+    /// One line per input row behind a changed `month` figure.
+    func describe(_ root: RootKey) -> [String] {
+        let reference = validated.reference
+        let what = "\(root.month) \(reference.districts[root.district].name) \(reference.metrics[root.metric].id)"
+        var lines: [String] = []
+        for revision in revisions[root] ?? [] {
+            lines.append("\(path(revision.new.file)):\(revision.new.line) revises \(path(revision.old.file)):\(revision.old.line) (\(what): \(revision.old.value) → \(revision.new.value))")
+        }
+        let rows = sources[root] ?? []
+        if rows.isEmpty {
+            lines.append("\(what): no accepted row in the current input (removed, or now rejected: see rejects.csv)")
+        } else {
+            let listed = rows.prefix(5).map { "\(path($0.file)):\($0.line)" }.joined(separator: ", ")
+            let more = rows.count > 5 ? " and \(rows.count - 5) more rows" : ""
+            let total = rows.reduce(FixedDecimal.zero) { $0 + $1.value }
+            lines.append("\(what) = \(total) from \(listed)\(more)")
+        }
+        return lines
+    }
+
+    /// Explanations for `differences`, by key.
+    public func explain(_ differences: [Comparison.Difference]) -> [AggregateKey: [String]] {
+        let reference = validated.reference
+        var districtIndex: [String: Int] = [:]
+        for (i, d) in reference.districts.enumerated() { districtIndex[d.code] = i }
+        var metricIndex: [String: Int] = [:]
+        for (i, m) in reference.metrics.enumerated() { metricIndex[m.id] = i }
+        // The changed month figures of districts are the roots.
+        var roots: [RootKey] = []
+        for difference in differences where difference.key.measure == .month {
+            guard let d = districtIndex[difference.key.districtCode], let m = metricIndex[difference.key.metric],
+                  let month = YearMonth(parsing: difference.key.period) else { continue }
+            roots.append(RootKey(month: month, district: d, metric: m))
+        }
+        var result: [AggregateKey: [String]] = [:]
+        for difference in differences {
+            let key = difference.key
+            guard let m = metricIndex[key.metric] else { continue }
+            let year = Int(key.period.prefix(4)) ?? 0
+            let acrossDistricts = key.districtCode == reference.city.code || [.share, .rank, .annualShare, .annualRank].contains(key.measure)
+            let related = roots.filter { root in
+                root.metric == m
+                    && (acrossDistricts || reference.districts[root.district].code == key.districtCode)
+                    && (root.month.year == year || root.month.year == year - 1)
+            }
+            let lines = related.flatMap(describe)
+            result[key] = lines.isEmpty ? ["no changed input row found for this metric and year: the change comes from the code or the reference data"] : Array(NSOrderedSet(array: lines).array as! [String])
+        }
+        return result
+    }
+}
+
+/// Input files that differ between a baseline's manifest and the current run.
+public struct InputChanges: Sendable {
+    public let added: [String]
+    public let removed: [String]
+    public let changed: [String]
+
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+
+    /// Compares the `inputs` of a manifest.json with the current files (path → SHA-256).
+    public static func between(manifest url: URL, current: [String: String]) -> InputChanges? {
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let inputs = json["inputs"] as? [[String: Any]] else { return nil }
+        var old: [String: String] = [:]
+        for input in inputs {
+            if let path = input["path"] as? String { old[path] = input["sha256"] as? String ?? "" }
+        }
+        return InputChanges(
+            added: current.keys.filter { old[$0] == nil }.sorted(),
+            removed: old.keys.filter { current[$0] == nil }.sorted(),
+            changed: current.keys.filter { old[$0] != nil && old[$0] != current[$0] }.sorted())
+    }
+}
