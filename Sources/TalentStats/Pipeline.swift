@@ -106,7 +106,7 @@ public struct Pipeline {
             throw RunFailure("no *.csv files under \(options.input.appendingPathComponent("raw").path); put the districts' files there or pass --input")
         }
 
-        var validator = Validator(reference: reference, reportPeriod: options.period)
+        var validator = Validator(reference: reference, reportPeriod: options.period, limits: options.limits)
         let sizes = files.map { file -> Int in
             var info = stat()
             return stat(file.url.path, &info) == 0 ? Int(info.st_size) : 0
@@ -115,9 +115,9 @@ public struct Pipeline {
         var doneBytes = 0
         for (n, file) in files.enumerated() {
             validator.begin(file)
-            let outcome = try Ingest.read(file, reference: reference, limits: options.limits, progress: { bytes in
+            let outcome = Ingest.read(file, reference: reference, limits: options.limits, progress: { bytes in
                 progress?(IngestProgress(bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count))
-            }) { validator.take($0) }
+            }, into: &validator)
             validator.end(outcome)
             doneBytes += sizes[n]
             progress?(IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))
@@ -128,7 +128,7 @@ public struct Pipeline {
         precondition(t.balances, "row accounting does not balance: \(t)")
 
         let periodText = options.period.description
-        guard validated.observations.keys.contains(where: { $0.month == options.period }) else {
+        guard validated.sums.monthsWithData.contains(options.period) else {
             throw RunFailure("no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files")
         }
         let aggregates = Aggregator.aggregate(validated)

@@ -68,7 +68,8 @@ import Testing
         #expect(data.rejections[7].message.contains("line 2"))
         #expect(data.totals == RowAccounting(read: 10, used: 1, rejected: 8, outOfScope: 1, superseded: 0))
         // The first occurrence wins within a file.
-        #expect(data.observations.values.map(\.value.description) == ["1"])
+        #expect(data.value(YearMonth(year: 2024, month: 2)!, district: 0, metric: 0)?.description == "1")
+        #expect(data.distinctKeys == 1)
     }
 
     @Test func malformedRecordsAndRejectedFilesAreAccounted() {
@@ -111,7 +112,7 @@ import Testing
         h.file("2.csv", [("2024-01", "甲", "people", "oops", "")])
         let data = h.finish()
         #expect(data.revisions.isEmpty)
-        #expect(data.observations.values.first?.value == FixedDecimal(100))
+        #expect(data.value(YearMonth(year: 2024, month: 1)!, district: 0, metric: 0) == FixedDecimal(100))
     }
 
     @Test func entitiesAreSeparateKeys() {
@@ -119,7 +120,8 @@ import Testing
         h.file("e1.csv", [("2024-01", "甲", "people", "3", "")], entity: "91441900MA4UJ8XXXX")
         h.file("e2.csv", [("2024-01", "甲", "people", "4", "")], entity: "91441900MA4UJ8YYYY")
         let data = h.finish()
-        #expect(data.observations.count == 2)
+        #expect(data.distinctKeys == 2)
+        #expect(data.value(YearMonth(year: 2024, month: 1)!, district: 0, metric: 0) == FixedDecimal(7))  // summed over entities
         #expect(data.revisions.isEmpty)
     }
 }

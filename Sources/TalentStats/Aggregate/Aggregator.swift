@@ -9,17 +9,17 @@ public enum Aggregator {
     public static func aggregate(_ data: ValidatedData) -> Aggregates {
         let reference = data.reference
         let report = data.reportPeriod
-        guard let first = data.observations.keys.map(\.month).min() else {
+        guard let first = data.sums.monthsWithData.first else {
             return Aggregates(rows: [], firstMonth: nil, reportPeriod: report)
         }
         let monthCount = report.ordinal - first.ordinal + 1
         let districtCount = reference.districts.count
 
         // Monthly sums over entities: [metric][district][month offset].
-        var sums = Array(repeating: Array(repeating: [FixedDecimal?](repeating: nil, count: monthCount), count: districtCount), count: reference.metrics.count)
-        for (key, sourced) in data.observations {
-            let i = key.month.ordinal - first.ordinal
-            sums[key.metric][key.district][i] = (sums[key.metric][key.district][i] ?? .zero) + sourced.value
+        let sums: [[[FixedDecimal?]]] = (0..<reference.metrics.count).map { m in
+            (0..<districtCount).map { d in
+                (0..<monthCount).map { i in data.value(YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m) }
+            }
         }
 
         var rows: [AggregateRow] = []
@@ -31,9 +31,14 @@ public enum Aggregator {
 
         for (m, metric) in reference.metrics.enumerated() {
             let districtSeries = sums[m].map { Series(values: $0, first: first, kind: metric.kind, report: report) }
-            let citySeries = Series(values: (0..<monthCount).map { i in
-                sums[m].reduce(nil as FixedDecimal?) { acc, series in series[i].map { (acc ?? .zero) + $0 } ?? acc }
-            }, first: first, kind: metric.kind, report: report)
+            let cityValues: [FixedDecimal?] = (0..<monthCount).map { i in
+                var total: FixedDecimal?
+                for series in sums[m] {
+                    if let v = series[i] { total = (total ?? .zero) + v }
+                }
+                return total
+            }
+            let citySeries = Series(values: cityValues, first: first, kind: metric.kind, report: report)
 
             // Monthly measures.
             for (i, month) in months.enumerated() {

@@ -65,151 +65,26 @@ public enum CSVEvent: Equatable {
     case malformed(line: Int, message: String)
 }
 
-/// A streaming RFC 4180 scanner over bytes.
-///
-/// It splits at the byte level (`,` `"` CR LF are ASCII and never occur inside a GB18030 or UTF-8
-/// multi-byte character), so it runs before decoding. Lines are physical lines: CRLF, LF and a lone
-/// CR each end one, including inside quoted fields; a record is reported at its first line. Blank
-/// lines are skipped. A quote inside an unquoted field, or text after a closing quote, is kept
-/// literally. A record over `maxRecordBytes` is reported as malformed without being kept in memory.
+/// ``RecordReader`` with copied fields: convenient for small files (reference data) and tests.
 public struct CSVScanner<Source: ByteSource> {
-    private var source: Source
-    private var buffer: UnsafeMutableRawBufferPointer
-    private var filled = 0
-    private var position = 0
-    private var atEnd = false
-
-    public let maxRecordBytes: Int
-
-    // Record state.
-    private var fields: [[UInt8]] = []
-    private var current: [UInt8] = []
-    private var fieldQuoted = false
-    private var inQuotes = false
-    private var pendingQuote = false
-    private var pendingCR = false
-    private var line = 1
-    private var recordLine = 1
-    private var recordBytes = 0
-    private var tooLong = false
-    private var finished = false
+    private let reader: RecordReader
 
     public init(source: Source, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 16) {
-        self.source = source
-        self.maxRecordBytes = maxRecordBytes
-        self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        reader = RecordReader(source: source, maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
     }
 
-    /// Frees the read buffer. Call once when done (the scanner is a struct, so it cannot do this itself).
-    public mutating func deallocate() { buffer.deallocate() }
+    /// Kept for callers written against the earlier scanner; the reader frees its own buffers.
+    public mutating func deallocate() {}
 
-    /// The physical line the scanner has reached (for progress and end-of-file messages).
-    public var currentLine: Int { line }
+    /// The physical line the scanner has reached.
+    public var currentLine: Int { reader.currentLine }
 
     /// The next record or problem, or `nil` at the end of input.
     public mutating func next() throws -> CSVEvent? {
-        while true {
-            if position == filled {
-                if atEnd { return finish() }
-                filled = try source.read(into: buffer)
-                position = 0
-                if filled == 0 { atEnd = true; continue }
-            }
-            let byte = buffer[position]
-            position += 1
-            if let event = consume(byte) { return event }
-        }
-    }
-
-    private mutating func finish() -> CSVEvent? {
-        guard !finished else { return nil }
-        finished = true
-        if inQuotes && !pendingQuote {
-            let start = recordLine
-            resetRecord()
-            return .malformed(line: start, message: "unterminated quoted field: a \" opened on line \(start) is never closed before the end of the file")
-        }
-        inQuotes = false
-        pendingQuote = false
-        if !fields.isEmpty || !current.isEmpty || fieldQuoted || tooLong {
-            return endRecord(nextLine: line)
-        }
-        return nil
-    }
-
-    private mutating func append(_ byte: UInt8) {
-        recordBytes += 1
-        if recordBytes > maxRecordBytes {
-            if !tooLong { tooLong = true; fields = []; current = [] }
-            return
-        }
-        current.append(byte)
-    }
-
-    private mutating func endField() {
-        if !tooLong { fields.append(current) }
-        current = []
-        current.reserveCapacity(16)
-        fieldQuoted = false
-        recordBytes += 1
-    }
-
-    private mutating func resetRecord() {
-        fields = []
-        current = []
-        fieldQuoted = false
-        recordBytes = 0
-        tooLong = false
-    }
-
-    /// Ends the record; returns it unless it is a blank line.
-    private mutating func endRecord(nextLine: Int) -> CSVEvent? {
-        let quoted = fieldQuoted
-        endField()
-        let start = recordLine
-        recordLine = nextLine
-        defer { resetRecord() }
-        if tooLong {
-            return .malformed(line: start, message: "record longer than the limit of \(maxRecordBytes) bytes")
-        }
-        if fields.count == 1 && fields[0].isEmpty && !quoted { return nil }  // blank line
-        return .record(line: start, fields: fields)
-    }
-
-    private mutating func consume(_ byte: UInt8) -> CSVEvent? {
-        let afterCR = pendingCR
-        pendingCR = false
-        if inQuotes {
-            if pendingQuote {
-                pendingQuote = false
-                if byte == 0x22 { append(0x22); return nil }
-                inQuotes = false  // the quote closed the field; handle this byte as unquoted
-            } else {
-                if byte == 0x22 { pendingQuote = true; return nil }
-                append(byte)
-                if byte == 0x0D { line += 1; pendingCR = true } else if byte == 0x0A && !afterCR { line += 1 }
-                return nil
-            }
-        }
-        switch byte {
-        case 0x2C:
-            endField()
-            return nil
-        case 0x0A:
-            if afterCR { return nil }  // the LF of a CRLF; the CR ended the record
-            line += 1
-            return endRecord(nextLine: line)
-        case 0x0D:
-            line += 1
-            pendingCR = true
-            return endRecord(nextLine: line)
-        case 0x22 where current.isEmpty && !fieldQuoted:
-            inQuotes = true
-            fieldQuoted = true
-            return nil
-        default:
-            append(byte)
-            return nil
+        switch try reader.next() {
+        case nil: return nil
+        case .malformed(let line, let message): return .malformed(line: line, message: message)
+        case .record(let view): return .record(line: view.line, fields: view.fields)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One observation as written in a raw file: renamed to its role, decoded, not yet interpreted.
+/// One observation as written in a raw file, decoded into text: renamed to its role, not yet
+/// interpreted. (The general path; the fast path works on ``RawFields``.)
 public struct RawObservation: Sendable, Equatable {
     /// Physical line of the record (the header is line 1 when it is the first line).
     public let line: Int
@@ -15,12 +16,64 @@ public struct RawObservation: Sendable, Equatable {
     public let entity: String
 }
 
-/// What ingest finds in a file, in order.
+/// One observation as bytes of the reader's buffer, valid only during the call that receives it.
+public struct RawFields {
+    public let line: Int
+    public let period: UnsafeBufferPointer<UInt8>
+    public let district: UnsafeBufferPointer<UInt8>
+    /// Long layout only (empty in the wide layout, where ``metricIndex`` is set).
+    public let metric: UnsafeBufferPointer<UInt8>
+    public let value: UnsafeBufferPointer<UInt8>
+    /// Long layout only.
+    public let unit: UnsafeBufferPointer<UInt8>
+    public let entity: UnsafeBufferPointer<UInt8>
+    /// Wide layout: the column's metric and the unit its header states.
+    public let metricIndex: Int?
+    public let columnUnit: MeasureUnit?
+    public let encoding: TextEncoding
+
+    /// The same observation decoded into text; `nil` if a field is not valid in the file's encoding.
+    public func decoded(_ reference: ReferenceData) -> RawObservation? {
+        func text(_ b: UnsafeBufferPointer<UInt8>) -> String? { encoding.decode(Array(b)) }
+        guard let p = text(period), let d = text(district), let v = text(value), let e = text(entity) else { return nil }
+        let m: String
+        let u: String
+        if let metricIndex {
+            m = reference.metrics[metricIndex].id
+            u = columnUnit?.symbol ?? ""
+        } else {
+            guard let mm = text(metric), let uu = text(unit) else { return nil }
+            m = mm
+            u = uu
+        }
+        return RawObservation(line: line, period: p, district: d, metric: m, value: v, unit: u, entity: e)
+    }
+}
+
+/// What ingest finds in a file, in order (the general, text-based form).
 public enum IngestEvent: Sendable, Equatable {
     case observation(RawObservation)
     /// A record that cannot be used as it stands (unterminated quote, too long, too many fields,
     /// undecodable bytes). It counts as one observation, whatever its layout.
     case malformedRecord(line: Int, message: String)
+}
+
+/// Receives what ingest reads, as it reads it.
+public protocol ObservationSink {
+    /// The file's format, known once its header is read (before any observation).
+    mutating func format(_ format: FileFormat)
+    mutating func observation(_ fields: RawFields)
+    mutating func malformed(line: Int, message: String)
+    /// Called before some records (every ``Ingest/checkpointInterval``th), so that a row can later be
+    /// found again by reading from here.
+    mutating func checkpoint(offset: Int, line: Int)
+}
+
+/// How a file is laid out and encoded: enough to read any of its records again.
+public struct FileFormat: Sendable {
+    public let encoding: TextEncoding
+    public let layout: FileLayout
+    public let headerCount: Int
 }
 
 /// Facts about a file that go into the manifest.
@@ -30,6 +83,8 @@ public struct FileFacts: Sendable {
     public let sha256: String
     public let encoding: TextEncoding?
     public let layout: LayoutKind?
+    /// Set when the file was read (not rejected whole).
+    public var format: FileFormat? = nil
 }
 
 /// The end of reading one file.
@@ -54,16 +109,17 @@ public struct IngestLimits: Sendable {
     }
 }
 
-/// Bytes → raw observations: encoding detection, CSV scanning, header mapping. Streaming: memory
+/// Bytes → raw observations: encoding detection, CSV reading, header mapping. Streaming: memory
 /// does not grow with the file.
 public enum Ingest {
-    /// Reads `file`, passing each observation or malformed record to `emit` as it is found.
-    /// - Throws: only what `emit` throws; problems with the file are a `.rejected` outcome.
-    public static func read(
+    /// Records between checkpoints (a row is found again by reading at most this many records).
+    public static let checkpointInterval = 64
+
+    /// Reads `file`, passing each observation or malformed record to `sink` as it is found.
+    public static func read<Sink: ObservationSink>(
         _ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default,
-        progress: ((Int) -> Void)? = nil,
-        emit: (IngestEvent) throws -> Void
-    ) throws -> FileOutcome {
+        progress: ((Int) -> Void)? = nil, into sink: inout Sink
+    ) -> FileOutcome {
         let survey: FileSurvey
         do {
             var source = try FileByteSource(path: file.url.path)
@@ -72,101 +128,189 @@ public enum Ingest {
         } catch let failure as IOFailure {
             let facts = FileFacts(file: file, bytes: 0, sha256: "", encoding: nil, layout: nil)
             return .rejected(facts, message: "cannot read the file: \(String(cString: strerror(failure.errno)))")
+        } catch {
+            return .rejected(FileFacts(file: file, bytes: 0, sha256: "", encoding: nil, layout: nil), message: "cannot read the file: \(error)")
         }
         var facts = FileFacts(file: file, bytes: survey.bytes, sha256: survey.sha256, encoding: survey.encoding, layout: nil)
         guard let encoding = survey.encoding else {
             return .rejected(facts, message: survey.problem ?? "unknown encoding")
         }
         guard survey.bytes <= limits.maxFileBytes else {
-            return .rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes)")
+            return .rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)")
         }
-
         let source: FileByteSource
         do { source = try FileByteSource(path: file.url.path) } catch {
             return .rejected(facts, message: "cannot read the file: \(error)")
         }
         defer { source.close() }
-        var scanner = CSVScanner(source: source, maxRecordBytes: limits.maxRecordBytes)
-        defer { scanner.deallocate() }
+        let reader = RecordReader(source: source, maxRecordBytes: limits.maxRecordBytes)
 
         // The header: the first record.
-        let layout: FileLayout
-        let headerCount: Int
+        let format: FileFormat
         do {
-            guard let first = try scanner.next() else {
+            guard let first = try reader.next() else {
                 return .rejected(facts, message: "the file is empty; expected a header row (period, district, metric, value …)")
             }
-            guard case .record(let line, let rawHeader) = first else {
+            guard case .record(let header) = first else {
                 if case .malformed(let line, let message) = first { return .rejected(facts, message: "header on line \(line): \(message)") }
                 return .rejected(facts, message: "no header row")
             }
-            let header = rawHeader.map { encoding.decode($0) }
-            guard header.allSatisfy({ $0 != nil }) else {
-                return .rejected(facts, message: "header on line \(line) cannot be decoded as \(encoding.rawValue)")
+            let names = header.fields.map { encoding.decode($0) }
+            guard names.allSatisfy({ $0 != nil }) else {
+                return .rejected(facts, message: "header on line \(header.line) cannot be decoded as \(encoding.rawValue)")
             }
-            switch FileLayout.detect(header: header.map { $0! }, reference: reference) {
-            case .failure(let problem): return .rejected(facts, message: "header on line \(line): \(problem.message)")
-            case .success(let detected): layout = detected
+            switch FileLayout.detect(header: names.map { $0! }, reference: reference) {
+            case .failure(let problem): return .rejected(facts, message: "header on line \(header.line): \(problem.message)")
+            case .success(let layout): format = FileFormat(encoding: encoding, layout: layout, headerCount: header.count)
             }
-            headerCount = rawHeader.count
         } catch let failure as IOFailure {
             return .rejected(facts, message: "cannot read the file: \(String(cString: strerror(failure.errno)))")
+        } catch {
+            return .rejected(facts, message: "cannot read the file: \(error)")
         }
-        facts = FileFacts(file: file, bytes: facts.bytes, sha256: facts.sha256, encoding: encoding, layout: layout.kind)
+        facts = FileFacts(file: file, bytes: facts.bytes, sha256: facts.sha256, encoding: encoding, layout: format.layout.kind, format: format)
+        sink.format(format)
 
-        let period = layout.index(of: .period)!
-        let district = layout.index(of: .district)!
-        let entity = layout.index(of: .entity)
-        let metricCells = layout.columns.enumerated().compactMap { offset, column -> (Int, Int, MeasureUnit?)? in
-            if case .metricValues(let metric, let unit) = column { return (offset, metric, unit) }
-            return nil
-        }
-
+        let mapper = ObservationMapper(format: format, reference: reference)
+        var records = 0
         var nextProgress = 1 << 22
         do {
-            while let event = try scanner.next() {
-                if let progress, source.bytesRead >= nextProgress {
-                    progress(source.bytesRead)
-                    nextProgress = source.bytesRead + (1 << 22)
-                }
+            while let event = try reader.next() {
                 switch event {
                 case .malformed(let line, let message):
-                    try emit(.malformedRecord(line: line, message: message))
-                case .record(let line, let raw):
-                    let decoded = raw.map { encoding.decode($0) }
-                    guard decoded.allSatisfy({ $0 != nil }) else {
-                        try emit(.malformedRecord(line: line, message: "bytes that are not valid \(encoding.rawValue)"))
-                        continue
-                    }
-                    let cells = decoded.map { $0! }
-                    func cell(_ index: Int?) -> String {
-                        guard let index, index < cells.count else { return "" }
-                        return cells[index]
-                    }
-                    if cells.count > headerCount, cells[headerCount...].contains(where: { !TextNormalization.clean($0).isEmpty }) {
-                        try emit(.malformedRecord(line: line, message: "\(cells.count) fields but the header has \(headerCount); a value containing a comma must be quoted"))
-                        continue
-                    }
-                    switch layout.kind {
-                    case .long:
-                        try emit(.observation(RawObservation(
-                            line: line, period: cell(period), district: cell(district),
-                            metric: cell(layout.index(of: .metric)), value: cell(layout.index(of: .value)),
-                            unit: cell(layout.index(of: .unit)), entity: cell(entity))))
-                    case .wide:
-                        for (column, metric, unit) in metricCells where !TextNormalization.clean(cell(column)).isEmpty {
-                            try emit(.observation(RawObservation(
-                                line: line, period: cell(period), district: cell(district),
-                                metric: reference.metrics[metric].id, value: cell(column),
-                                unit: unit?.symbol ?? "", entity: cell(entity))))
-                        }
+                    sink.malformed(line: line, message: message)
+                case .record(let record):
+                    if records % checkpointInterval == 0 { sink.checkpoint(offset: record.offset, line: record.line) }
+                    records += 1
+                    mapper.emit(record, into: &sink)
+                    if let progress, source.bytesRead >= nextProgress {
+                        progress(source.bytesRead)
+                        nextProgress = source.bytesRead + (1 << 22)
                     }
                 }
             }
         } catch let failure as IOFailure {
             // Observations already emitted stay counted; the rest of the file is reported.
-            try emit(.malformedRecord(line: scanner.currentLine, message: "reading stopped here: \(String(cString: strerror(failure.errno)))"))
+            sink.malformed(line: reader.currentLine, message: "reading stopped here: \(String(cString: strerror(failure.errno)))")
+        } catch {
+            sink.malformed(line: reader.currentLine, message: "reading stopped here: \(error)")
         }
         return .read(facts)
+    }
+}
+
+/// Turns a record into observations according to the file's layout.
+struct ObservationMapper {
+    let format: FileFormat
+    let reference: ReferenceData
+    private let period: Int, district: Int, metric: Int?, value: Int?, unit: Int?, entity: Int?
+    private let metricCells: [(column: Int, metric: Int, unit: MeasureUnit?)]
+
+    init(format: FileFormat, reference: ReferenceData) {
+        self.format = format
+        self.reference = reference
+        let layout = format.layout
+        period = layout.index(of: .period)!
+        district = layout.index(of: .district)!
+        metric = layout.index(of: .metric)
+        value = layout.index(of: .value)
+        unit = layout.index(of: .unit)
+        entity = layout.index(of: .entity)
+        metricCells = layout.columns.enumerated().compactMap { offset, column in
+            if case .metricValues(let metric, let unit) = column { return (offset, metric, unit) }
+            return nil
+        }
+    }
+
+    @inline(__always)
+    func emit<Sink: ObservationSink>(_ record: RecordView, into sink: inout Sink) {
+        let encoding = format.encoding
+        if record.count > format.headerCount {
+            for i in format.headerCount..<record.count where !FastFields.isBlank(record[i], encoding) {
+                sink.malformed(line: record.line, message: "\(record.count) fields but the header has \(format.headerCount); a value containing a comma must be quoted")
+                return
+            }
+        }
+        let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        func cell(_ index: Int?) -> UnsafeBufferPointer<UInt8> { index.map { record[$0] } ?? none }
+        switch format.layout.kind {
+        case .long:
+            sink.observation(RawFields(line: record.line, period: record[period], district: record[district], metric: cell(metric),
+                                       value: cell(value), unit: cell(unit), entity: cell(entity),
+                                       metricIndex: nil, columnUnit: nil, encoding: encoding))
+        case .wide:
+            for (column, metric, unit) in metricCells where !FastFields.isBlank(record[column], encoding) {
+                sink.observation(RawFields(line: record.line, period: record[period], district: record[district], metric: none,
+                                           value: record[column], unit: none, entity: cell(entity),
+                                           metricIndex: metric, columnUnit: unit, encoding: encoding))
+            }
+        }
+    }
+}
+
+/// Reads one observation of a file again, by its number in the file, starting from a checkpoint.
+/// Used for the rare cases that need an earlier row's exact key, value or line (a repeated key).
+struct RowLocator {
+    struct Checkpoint { let offset: Int; let line: Int; let ordinal: Int }
+
+    enum Found {
+        case observation(RawObservation)
+        case malformed(line: Int)
+    }
+
+    /// The observation numbered `ordinal` in `file` (read in `format`), reading from `checkpoint`.
+    static func find(ordinal: Int, in file: InputFile, format: FileFormat, from checkpoint: Checkpoint,
+                     reference: ReferenceData, limits: IngestLimits) -> Found? {
+        guard let source = try? OffsetByteSource(path: file.url.path, offset: checkpoint.offset) else { return nil }
+        let reader = RecordReader(source: source, maxRecordBytes: limits.maxRecordBytes, chunkSize: 1 << 16,
+                                  startOffset: checkpoint.offset, startLine: checkpoint.line)
+        struct Collector: ObservationSink {
+            var next: Int
+            let target: Int
+            let reference: ReferenceData
+            var found: Found?
+            mutating func observation(_ fields: RawFields) {
+                if next == target, found == nil {
+                    found = fields.decoded(reference).map(Found.observation) ?? .malformed(line: fields.line)
+                }
+                next += 1
+            }
+            mutating func malformed(line: Int, message: String) {
+                if next == target, found == nil { found = .malformed(line: line) }
+                next += 1
+            }
+            mutating func checkpoint(offset: Int, line: Int) {}
+            mutating func format(_ format: FileFormat) {}
+        }
+        var collector = Collector(next: checkpoint.ordinal, target: ordinal, reference: reference)
+        let mapper = ObservationMapper(format: format, reference: reference)
+        while collector.found == nil, collector.next <= ordinal, let event = try? reader.next() {
+            switch event {
+            case .malformed(let line, let message): collector.malformed(line: line, message: message)
+            case .record(let record): mapper.emit(record, into: &collector)
+            }
+        }
+        return collector.found
+    }
+}
+
+/// A file read from a given offset.
+final class OffsetByteSource: ByteSource {
+    private let fd: Int32
+    private var offset: Int
+
+    init(path: String, offset: Int) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw IOFailure(path: path, operation: "open", errno: errno) }
+        self.offset = offset
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+        if n < 0 { throw IOFailure(path: "", operation: "read", errno: errno) }
+        offset += n
+        return n
     }
 }

@@ -8,24 +8,60 @@ import Foundation
 /// and line, and, where a later file superseded an earlier one, both.
 public struct Explainer: Sendable {
     let validated: ValidatedData
-    /// (month, district index, metric index) → the current rows behind that figure.
-    private let sources: [RootKey: [SourcedValue]]
+    let limits: IngestLimits
+    /// (month, district index, metric index) → the current rows behind that figure (found on demand).
+    private var sources: [RootKey: [SourcedValue]] = [:]
     private let revisions: [RootKey: [Revision]]
 
     struct RootKey: Hashable { let month: YearMonth; let district: Int; let metric: Int }
 
-    public init(validated: ValidatedData) {
+    public init(validated: ValidatedData, limits: IngestLimits = .default) {
         self.validated = validated
-        var sources: [RootKey: [SourcedValue]] = [:]
-        for (key, value) in validated.observations {
-            sources[RootKey(month: key.month, district: key.district, metric: key.metric), default: []].append(value)
-        }
+        self.limits = limits
         var revisions: [RootKey: [Revision]] = [:]
         for revision in validated.revisions {
             revisions[RootKey(month: revision.key.month, district: revision.key.district, metric: revision.key.metric), default: []].append(revision)
         }
-        self.sources = sources.mapValues { $0.sorted { ($0.file, $0.line) < ($1.file, $1.line) } }
         self.revisions = revisions
+    }
+
+    /// Reads the current input again and collects the accepted rows behind `roots`: a row counts
+    /// when it is in scope, valid, and not superseded or repeated (the same rules as the run's).
+    mutating func findSources(_ roots: Set<RootKey>) {
+        guard !roots.isEmpty else { return }
+        struct Finder: ObservationSink {
+            let roots: Set<RootKey>
+            var validator: Validator
+            var file = 0
+            var found: [RootKey: [(ObservationKey, SourcedValue)]] = [:]
+            mutating func format(_ format: FileFormat) { validator.format(format) }
+            mutating func checkpoint(offset: Int, line: Int) { validator.checkpoint(offset: offset, line: line) }
+            mutating func malformed(line: Int, message: String) { validator.malformed(line: line, message: message) }
+            mutating func observation(_ fields: RawFields) {
+                validator.observation(fields)
+                guard let raw = fields.decoded(validator.reference), case .success(let (key, value)) = validator.interpret(raw) else { return }
+                let root = RootKey(month: key.month, district: key.district, metric: key.metric)
+                if roots.contains(root) {
+                    found[root, default: []].append((key, SourcedValue(value: value, file: file, line: raw.line)))
+                }
+            }
+        }
+        var finder = Finder(roots: roots, validator: Validator(reference: validated.reference, reportPeriod: validated.reportPeriod, limits: limits))
+        for record in validated.files {
+            finder.file = record.facts.file.index
+            finder.validator.begin(record.facts.file)
+            let outcome = Ingest.read(record.facts.file, reference: validated.reference, limits: limits, into: &finder)
+            finder.validator.end(outcome)
+        }
+        for (root, rows) in finder.found {
+            // Per key: the last file's row wins (resubmission); within a file, the first (duplicates).
+            var chosen: [ObservationKey: SourcedValue] = [:]
+            for (key, value) in rows {
+                if let current = chosen[key], current.file == value.file { continue }
+                chosen[key] = value
+            }
+            sources[root] = chosen.values.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
+        }
     }
 
     private func path(_ file: Int) -> String { validated.files[file].facts.file.relativePath }
@@ -51,7 +87,7 @@ public struct Explainer: Sendable {
     }
 
     /// Explanations for `differences`, by key.
-    public func explain(_ differences: [Comparison.Difference]) -> [AggregateKey: [String]] {
+    public mutating func explain(_ differences: [Comparison.Difference]) -> [AggregateKey: [String]] {
         let reference = validated.reference
         var districtIndex: [String: Int] = [:]
         for (i, d) in reference.districts.enumerated() { districtIndex[d.code] = i }
@@ -64,6 +100,7 @@ public struct Explainer: Sendable {
                   let month = YearMonth(parsing: difference.key.period) else { continue }
             roots.append(RootKey(month: month, district: d, metric: m))
         }
+        findSources(Set(roots))
         var result: [AggregateKey: [String]] = [:]
         for difference in differences {
             let key = difference.key

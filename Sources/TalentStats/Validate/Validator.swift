@@ -1,3 +1,5 @@
+import Foundation
+
 /// What identifies an observation: resubmissions and duplicates are detected on this, after
 /// normalization (period parsed, district resolved to its index, metric to its index, entity trimmed).
 public struct ObservationKey: Hashable, Sendable {
@@ -50,93 +52,106 @@ public struct FileRecord: Sendable {
     public var accounting: RowAccounting
 }
 
-/// The gate's result: every accepted observation by key, and everything else with its reason.
+/// The gate's result: exact sums of the accepted observations, and everything else with its reason.
 public struct ValidatedData: Sendable {
     public let reference: ReferenceData
     public let reportPeriod: YearMonth
-    public let observations: [ObservationKey: SourcedValue]
+    /// Sums per month × district × metric of the accepted observations (over entities).
+    public let sums: MonthlySums
     public let files: [FileRecord]
     public let rejections: [Rejection]
     public let revisions: [Revision]
+    /// Distinct keys remembered to detect duplicates and resubmissions.
+    public let distinctKeys: Int
 
     public var totals: RowAccounting { files.reduce(RowAccounting()) { $0 + $1.accounting } }
     public var filesRejected: Int { files.filter { $0.rejection != nil }.count }
+
+    /// The accepted sum for a month, district and metric, if any observation holds it.
+    public func value(_ month: YearMonth, district: Int, metric: Int) -> FixedDecimal? {
+        sums.value(month: month, district: district, metric: metric)
+    }
 }
 
 /// The gate between ingest and aggregation: interprets raw observations, rejects with a reason,
 /// detects duplicates within a file and resubmissions across files, and accounts for every row.
 ///
-/// Feed it files in processing order: ``begin(_:)``, ``take(_:)`` for each event, ``end(_:)``.
-/// Memory grows with the number of distinct keys (to detect resubmissions), not with file size.
-public struct Validator {
+/// Feed it files in processing order: ``begin(_:)``, then ``Ingest/read(_:reference:limits:progress:into:)``
+/// with the validator as the sink (or ``take(_:)`` for text events), then ``end(_:)``.
+///
+/// Memory grows with the number of distinct keys (a 12-byte fingerprint slot each, to detect
+/// repeats), not with file size. The common spellings take a byte-level fast path; anything else
+/// is decoded and checked by the general rules, which give each rejection its reason.
+public struct Validator: ObservationSink {
     public let reference: ReferenceData
     public let reportPeriod: YearMonth
-
-    private var store: [ObservationKey: SourcedValue] = [:]
-    private var files: [FileRecord] = []
-    private var rejections: [Rejection] = []
-    private var revisions: [Revision] = []
-
-    // The file being read.
-    private var current: InputFile?
-    private var accounting = RowAccounting()
-    private var seenInFile: [ObservationKey: Int] = [:]
-    /// Accounting changes to earlier files caused by this file's resubmissions.
-    private var supersededInFile: [Int: Int] = [:]
+    public let limits: IngestLimits
 
     /// The longest entity identifier accepted (a unified social credit code has 18 characters).
     public static let maxEntityLength = 64
 
-    public init(reference: ReferenceData, reportPeriod: YearMonth) {
+    private let districtLookup: ByteLookup
+    private let metricLookup: ByteLookup
+    private let unitLookup: ByteLookup
+    private let units: [MeasureUnit]
+
+    private let sums: MonthlySums
+    private var files: [FileRecord] = []
+    private var fileStarts: [Int] = []
+    private var checkpoints: [[RowLocator.Checkpoint]] = []
+    private var rejections: [Rejection] = []
+    private var revisions: [Revision] = []
+
+    /// In-scope months: one table each, kept across files (resubmissions).
+    private var tables: [Int: FingerprintTable] = [:]
+    /// Months after the report period: only duplicates within a file matter, so per file.
+    private var fileTables: [Int: FingerprintTable] = [:]
+    private var lastTableMonth = Int.min
+    private var lastTable: FingerprintTable?
+    private var nextOrdinal = 0
+    /// Observations given as text (``take(_:)``), which cannot be read again from a file.
+    private var memoryRows: [Int: RawObservation] = [:]
+
+    // The file being read.
+    private var current: InputFile?
+    private var currentStart = 0
+    private var currentFormat: FileFormat?
+    private var currentCheckpoints: [RowLocator.Checkpoint] = []
+    private var accounting = RowAccounting()
+
+    public init(reference: ReferenceData, reportPeriod: YearMonth, limits: IngestLimits = .default) {
         self.reference = reference
         self.reportPeriod = reportPeriod
+        self.limits = limits
+        sums = MonthlySums(districts: reference.districts.count, metrics: reference.metrics.count)
+        districtLookup = ByteLookup(reference.districts.enumerated().flatMap { i, d in [(d.code, i), (d.name, i), (d.shortName, i)] })
+        metricLookup = ByteLookup(reference.metrics.enumerated().flatMap { i, m in [(m.id, i), (m.nameZh, i), (m.nameEn, i)] })
+        let spellings = MeasureUnit.spellings.sorted { $0.key < $1.key }
+        units = spellings.map(\.value)
+        unitLookup = ByteLookup(spellings.enumerated().map { ($1.key, $0) })
     }
+
+    // MARK: - Files
 
     public mutating func begin(_ file: InputFile) {
         precondition(current == nil, "begin(_:) called twice without end(_:)")
         precondition(file.index == files.count, "files must be fed in processing order")
         current = file
+        currentStart = nextOrdinal
+        currentFormat = nil
+        currentCheckpoints = []
         accounting = RowAccounting()
-        seenInFile = [:]
-    }
-
-    public mutating func take(_ event: IngestEvent) {
-        guard let file = current else { preconditionFailure("take(_:) outside a file") }
-        accounting.read += 1
-        switch event {
-        case .malformedRecord(let line, let message):
-            reject(file, line, .badRow, message)
-        case .observation(let raw):
-            switch interpret(raw) {
-            case .failure(let failure):
-                reject(file, raw.line, failure.code, failure.message)
-            case .success(let (key, value)):
-                if let first = seenInFile[key] {
-                    reject(file, raw.line, .duplicate, "repeats \(describe(key)) from line \(first) of this file; only the first is used")
-                    return
-                }
-                seenInFile[key] = raw.line
-                guard key.month <= reportPeriod else {
-                    accounting.outOfScope += 1
-                    return
-                }
-                let new = SourcedValue(value: value, file: file.index, line: raw.line)
-                if let old = store[key] {
-                    // A later file resubmits this key: the earlier value is superseded.
-                    files[old.file].accounting.used -= 1
-                    files[old.file].accounting.superseded += 1
-                    revisions.append(Revision(key: key, old: old, new: new))
-                }
-                store[key] = new
-                accounting.used += 1
-            }
-        }
     }
 
     public mutating func end(_ outcome: FileOutcome) {
         guard let file = current else { preconditionFailure("end(_:) outside a file") }
         current = nil
-        seenInFile = [:]
+        fileTables = [:]
+        lastTable = nil
+        lastTableMonth = .min
+        fileStarts.append(currentStart)
+        checkpoints.append(currentCheckpoints)
+        currentCheckpoints = []
         switch outcome {
         case .read(let facts):
             files.append(FileRecord(facts: facts, rejection: nil, accounting: accounting))
@@ -149,11 +164,178 @@ public struct Validator {
 
     public func finish() -> ValidatedData {
         precondition(current == nil, "finish() inside a file")
-        return ValidatedData(reference: reference, reportPeriod: reportPeriod, observations: store,
-                             files: files, rejections: rejections, revisions: revisions)
+        return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
+                             rejections: rejections, revisions: revisions, distinctKeys: tables.values.reduce(0) { $0 + $1.count })
+    }
+
+    // MARK: - Sink
+
+    public mutating func format(_ format: FileFormat) { currentFormat = format }
+
+    public mutating func checkpoint(offset: Int, line: Int) {
+        currentCheckpoints.append(RowLocator.Checkpoint(offset: offset, line: line, ordinal: nextOrdinal - currentStart))
+    }
+
+    public mutating func malformed(line: Int, message: String) {
+        guard let file = current else { preconditionFailure("malformed(line:message:) outside a file") }
+        nextOrdinal += 1
+        accounting.read += 1
+        reject(file, line, .badRow, message)
+    }
+
+    /// A text event (the general path; tests and small callers).
+    public mutating func take(_ event: IngestEvent) {
+        switch event {
+        case .malformedRecord(let line, let message):
+            malformed(line: line, message: message)
+        case .observation(let raw):
+            let ordinal = nextOrdinal
+            nextOrdinal += 1
+            accounting.read += 1
+            memoryRows[ordinal] = raw
+            takeText(raw, ordinal: ordinal)
+        }
+    }
+
+    public mutating func observation(_ f: RawFields) {
+        let ordinal = nextOrdinal
+        nextOrdinal += 1
+        accounting.read += 1
+        // The fast path: canonical spellings in a UTF-8 file.
+        if f.encoding != .gb18030,
+           let month = FastFields.period(f.period),
+           let district = districtLookup.lookup(f.district),
+           let metricIndex = f.metricIndex ?? metricLookup.lookup(f.metric),
+           let number = FastFields.number(f.value),
+           FastFields.isCleanASCII(f.entity), f.entity.count <= Self.maxEntityLength {
+            let metric = reference.metrics[metricIndex]
+            let unit: MeasureUnit? = f.metricIndex != nil
+                ? (f.columnUnit ?? metric.unit)
+                : (f.unit.isEmpty ? metric.unit : unitLookup.lookup(f.unit).map { units[$0] })
+            if let unit, let exponent = unit.exponent(to: metric.unit), let value = number.shifted(by: exponent),
+               value <= FixedDecimal.maxInputMagnitude, !metric.integer || value.isWholeNumber {
+                let fingerprint = KeyHash.fingerprint(district: district, metric: metricIndex, entity: f.entity)
+                accept(month: month, district: district, metric: metricIndex, fingerprint: fingerprint,
+                       entity: { String(decoding: f.entity, as: UTF8.self) }, value: value, line: f.line, ordinal: ordinal)
+                return
+            }
+        }
+        guard let raw = f.decoded(reference) else {
+            reject(current!, f.line, .badRow, "bytes that are not valid \(f.encoding.rawValue)")
+            return
+        }
+        takeText(raw, ordinal: ordinal)
     }
 
     // MARK: - Rules
+
+    private mutating func takeText(_ raw: RawObservation, ordinal: Int) {
+        guard let file = current else { preconditionFailure("take(_:) outside a file") }
+        switch interpret(raw) {
+        case .failure(let failure):
+            reject(file, raw.line, failure.code, failure.message)
+        case .success(let (key, value)):
+            let fingerprint = Array(key.entity.utf8).withUnsafeBufferPointer {
+                KeyHash.fingerprint(district: key.district, metric: key.metric, entity: $0)
+            }
+            accept(month: key.month, district: key.district, metric: key.metric, fingerprint: fingerprint,
+                   entity: { key.entity }, value: value, line: raw.line, ordinal: ordinal)
+        }
+    }
+
+    private mutating func table(for month: YearMonth) -> FingerprintTable {
+        if month.ordinal == lastTableMonth, let lastTable { return lastTable }
+        let inScope = month <= reportPeriod
+        let table: FingerprintTable
+        if let existing = inScope ? tables[month.ordinal] : fileTables[month.ordinal] {
+            table = existing
+        } else {
+            table = FingerprintTable()
+            if inScope { tables[month.ordinal] = table } else { fileTables[month.ordinal] = table }
+        }
+        lastTableMonth = month.ordinal
+        lastTable = table
+        return table
+    }
+
+    /// An accepted key: new, a duplicate within the file, or a resubmission of an earlier file's.
+    @inline(__always)
+    private mutating func accept(month: YearMonth, district: Int, metric: Int, fingerprint: UInt64,
+                                 entity: () -> String, value: FixedDecimal, line: Int, ordinal: Int) {
+        guard let file = current else { preconditionFailure("observation outside a file") }
+        let table = table(for: month)
+        var earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)?
+        if table.count > 0 {
+            var keyText: String?
+            let slot = table.find(fingerprint) { payload in
+                // Same fingerprint: read the earlier row again and compare the actual keys.
+                guard let found = resolve(Int(payload)) else { return false }
+                let entityText = keyText ?? entity()
+                keyText = entityText
+                guard found.key == ObservationKey(month: month, district: district, metric: metric, entity: entityText) else { return false }
+                earlier = found
+                return true
+            }
+            if let slot, let earlier {
+                if earlier.file == file.index {
+                    reject(file, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+                    return
+                }
+                // A later file resubmits this key: the earlier value is superseded.
+                files[earlier.file].accounting.used -= 1
+                files[earlier.file].accounting.superseded += 1
+                sums.subtract(earlier.value, month: month.ordinal, district: district, metric: metric)
+                revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
+                                          new: SourcedValue(value: value, file: file.index, line: line)))
+                table.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot)
+                sums.add(value, month: month.ordinal, district: district, metric: metric)
+                accounting.used += 1
+                return
+            }
+        }
+        table.insert(fingerprint, UInt32(truncatingIfNeeded: ordinal))
+        if month <= reportPeriod {
+            sums.add(value, month: month.ordinal, district: district, metric: metric)
+            accounting.used += 1
+        } else {
+            accounting.outOfScope += 1
+        }
+    }
+
+    /// The key, value, file and line of an earlier observation, read again.
+    private func resolve(_ ordinal: Int) -> (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)? {
+        let fileIndex: Int
+        let start: Int
+        if ordinal >= currentStart, let current {
+            fileIndex = current.index
+            start = currentStart
+        } else {
+            var lo = 0, hi = fileStarts.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if fileStarts[mid] <= ordinal { lo = mid } else { hi = mid - 1 }
+            }
+            fileIndex = lo
+            start = fileStarts[lo]
+        }
+        let raw: RawObservation
+        if let memory = memoryRows[ordinal] {
+            raw = memory
+        } else {
+            let isCurrent = fileIndex == current?.index
+            let format = isCurrent ? currentFormat : files[fileIndex].facts.format
+            let points = isCurrent ? currentCheckpoints : checkpoints[fileIndex]
+            let target = ordinal - start
+            guard let format, let file = isCurrent ? current : files[fileIndex].facts.file,
+                  let checkpoint = points.last(where: { $0.ordinal <= target }),
+                  case .observation(let found)? = RowLocator.find(ordinal: target, in: file, format: format, from: checkpoint,
+                                                                  reference: reference, limits: limits)
+            else { return nil }
+            raw = found
+        }
+        guard case .success(let (key, value)) = interpret(raw) else { return nil }
+        return (key, value, fileIndex, raw.line)
+    }
 
     private mutating func reject(_ file: InputFile, _ line: Int, _ code: RejectCode, _ message: String) {
         accounting.rejected += 1
@@ -166,7 +348,7 @@ public struct Validator {
     }
 
     /// Checks one raw observation, field by field in a fixed order, so each rejection has one reason.
-    private func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
+    func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
         let required: [(String, String)] = [("period", raw.period), ("district", raw.district), ("metric", raw.metric), ("value", raw.value)]
         let empty = required.filter { TextNormalization.clean($0.1).isEmpty }.map(\.0)
         if !empty.isEmpty {
@@ -206,7 +388,6 @@ public struct Validator {
         if entity.count > Self.maxEntityLength {
             return .failure(.init(code: .badValue, message: "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)"))
         }
-        let key = ObservationKey(month: period, district: district, metric: metricIndex, entity: entity)
-        return .success((key, value))
+        return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
     }
 }

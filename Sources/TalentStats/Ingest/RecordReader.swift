@@ -1,0 +1,282 @@
+import Foundation
+
+/// One CSV record, valid until the reader's next call: fields are byte ranges of the reader's
+/// buffer (quoted fields already unescaped), so reading a record allocates nothing.
+public struct RecordView {
+    /// Physical line the record starts on (1-based).
+    public let line: Int
+    /// Byte offset of the record's first byte in the file.
+    public let offset: Int
+    public let count: Int
+    let base: UnsafeMutablePointer<UInt8>
+    let bounds: UnsafeMutablePointer<Int>
+
+    /// Field `i`, or an empty field when the record has fewer.
+    public subscript(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        guard i < count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let start = bounds[2 * i], end = bounds[2 * i + 1]
+        return UnsafeBufferPointer(start: base + start, count: end - start)
+    }
+
+    /// Copies of the fields (for headers, reference files and tests).
+    public var fields: [[UInt8]] { (0..<count).map { Array(self[$0]) } }
+}
+
+/// What the reader finds next.
+public enum RecordEvent {
+    case record(RecordView)
+    /// A record that cannot be used (unterminated quote, over the length limit), at its first line.
+    case malformed(line: Int, message: String)
+}
+
+/// A streaming RFC 4180 reader over a file descriptor, built for speed: it reads 1 MiB chunks into
+/// one buffer and hands out records as ranges of it.
+///
+/// It splits at the byte level (`,` `"` CR LF are ASCII and never occur inside a GB18030 or UTF-8
+/// multi-byte character), so it runs before decoding. Lines are physical lines: CRLF, LF and a lone
+/// CR each end one, including inside quoted fields; a record is reported at its first line. Blank
+/// lines are skipped. A quote inside an unquoted field, or text after a closing quote, is kept
+/// literally. A record over `maxRecordBytes` is reported as malformed and skipped without being
+/// kept, so memory is bounded by the chunk size plus that limit.
+public final class RecordReader {
+    private var source: any ByteSource
+    public let maxRecordBytes: Int
+    private let chunkSize: Int
+
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var end = 0          // valid bytes in buffer
+    private var position = 0     // next unread byte
+    private var bufferOffset: Int  // file offset of buffer[0]
+    private var atEOF = false
+    private var pendingCR = false  // the previous record ended with CR; skip a following LF
+    private var line: Int
+    private var bounds: UnsafeMutablePointer<Int>
+    private var boundsCapacity = 64
+
+    /// - Parameters:
+    ///   - startOffset: the file offset of the source's first byte (when reading from the middle).
+    ///   - startLine: the physical line of the source's first byte.
+    public init(source: any ByteSource, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20, startOffset: Int = 0, startLine: Int = 1) {
+        self.source = source
+        self.maxRecordBytes = maxRecordBytes
+        self.chunkSize = max(1, chunkSize)
+        capacity = self.chunkSize * 2
+        buffer = .allocate(capacity: capacity)
+        bounds = .allocate(capacity: boundsCapacity * 2)
+        bufferOffset = startOffset
+        line = startLine
+    }
+
+    deinit {
+        buffer.deallocate()
+        bounds.deallocate()
+    }
+
+    /// The physical line reached (the line after the last record returned).
+    public var currentLine: Int { line }
+
+    /// Moves the unread bytes to the front and reads more; returns false at the end of input.
+    private func refill() throws -> Bool {
+        if atEOF { return false }
+        if position > 0 {
+            let keep = end - position
+            if keep > 0 { buffer.update(from: buffer + position, count: keep) }
+            bufferOffset += position
+            end = keep
+            position = 0
+        }
+        if capacity - end < chunkSize {
+            let newCapacity = max(capacity * 2, end + chunkSize)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = grown
+            capacity = newCapacity
+        }
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
+        if n == 0 { atEOF = true; return false }
+        end += n
+        return true
+    }
+
+    /// The next record or problem, or `nil` at the end of input.
+    public func next() throws -> RecordEvent? {
+        while true {
+            if position == end, try !refill() { return nil }
+            if pendingCR {
+                pendingCR = false
+                if buffer[position] == 0x0A { position += 1; continue }
+            }
+            // Find the end of the record, tracking quotes and the lines inside quoted fields.
+            var i = position
+            var inQuotes = false
+            var sawQuote = false
+            var innerLines = 0
+            var skipping = false  // over the length limit: keep counting, stop keeping
+            let startLine = line
+            let recordOffset = bufferOffset + position
+            var terminator: UInt8 = 0
+            scan: while true {
+                var needMore = false
+                while i < end {
+                    let b = buffer[i]
+                    if b > 0x22 { i += 1; continue }
+                    if b == 0x22 {
+                        sawQuote = true
+                        if inQuotes {
+                            // A closing quote, or the first of an escaped pair: look at the next byte.
+                            if i + 1 == end && !atEOF { needMore = true; break }
+                            if i + 1 < end && buffer[i + 1] == 0x22 { i += 2; continue }
+                            inQuotes = false
+                        } else if i == position || buffer[i - 1] == 0x2C {
+                            inQuotes = true  // a quote opens a field only at its start
+                        }
+                    } else if b == 0x0A {
+                        if !inQuotes { terminator = b; break scan }
+                        if i == 0 || buffer[i - 1] != 0x0D { innerLines += 1 }
+                    } else if b == 0x0D {
+                        if !inQuotes { terminator = b; break scan }
+                        innerLines += 1
+                    }
+                    i += 1
+                }
+                // The buffer ran out inside the record (or a quote needs its next byte).
+                if !needMore && i - position > maxRecordBytes {
+                    // Drop what is kept; go on scanning for the record's end.
+                    skipping = true
+                    bufferOffset += i
+                    end = 0
+                    position = 0
+                    i = 0
+                }
+                let consumedBefore = position
+                if try refill() {
+                    i -= consumedBefore
+                    continue scan
+                }
+                if needMore { continue scan }  // at the end of input now: finish the scan
+                // End of input inside the record.
+                line += innerLines
+                if skipping {
+                    position = end
+                    return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+                }
+                if inQuotes {
+                    position = end
+                    return .malformed(line: startLine, message: "unterminated quoted field: a \" opened on line \(startLine) is never closed before the end of the file")
+                }
+                line -= innerLines
+                terminator = 0
+                i = end
+                break scan
+            }
+            // [position, i) is the record; i is its terminator or the end of input.
+            let recordStart = position
+            let recordEnd = i
+            position = terminator == 0 ? i : i + 1
+            if terminator == 0x0D {
+                if position < end {
+                    if buffer[position] == 0x0A { position += 1 }
+                } else {
+                    pendingCR = true
+                }
+            }
+            line += innerLines + (terminator == 0 ? 0 : 1)
+            if skipping {
+                return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+            }
+            if recordEnd - recordStart > maxRecordBytes {
+                return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+            }
+            if recordEnd == recordStart { continue }  // blank line
+            let count = sawQuote ? splitQuoted(recordStart, recordEnd) : split(recordStart, recordEnd)
+            return .record(RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
+        }
+    }
+
+    private func ensureBounds(_ fields: Int) {
+        if fields > boundsCapacity {
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fields * 4)
+            grown.update(from: bounds, count: boundsCapacity * 2)
+            bounds.deallocate()
+            bounds = grown
+            boundsCapacity = fields * 2
+        }
+    }
+
+    /// Splits a record without quotes at its commas.
+    private func split(_ start: Int, _ end: Int) -> Int {
+        var count = 0
+        var fieldStart = start
+        var i = start
+        while i < end {
+            if buffer[i] == 0x2C {
+                ensureBounds(count + 1)
+                bounds[2 * count] = fieldStart
+                bounds[2 * count + 1] = i
+                count += 1
+                fieldStart = i + 1
+            }
+            i += 1
+        }
+        ensureBounds(count + 1)
+        bounds[2 * count] = fieldStart
+        bounds[2 * count + 1] = end
+        return count + 1
+    }
+
+    /// Splits a record with quotes, unescaping quoted fields in place (the result is never longer).
+    private func splitQuoted(_ start: Int, _ end: Int) -> Int {
+        var count = 0
+        var i = start
+        while true {
+            let fieldStart = i
+            var write = i
+            if i < end && buffer[i] == 0x22 {
+                // Quoted: copy until the closing quote; "" is one quote; text after it is kept.
+                i += 1
+                var closed = false
+                while i < end {
+                    let b = buffer[i]
+                    if !closed && b == 0x22 {
+                        if i + 1 < end && buffer[i + 1] == 0x22 {
+                            buffer[write] = 0x22
+                            write += 1
+                            i += 2
+                            continue
+                        }
+                        closed = true
+                        i += 1
+                        continue
+                    }
+                    if closed && b == 0x2C { break }
+                    buffer[write] = b
+                    write += 1
+                    i += 1
+                }
+            } else {
+                while i < end && buffer[i] != 0x2C {
+                    buffer[write] = buffer[i]
+                    write += 1
+                    i += 1
+                }
+            }
+            ensureBounds(count + 1)
+            bounds[2 * count] = fieldStart
+            bounds[2 * count + 1] = write
+            count += 1
+            if i >= end { break }
+            i += 1  // the comma
+            if i == end {
+                // A trailing comma: one more, empty field.
+                ensureBounds(count + 1)
+                bounds[2 * count] = i
+                bounds[2 * count + 1] = i
+                count += 1
+                break
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,117 @@
+/// Byte-level fast paths for the common spellings of each field. Each returns `nil` whenever the
+/// bytes are anything but the plain canonical form; the caller then falls back to the general
+/// rules in ``FieldRules`` (on decoded text), which give the same result for everything these
+/// accept and the reason code for everything else.
+enum FastFields {
+    /// `YYYY-MM` exactly.
+    @inline(__always)
+    static func period(_ b: UnsafeBufferPointer<UInt8>) -> YearMonth? {
+        guard b.count == 7, b[4] == 0x2D else { return nil }
+        var year = 0
+        for i in 0..<4 {
+            let d = Int(b[i]) &- 48
+            guard d >= 0 && d <= 9 else { return nil }
+            year = year * 10 + d
+        }
+        let m1 = Int(b[5]) &- 48, m2 = Int(b[6]) &- 48
+        guard m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9 else { return nil }
+        return YearMonth(year: year, month: m1 * 10 + m2)
+    }
+
+    /// Digits with at most one `.` followed by 1–9 digits; at most 13 integer digits.
+    @inline(__always)
+    static func number(_ b: UnsafeBufferPointer<UInt8>) -> FixedDecimal? {
+        let n = b.count
+        guard n > 0 else { return nil }
+        var integer: Int64 = 0
+        var i = 0
+        while i < n {
+            let d = Int64(b[i]) &- 48
+            if d < 0 || d > 9 { break }
+            integer = integer &* 10 &+ d
+            i += 1
+        }
+        guard i > 0, i <= 13 else { return nil }
+        var fraction: Int64 = 0
+        var places = 0
+        if i < n {
+            guard b[i] == 0x2E else { return nil }
+            i += 1
+            while i < n {
+                let d = Int64(b[i]) &- 48
+                guard d >= 0 && d <= 9 else { return nil }
+                fraction = fraction &* 10 &+ d
+                places += 1
+                i += 1
+            }
+            guard places >= 1 && places <= FixedDecimal.scale else { return nil }
+        }
+        var scaled = Int128(fraction)
+        for _ in places..<FixedDecimal.scale { scaled *= 10 }
+        let value = FixedDecimal(units: Int128(integer) * FixedDecimal.unit + scaled)
+        return value <= FixedDecimal.maxInputMagnitude ? value : nil
+    }
+
+    /// Printable ASCII with no space at either end: what ``TextNormalization/clean(_:)`` leaves as is.
+    @inline(__always)
+    static func isCleanASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return b.isEmpty }
+        for byte in b where byte < 0x20 || byte > 0x7E { return false }
+        return true
+    }
+
+    /// Whether a cell is empty after trimming (white space, the ideographic space, a BOM). Quick
+    /// for the usual case of a first byte that is none of those.
+    @inline(__always)
+    static func isBlank(_ b: UnsafeBufferPointer<UInt8>, _ encoding: TextEncoding) -> Bool {
+        guard let first = b.first else { return true }
+        if first > 0x20 && first != 0xE3 && first != 0xA1 && first != 0xEF { return false }
+        return TextNormalization.clean(encoding.decode(Array(b)) ?? "x").isEmpty
+    }
+}
+
+/// Exact-bytes lookup of a few hundred spellings (district codes and names, metric ids and names,
+/// units) to an index, with no allocation per lookup.
+struct ByteLookup {
+    private var slots: [Int32]  // index into entries, or -1
+    private var entries: [(hash: UInt64, bytes: [UInt8], value: Int)] = []
+    private let mask: Int
+
+    init(_ spellings: [(String, Int)]) {
+        var size = 64
+        while size < spellings.count * 4 { size *= 2 }
+        mask = size - 1
+        slots = Array(repeating: -1, count: size)
+        for (text, value) in spellings {
+            let bytes = Array(text.utf8)
+            let h = bytes.withUnsafeBufferPointer(Self.hash)
+            if lookup(bytes) != nil { continue }  // the first spelling wins
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(entries.count)
+            entries.append((h, bytes, value))
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in b { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    func lookup(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { lookup($0) } }
+
+    @inline(__always)
+    func lookup(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
+        let h = Self.hash(b)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = Int(slots[i])
+            if e < 0 { return nil }
+            let entry = entries[e]
+            if entry.hash == h && entry.bytes.count == b.count && entry.bytes.elementsEqual(b) { return entry.value }
+            i = (i + 1) & mask
+        }
+    }
+}
