@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TalentStats
 
 /// Scans `text` (or bytes) and returns the events as (line, fields) or (line, message).
@@ -69,7 +70,7 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
 @Suite struct FileSurveyTests {
     func survey(_ bytes: [UInt8]) throws -> FileSurvey {
         var source = MemoryByteSource(bytes)
-        return try FileSurvey.survey(&source, chunkSize: 5)
+        return try FileSurvey.survey(&source, chunkSize: 5, reopen: { MemoryByteSource(bytes) })
     }
 
     @Test func detectsEncodings() throws {
@@ -93,7 +94,9 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
 
     @Test func hashesTheBytes() throws {
         // SHA-256 of "abc" (FIPS 180-2 test vector).
-        #expect(try survey(Array("abc".utf8)).sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let tmp = try TemporaryFolder()
+        let url = try tmp.write("abc.csv", "abc")
+        #expect(try FileSurvey.sha256(of: url.path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 

@@ -31,53 +31,68 @@ public enum TextEncoding: String, Sendable, Codable {
     }
 }
 
-/// What one streaming pass over a file learns before it is parsed: size, SHA-256 and encoding.
+/// What a streaming pass over a file learns before it is parsed: its size and encoding.
+///
+/// UTF-8 is tried first, in one pass that skips ASCII eight bytes at a time; only a file that is
+/// not UTF-8 is read a second time to check it as GB18030. The SHA-256 is computed separately
+/// (``sha256(of:)``), so that it can run beside the parse.
 public struct FileSurvey: Sendable {
     public let bytes: Int
-    public let sha256: String
     /// `nil` when the bytes are neither UTF-8 nor GB18030; ``problem`` says why.
     public let encoding: TextEncoding?
     public let problem: String?
 
-    /// Reads `source` once, in chunks, hashing it and checking it as UTF-8 and as GB18030 at once.
-    public static func survey<S: ByteSource>(_ source: inout S, chunkSize: Int = 1 << 16) throws -> FileSurvey {
-        var hasher = SHA256()
+    public static func survey<S: ByteSource>(_ source: inout S, chunkSize: Int = 1 << 20, reopen: (() throws -> S)? = nil) throws -> FileSurvey {
         var utf8 = UTF8Validator()
-        var gb = GB18030Validator()
         var total = 0
         var head: [UInt8] = []
+        try forEachChunk(&source, chunkSize: chunkSize) { chunk in
+            if head.count < 4 { head.append(contentsOf: chunk.prefix(4 - head.count)) }
+            utf8.feed(chunk)
+            total += chunk.count
+        }
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
+            return FileSurvey(bytes: total, encoding: nil, problem: "the file is UTF-16; save it as \"CSV UTF-8\" (或另存为 CSV UTF-8/GB18030)")
+        }
+        if utf8.isValid {
+            return FileSurvey(bytes: total, encoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? .utf8WithBOM : .utf8, problem: nil)
+        }
+        // Not UTF-8: read it again as GB18030 (what Excel on a Chinese Windows saves).
+        var gb = GB18030Validator()
+        if var again = try reopen?() {
+            try forEachChunk(&again, chunkSize: chunkSize) { chunk in for byte in chunk { gb.feed(byte) } }
+        } else {
+            gb.fail(at: 0)
+        }
+        if gb.isValid && !gb.sawNUL {
+            return FileSurvey(bytes: total, encoding: .gb18030, problem: nil)
+        }
+        let offset = gb.firstInvalidOffset ?? utf8.firstInvalidOffset ?? total
+        return FileSurvey(bytes: total, encoding: nil,
+                          problem: "the bytes are neither UTF-8 nor GB18030 (first invalid byte at offset \(offset)); save the file as CSV (UTF-8 or GB18030)")
+    }
+
+    /// The SHA-256 of a file, as lowercase hex.
+    public static func sha256(of path: String) throws -> String {
+        var source = try FileByteSource(path: path)
+        var hasher = SHA256()
+        try forEachChunk(&source, chunkSize: 1 << 20) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func forEachChunk<S: ByteSource>(_ source: inout S, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let n = try source.read(into: buffer)
             if n == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            hasher.update(bufferPointer: chunk)
-            if head.count < 4 { head.append(contentsOf: chunk.prefix(4 - head.count)) }
-            for byte in chunk {
-                utf8.feed(byte)
-                gb.feed(byte)
-            }
-            total += n
+            try body(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
-            return FileSurvey(bytes: total, sha256: digest, encoding: nil,
-                              problem: "the file is UTF-16; save it as \"CSV UTF-8\" (或另存为 CSV UTF-8/GB18030)")
-        }
-        if utf8.isValid {
-            return FileSurvey(bytes: total, sha256: digest, encoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? .utf8WithBOM : .utf8, problem: nil)
-        }
-        if gb.isValid && !gb.sawNUL {
-            return FileSurvey(bytes: total, sha256: digest, encoding: .gb18030, problem: nil)
-        }
-        let offset = gb.firstInvalidOffset ?? utf8.firstInvalidOffset ?? total
-        return FileSurvey(bytes: total, sha256: digest, encoding: nil,
-                          problem: "the bytes are neither UTF-8 nor GB18030 (first invalid byte at offset \(offset)); save the file as CSV (UTF-8 or GB18030)")
     }
 }
 
-/// A streaming UTF-8 validator (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
+/// A streaming UTF-8 validator (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF),
+/// fast over ASCII.
 struct UTF8Validator {
     private var remaining = 0
     private var low: UInt8 = 0x80
@@ -87,11 +102,28 @@ struct UTF8Validator {
 
     var isValid: Bool { firstInvalidOffset == nil && remaining == 0 }
 
-    mutating func feed(_ b: UInt8) {
-        defer { offset += 1 }
-        guard firstInvalidOffset == nil else { return }
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
+        guard firstInvalidOffset == nil, let base = chunk.baseAddress else { offset += chunk.count; return }
+        let raw = UnsafeRawPointer(base)
+        let n = chunk.count
+        var i = 0
+        while i < n {
+            if remaining == 0 {
+                // Eight ASCII bytes at a time.
+                while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+                if i == n { break }
+            }
+            feed(base[i], at: offset + i)
+            if firstInvalidOffset != nil { break }
+            i += 1
+        }
+        offset += n
+    }
+
+    @inline(__always)
+    mutating func feed(_ b: UInt8, at position: Int) {
         if remaining > 0 {
-            guard b >= low && b <= high else { firstInvalidOffset = offset; return }
+            guard b >= low && b <= high else { firstInvalidOffset = position; return }
             remaining -= 1
             low = 0x80
             high = 0xBF
@@ -106,7 +138,7 @@ struct UTF8Validator {
         case 0xF0: remaining = 3; low = 0x90
         case 0xF1...0xF3: remaining = 3
         case 0xF4: remaining = 3; high = 0x8F
-        default: firstInvalidOffset = offset
+        default: firstInvalidOffset = position
         }
     }
 }
@@ -120,6 +152,8 @@ struct GB18030Validator {
     private(set) var sawNUL = false
 
     var isValid: Bool { firstInvalidOffset == nil && state == 0 }
+
+    mutating func fail(at position: Int) { firstInvalidOffset = position }
 
     mutating func feed(_ b: UInt8) {
         defer { offset += 1 }

@@ -80,7 +80,7 @@ public struct FileFormat: Sendable {
 public struct FileFacts: Sendable {
     public let file: InputFile
     public let bytes: Int
-    public let sha256: String
+    public internal(set) var sha256: String
     public let encoding: TextEncoding?
     public let layout: LayoutKind?
     /// Set when the file was read (not rejected whole).
@@ -120,24 +120,42 @@ public enum Ingest {
         _ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default,
         progress: ((Int) -> Void)? = nil, into sink: inout Sink
     ) -> FileOutcome {
+        // The SHA-256 goes to the manifest only: it is computed on the other core while this one
+        // parses, and joined before returning.
+        let hash = BackgroundHash(path: file.url.path)
         let survey: FileSurvey
         do {
             var source = try FileByteSource(path: file.url.path)
-            survey = try FileSurvey.survey(&source)
+            survey = try FileSurvey.survey(&source, reopen: { try FileByteSource(path: file.url.path) })
             source.close()
         } catch let failure as IOFailure {
-            let facts = FileFacts(file: file, bytes: 0, sha256: "", encoding: nil, layout: nil)
+            let facts = FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil)
             return .rejected(facts, message: "cannot read the file: \(String(cString: strerror(failure.errno)))")
         } catch {
-            return .rejected(FileFacts(file: file, bytes: 0, sha256: "", encoding: nil, layout: nil), message: "cannot read the file: \(error)")
+            return .rejected(FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil), message: "cannot read the file: \(error)")
         }
-        var facts = FileFacts(file: file, bytes: survey.bytes, sha256: survey.sha256, encoding: survey.encoding, layout: nil)
+        var facts = FileFacts(file: file, bytes: survey.bytes, sha256: "", encoding: survey.encoding, layout: nil)
+        func done(_ outcome: FileOutcome) -> FileOutcome {
+            let sha = hash.wait()
+            switch outcome {
+            case .read(var f): f.sha256 = sha; return .read(f)
+            case .rejected(var f, let message): f.sha256 = sha; return .rejected(f, message: message)
+            }
+        }
         guard let encoding = survey.encoding else {
-            return .rejected(facts, message: survey.problem ?? "unknown encoding")
+            return done(.rejected(facts, message: survey.problem ?? "unknown encoding"))
         }
         guard survey.bytes <= limits.maxFileBytes else {
-            return .rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)")
+            return done(.rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)"))
         }
+        return done(parse(file, facts: facts, encoding: encoding, reference: reference, limits: limits, progress: progress, into: &sink))
+    }
+
+    private static func parse<Sink: ObservationSink>(
+        _ file: InputFile, facts: FileFacts, encoding: TextEncoding, reference: ReferenceData, limits: IngestLimits,
+        progress: ((Int) -> Void)?, into sink: inout Sink
+    ) -> FileOutcome {
+        var facts = facts
         let source: FileByteSource
         do { source = try FileByteSource(path: file.url.path) } catch {
             return .rejected(facts, message: "cannot read the file: \(error)")
@@ -312,5 +330,25 @@ final class OffsetByteSource: ByteSource {
         if n < 0 { throw IOFailure(path: "", operation: "read", errno: errno) }
         offset += n
         return n
+    }
+}
+
+/// A file's SHA-256 computed on another thread.
+final class BackgroundHash: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result = ""
+
+    init(path: String) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = (try? FileSurvey.sha256(of: path)) ?? ""
+            done.signal()
+        }
+    }
+
+    /// Waits for the hash (empty if the file could not be read).
+    func wait() -> String {
+        done.wait()
+        done.signal()  // later calls return at once
+        return result
     }
 }

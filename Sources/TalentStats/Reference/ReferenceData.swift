@@ -169,7 +169,7 @@ public struct ReferenceData: Sendable {
             throw ReferenceError(file: url.path, line: 0, message: "cannot read the file (missing or unreadable)")
         }
         var probe = MemoryByteSource(Array(data))
-        let survey = try FileSurvey.survey(&probe)
+        let survey = try FileSurvey.survey(&probe, reopen: { MemoryByteSource(Array(data)) })
         guard let encoding = survey.encoding else {
             throw ReferenceError(file: url.path, line: 0, message: survey.problem ?? "unreadable encoding")
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte-level fast paths for the common spellings of each field. Each returns `nil` whenever the
 /// bytes are anything but the plain canonical form; the caller then falls back to the general
 /// rules in ``FieldRules`` (on decoded text), which give the same result for everything these
@@ -73,8 +75,12 @@ enum FastFields {
 /// Exact-bytes lookup of a few hundred spellings (district codes and names, metric ids and names,
 /// units) to an index, with no allocation per lookup.
 struct ByteLookup {
-    private var slots: [Int32]  // index into entries, or -1
-    private var entries: [(hash: UInt64, bytes: [UInt8], value: Int)] = []
+    private var slots: [Int32]  // entry number, or -1
+    private var hashes: [UInt64] = []
+    private var starts: [Int] = []
+    private var lengths: [Int] = []
+    private var values: [Int] = []
+    private var pool: [UInt8] = []
     private let mask: Int
 
     init(_ spellings: [(String, Int)]) {
@@ -84,12 +90,16 @@ struct ByteLookup {
         slots = Array(repeating: -1, count: size)
         for (text, value) in spellings {
             let bytes = Array(text.utf8)
-            let h = bytes.withUnsafeBufferPointer(Self.hash)
             if lookup(bytes) != nil { continue }  // the first spelling wins
+            let h = bytes.withUnsafeBufferPointer(Self.hash)
             var i = Int(truncatingIfNeeded: h) & mask
             while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(entries.count)
-            entries.append((h, bytes, value))
+            slots[i] = Int32(hashes.count)
+            hashes.append(h)
+            starts.append(pool.count)
+            lengths.append(bytes.count)
+            values.append(value)
+            pool.append(contentsOf: bytes)
         }
     }
 
@@ -105,13 +115,21 @@ struct ByteLookup {
     @inline(__always)
     func lookup(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
         let h = Self.hash(b)
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = Int(slots[i])
-            if e < 0 { return nil }
-            let entry = entries[e]
-            if entry.hash == h && entry.bytes.count == b.count && entry.bytes.elementsEqual(b) { return entry.value }
-            i = (i + 1) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            hashes.withUnsafeBufferPointer { hashes in
+                var i = Int(truncatingIfNeeded: h) & mask
+                while true {
+                    let e = Int(slots[i])
+                    if e < 0 { return nil }
+                    if hashes[e] == h && lengths[e] == b.count {
+                        let same = pool.withUnsafeBufferPointer { pool in
+                            b.count == 0 || memcmp(pool.baseAddress! + starts[e], b.baseAddress!, b.count) == 0
+                        }
+                        if same { return values[e] }
+                    }
+                    i = (i + 1) & mask
+                }
+            }
         }
     }
 }

@@ -93,7 +93,12 @@ public struct Validator: ObservationSink {
     private let districtLookup: ByteLookup
     private let metricLookup: ByteLookup
     private let unitLookup: ByteLookup
-    private let units: [MeasureUnit]
+    // Plain arrays of what the fast path needs, so it touches no reference-counted value.
+    private let unitExponents: [Int]
+    private let unitDimensions: [Dimension]
+    private let metricExponents: [Int]
+    private let metricDimensions: [Dimension]
+    private let metricIsInteger: [Bool]
 
     private let sums: MonthlySums
     private var files: [FileRecord] = []
@@ -127,8 +132,12 @@ public struct Validator: ObservationSink {
         districtLookup = ByteLookup(reference.districts.enumerated().flatMap { i, d in [(d.code, i), (d.name, i), (d.shortName, i)] })
         metricLookup = ByteLookup(reference.metrics.enumerated().flatMap { i, m in [(m.id, i), (m.nameZh, i), (m.nameEn, i)] })
         let spellings = MeasureUnit.spellings.sorted { $0.key < $1.key }
-        units = spellings.map(\.value)
+        unitExponents = spellings.map(\.value.exponent)
+        unitDimensions = spellings.map(\.value.dimension)
         unitLookup = ByteLookup(spellings.enumerated().map { ($1.key, $0) })
+        metricExponents = reference.metrics.map(\.unit.exponent)
+        metricDimensions = reference.metrics.map(\.unit.dimension)
+        metricIsInteger = reference.metrics.map(\.integer)
     }
 
     // MARK: - Files
@@ -208,12 +217,18 @@ public struct Validator: ObservationSink {
            let metricIndex = f.metricIndex ?? metricLookup.lookup(f.metric),
            let number = FastFields.number(f.value),
            FastFields.isCleanASCII(f.entity), f.entity.count <= Self.maxEntityLength {
-            let metric = reference.metrics[metricIndex]
-            let unit: MeasureUnit? = f.metricIndex != nil
-                ? (f.columnUnit ?? metric.unit)
-                : (f.unit.isEmpty ? metric.unit : unitLookup.lookup(f.unit).map { units[$0] })
-            if let unit, let exponent = unit.exponent(to: metric.unit), let value = number.shifted(by: exponent),
-               value <= FixedDecimal.maxInputMagnitude, !metric.integer || value.isWholeNumber {
+            // The unit: the column's (wide), the cell's, or the metric's own when empty.
+            var unitExponent = metricExponents[metricIndex]
+            var unitDimension = metricDimensions[metricIndex]
+            var unitKnown = true
+            if f.metricIndex != nil {
+                if let columnUnit = f.columnUnit { unitExponent = columnUnit.exponent; unitDimension = columnUnit.dimension }
+            } else if !f.unit.isEmpty {
+                if let u = unitLookup.lookup(f.unit) { unitExponent = unitExponents[u]; unitDimension = unitDimensions[u] } else { unitKnown = false }
+            }
+            if unitKnown, unitDimension == metricDimensions[metricIndex],
+               let value = number.shifted(by: unitExponent - metricExponents[metricIndex]),
+               value <= FixedDecimal.maxInputMagnitude, !metricIsInteger[metricIndex] || value.isWholeNumber {
                 let fingerprint = KeyHash.fingerprint(district: district, metric: metricIndex, entity: f.entity)
                 accept(month: month, district: district, metric: metricIndex, fingerprint: fingerprint,
                        entity: { String(decoding: f.entity, as: UTF8.self) }, value: value, line: f.line, ordinal: ordinal)
@@ -262,7 +277,7 @@ public struct Validator: ObservationSink {
     @inline(__always)
     private mutating func accept(month: YearMonth, district: Int, metric: Int, fingerprint: UInt64,
                                  entity: () -> String, value: FixedDecimal, line: Int, ordinal: Int) {
-        guard let file = current else { preconditionFailure("observation outside a file") }
+        let fileIndex = files.count  // the file being read
         let table = table(for: month)
         var earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)?
         if table.count > 0 {
@@ -277,8 +292,8 @@ public struct Validator: ObservationSink {
                 return true
             }
             if let slot, let earlier {
-                if earlier.file == file.index {
-                    reject(file, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+                if earlier.file == fileIndex {
+                    reject(current!, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
                     return
                 }
                 // A later file resubmits this key: the earlier value is superseded.
@@ -286,7 +301,7 @@ public struct Validator: ObservationSink {
                 files[earlier.file].accounting.superseded += 1
                 sums.subtract(earlier.value, month: month.ordinal, district: district, metric: metric)
                 revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
-                                          new: SourcedValue(value: value, file: file.index, line: line)))
+                                          new: SourcedValue(value: value, file: fileIndex, line: line)))
                 table.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot)
                 sums.add(value, month: month.ordinal, district: district, metric: metric)
                 accounting.used += 1
