@@ -35,6 +35,10 @@ def main():
     rng = random.Random(args.seed)
     with open(args.reference, encoding="utf-8") as f:
         districts = [r["code"] for r in csv.DictReader(f) if r["type"] != "city"]
+    # Metrics per enterprise, on average, so that ROWS fill the 36 months (with 3% gaps).
+    per_entity = args.rows / (args.entities * 36 * 0.97)
+    if per_entity > len(METRICS):
+        raise SystemExit(f"{args.rows} rows need more than {args.entities} entities; raise --entities")
     entities = []
     seen = set()
     while len(entities) < args.entities:
@@ -43,7 +47,8 @@ def main():
         if code in seen:
             continue
         seen.add(code)
-        metrics = rng.sample(range(len(METRICS)), rng.choice((1, 1, 2)))
+        count = int(per_entity) + (1 if rng.random() < per_entity - int(per_entity) else 0)
+        metrics = rng.sample(range(len(METRICS)), max(1, min(len(METRICS), count)))
         base = [rng.randint(1, 400) for _ in METRICS]
         entities.append((code, d, metrics, base))
     periods = [f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13)]
@@ -74,6 +79,7 @@ def main():
         out.write("".join(lines))
     if written < args.rows:
         raise SystemExit(f"only {written} rows fit {args.entities} entities over 36 months; raise --entities")
+    print(f"{written} rows, {args.entities} enterprises, 2022-01..2024-12 → {args.output}")
 
 
 if __name__ == "__main__":

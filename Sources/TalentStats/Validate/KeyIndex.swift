@@ -41,7 +41,9 @@ enum KeyHash {
 /// 12 bytes a slot (a 64-bit fingerprint, a 32-bit observation number), linear probing, grown by
 /// half when 85% full: about 17 bytes per distinct key. Two keys may share a fingerprint; the
 /// caller verifies a match against the actual row before treating it as the same key.
-final class FingerprintTable {
+/// A plain struct of pointers, so the per-row path touches no reference count; ``KeyTables`` owns
+/// and frees the memory.
+struct FingerprintTable {
     private(set) var capacity: Int
     private(set) var count = 0
     private var fingerprints: UnsafeMutablePointer<UInt64>
@@ -55,12 +57,10 @@ final class FingerprintTable {
         payloads.initialize(repeating: 0, count: self.capacity)
     }
 
-    deinit {
+    func deallocate() {
         fingerprints.deallocate()
         payloads.deallocate()
     }
-
-    var bytes: Int { capacity * 12 }
 
     @inline(__always)
     private func home(_ fingerprint: UInt64) -> Int {
@@ -80,11 +80,23 @@ final class FingerprintTable {
         }
     }
 
-    func payload(at slot: Int) -> UInt32 { payloads[slot] }
+    /// Whether any slot holds `fingerprint` (the common answer, no, needs no row read again).
+    @inline(__always)
+    func contains(_ fingerprint: UInt64) -> Bool {
+        var i = home(fingerprint)
+        while true {
+            let f = fingerprints[i]
+            if f == 0 { return false }
+            if f == fingerprint { return true }
+            i += 1
+            if i == capacity { i = 0 }
+        }
+    }
+
     func setPayload(_ payload: UInt32, at slot: Int) { payloads[slot] = payload }
 
     @inline(__always)
-    func insert(_ fingerprint: UInt64, _ payload: UInt32) {
+    mutating func insert(_ fingerprint: UInt64, _ payload: UInt32) {
         if (count + 1) * 100 > capacity * 85 { grow() }
         var i = home(fingerprint)
         while fingerprints[i] != 0 {
@@ -96,79 +108,120 @@ final class FingerprintTable {
         count += 1
     }
 
-    private func grow() {
-        let oldCapacity = capacity, oldF = fingerprints, oldP = payloads
-        capacity = capacity + capacity / 2
-        fingerprints = .allocate(capacity: capacity)
-        fingerprints.initialize(repeating: 0, count: capacity)
-        payloads = .allocate(capacity: capacity)
-        payloads.initialize(repeating: 0, count: capacity)
-        count = 0
-        for i in 0..<oldCapacity where oldF[i] != 0 { insert(oldF[i], oldP[i]) }
-        oldF.deallocate()
-        oldP.deallocate()
+    private mutating func grow() {
+        let old = self
+        // Doubling while small, then by half, to keep memory close to what the keys need.
+        self = FingerprintTable(capacity: capacity < 1 << 16 ? capacity * 2 : capacity + capacity / 2)
+        for i in 0..<old.capacity where old.fingerprints[i] != 0 { insert(old.fingerprints[i], old.payloads[i]) }
+        old.deallocate()
+    }
+}
+
+/// The fingerprint tables of a run, one per month, and their memory.
+final class KeyTables {
+    private var tables: [FingerprintTable] = []
+    private var byMonth: [Int: Int] = [:]
+    /// Months tend to hold similar numbers of keys: a new month's table starts at the size the
+    /// largest so far reached, which saves most of the growing.
+    private var largest = 0
+
+    deinit { for t in tables { t.deallocate() } }
+
+    /// The table number for a month, created when first needed.
+    func index(for month: Int) -> Int {
+        if let i = byMonth[month] { return i }
+        for t in tables { largest = max(largest, t.count) }
+        tables.append(FingerprintTable(capacity: max(1024, largest * 100 / 80)))
+        byMonth[month] = tables.count - 1
+        return tables.count - 1
+    }
+
+    /// Forgets some months' tables (the per-file tables of months after the report period).
+    func remove(months: [Int]) {
+        for m in months {
+            if let i = byMonth.removeValue(forKey: m) {
+                tables[i].deallocate()
+                tables[i] = FingerprintTable(capacity: 16)
+            }
+        }
+    }
+
+    @inline(__always)
+    func withTable<R>(_ index: Int, _ body: (inout FingerprintTable) -> R) -> R {
+        body(&tables[index])
+    }
+
+    func count(months: (Int) -> Bool) -> Int {
+        byMonth.filter { months($0.key) }.reduce(0) { $0 + tables[$1.value].count }
     }
 }
 
 /// Exact sums per month × district × metric, with how many observations each holds.
 public final class MonthlySums: @unchecked Sendable {
-    final class Month {
-        var units: [Int128]
-        var counts: [Int32]
-        init(cells: Int) {
-            units = Array(repeating: 0, count: cells)
-            counts = Array(repeating: 0, count: cells)
-        }
+    struct Cells {
+        let units: UnsafeMutablePointer<Int128>
+        let counts: UnsafeMutablePointer<Int32>
     }
 
     let districts: Int
     let metrics: Int
-    private(set) var months: [Int: Month] = [:]
+    private var months: [Int: Cells] = [:]
     private var lastOrdinal = Int.min
-    private var last: Month?
+    private var last: Cells?
 
     init(districts: Int, metrics: Int) {
         self.districts = districts
         self.metrics = metrics
     }
 
+    deinit {
+        for cells in months.values {
+            cells.units.deallocate()
+            cells.counts.deallocate()
+        }
+    }
+
     @inline(__always)
-    private func month(_ ordinal: Int) -> Month {
+    private func cells(_ ordinal: Int) -> Cells {
         if ordinal == lastOrdinal, let last { return last }
-        let m: Month
-        if let existing = months[ordinal] { m = existing } else {
-            m = Month(cells: districts * metrics)
-            months[ordinal] = m
+        let cells: Cells
+        if let existing = months[ordinal] { cells = existing } else {
+            let n = districts * metrics
+            cells = Cells(units: .allocate(capacity: n), counts: .allocate(capacity: n))
+            cells.units.initialize(repeating: 0, count: n)
+            cells.counts.initialize(repeating: 0, count: n)
+            months[ordinal] = cells
         }
         lastOrdinal = ordinal
-        last = m
-        return m
+        last = cells
+        return cells
     }
 
     @inline(__always)
     func add(_ value: FixedDecimal, month ordinal: Int, district: Int, metric: Int) {
-        let m = month(ordinal)
+        let c = cells(ordinal)
         let cell = district * metrics + metric
-        m.units[cell] += value.units
-        m.counts[cell] += 1
+        c.units[cell] += value.units
+        c.counts[cell] += 1
     }
 
     func subtract(_ value: FixedDecimal, month ordinal: Int, district: Int, metric: Int) {
-        let m = month(ordinal)
+        let c = cells(ordinal)
         let cell = district * metrics + metric
-        m.units[cell] -= value.units
-        m.counts[cell] -= 1
+        c.units[cell] -= value.units
+        c.counts[cell] -= 1
     }
 
     /// The sum for a cell, or `nil` when no accepted observation is in it.
     public func value(month: YearMonth, district: Int, metric: Int) -> FixedDecimal? {
-        guard let m = months[month.ordinal] else { return nil }
+        guard let c = months[month.ordinal] else { return nil }
         let cell = district * metrics + metric
-        return m.counts[cell] > 0 ? FixedDecimal(units: m.units[cell]) : nil
+        return c.counts[cell] > 0 ? FixedDecimal(units: c.units[cell]) : nil
     }
 
     /// Months with at least one accepted observation.
     public var monthsWithData: [YearMonth] {
-        months.filter { $0.value.counts.contains { $0 > 0 } }.keys.sorted().compactMap(YearMonth.init(ordinal:))
+        let n = districts * metrics
+        return months.filter { _, c in (0..<n).contains { c.counts[$0] > 0 } }.keys.sorted().compactMap(YearMonth.init(ordinal:))
     }
 }

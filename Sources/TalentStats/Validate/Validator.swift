@@ -107,12 +107,13 @@ public struct Validator: ObservationSink {
     private var rejections: [Rejection] = []
     private var revisions: [Revision] = []
 
-    /// In-scope months: one table each, kept across files (resubmissions).
-    private var tables: [Int: FingerprintTable] = [:]
-    /// Months after the report period: only duplicates within a file matter, so per file.
-    private var fileTables: [Int: FingerprintTable] = [:]
+    /// One fingerprint table per month. In-scope months are kept across files (resubmissions);
+    /// months after the report period matter only for duplicates within a file, so they are
+    /// dropped at the end of each file.
+    private let tables = KeyTables()
+    private var outOfScopeMonths: [Int] = []
     private var lastTableMonth = Int.min
-    private var lastTable: FingerprintTable?
+    private var lastTable = 0
     private var nextOrdinal = 0
     /// Observations given as text (``take(_:)``), which cannot be read again from a file.
     private var memoryRows: [Int: RawObservation] = [:]
@@ -155,8 +156,8 @@ public struct Validator: ObservationSink {
     public mutating func end(_ outcome: FileOutcome) {
         guard let file = current else { preconditionFailure("end(_:) outside a file") }
         current = nil
-        fileTables = [:]
-        lastTable = nil
+        tables.remove(months: outOfScopeMonths)
+        outOfScopeMonths = []
         lastTableMonth = .min
         fileStarts.append(currentStart)
         checkpoints.append(currentCheckpoints)
@@ -174,7 +175,7 @@ public struct Validator: ObservationSink {
     public func finish() -> ValidatedData {
         precondition(current == nil, "finish() inside a file")
         return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
-                             rejections: rejections, revisions: revisions, distinctKeys: tables.values.reduce(0) { $0 + $1.count })
+                             rejections: rejections, revisions: revisions, distinctKeys: tables.count { $0 <= reportPeriod.ordinal })
     }
 
     // MARK: - Sink
@@ -258,19 +259,14 @@ public struct Validator: ObservationSink {
         }
     }
 
-    private mutating func table(for month: YearMonth) -> FingerprintTable {
-        if month.ordinal == lastTableMonth, let lastTable { return lastTable }
-        let inScope = month <= reportPeriod
-        let table: FingerprintTable
-        if let existing = inScope ? tables[month.ordinal] : fileTables[month.ordinal] {
-            table = existing
-        } else {
-            table = FingerprintTable()
-            if inScope { tables[month.ordinal] = table } else { fileTables[month.ordinal] = table }
-        }
+    @inline(__always)
+    private mutating func table(for month: YearMonth) -> Int {
+        if month.ordinal == lastTableMonth { return lastTable }
+        let index = tables.index(for: month.ordinal)
+        if month > reportPeriod && !outOfScopeMonths.contains(month.ordinal) { outOfScopeMonths.append(month.ordinal) }
         lastTableMonth = month.ordinal
-        lastTable = table
-        return table
+        lastTable = index
+        return index
     }
 
     /// An accepted key: new, a duplicate within the file, or a resubmission of an earlier file's.
@@ -279,17 +275,17 @@ public struct Validator: ObservationSink {
                                  entity: () -> String, value: FixedDecimal, line: Int, ordinal: Int) {
         let fileIndex = files.count  // the file being read
         let table = table(for: month)
-        var earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)?
-        if table.count > 0 {
-            var keyText: String?
-            let slot = table.find(fingerprint) { payload in
-                // Same fingerprint: read the earlier row again and compare the actual keys.
-                guard let found = resolve(Int(payload)) else { return false }
-                let entityText = keyText ?? entity()
-                keyText = entityText
-                guard found.key == ObservationKey(month: month, district: district, metric: metric, entity: entityText) else { return false }
-                earlier = found
-                return true
+        if tables.withTable(table, { $0.contains(fingerprint) }) {
+            // Same fingerprint: read the earlier row again and compare the actual keys.
+            var earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)?
+            let entityText = entity()
+            let key = ObservationKey(month: month, district: district, metric: metric, entity: entityText)
+            let slot = tables.withTable(table) { t in
+                t.find(fingerprint) { payload in
+                    guard let found = resolve(Int(payload)), found.key == key else { return false }
+                    earlier = found
+                    return true
+                }
             }
             if let slot, let earlier {
                 if earlier.file == fileIndex {
@@ -302,13 +298,13 @@ public struct Validator: ObservationSink {
                 sums.subtract(earlier.value, month: month.ordinal, district: district, metric: metric)
                 revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
                                           new: SourcedValue(value: value, file: fileIndex, line: line)))
-                table.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot)
+                tables.withTable(table) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
                 sums.add(value, month: month.ordinal, district: district, metric: metric)
                 accounting.used += 1
                 return
             }
         }
-        table.insert(fingerprint, UInt32(truncatingIfNeeded: ordinal))
+        tables.withTable(table) { $0.insert(fingerprint, UInt32(truncatingIfNeeded: ordinal)) }
         if month <= reportPeriod {
             sums.add(value, month: month.ordinal, district: district, metric: metric)
             accounting.used += 1
