@@ -29,10 +29,18 @@ public final class FileByteSource: ByteSource {
     /// Bytes read so far.
     public private(set) var bytesRead = 0
 
+    /// Opens a regular file; anything else (a folder, a pipe, a device) is refused without blocking.
     public init(path: String) throws {
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 { throw IOFailure(path: path, operation: "open", errno: errno) }
+        var info = stat()
+        if fstat(fd, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
+            let failure = IOFailure(path: path, operation: "read (not a regular file)", errno: EINVAL)
+            _ = Glibc.close(fd)
+            fd = -1
+            throw failure
+        }
     }
 
     deinit { if fd >= 0 { _ = Glibc.close(fd) } }
@@ -56,7 +64,13 @@ public struct IOFailure: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let operation: String
     public let errno: Int32
-    public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(errno)))" }
+    public var description: String { "cannot \(operation) \(path): \(reason)" }
+    /// Why, in words for the operator.
+    public var reason: String {
+        operation.contains("not a regular file")
+            ? "it is not a regular file (a folder, a link to a folder, a pipe or a device); only regular CSV files are read"
+            : String(cString: strerror(errno))
+    }
 }
 
 /// One CSV record or a structural problem, with the physical line it starts on (1-based).

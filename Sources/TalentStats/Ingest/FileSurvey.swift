@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The text encoding of an input file, detected from its bytes.
@@ -70,14 +69,6 @@ public struct FileSurvey: Sendable {
         let offset = gb.firstInvalidOffset ?? utf8.firstInvalidOffset ?? total
         return FileSurvey(bytes: total, encoding: nil,
                           problem: "the bytes are neither UTF-8 nor GB18030 (first invalid byte at offset \(offset)); save the file as CSV (UTF-8 or GB18030)")
-    }
-
-    /// The SHA-256 of a file, as lowercase hex.
-    public static func sha256(of path: String) throws -> String {
-        var source = try FileByteSource(path: path)
-        var hasher = SHA256()
-        try forEachChunk(&source, chunkSize: 1 << 20) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     static func forEachChunk<S: ByteSource>(_ source: inout S, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {

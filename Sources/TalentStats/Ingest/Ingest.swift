@@ -130,7 +130,7 @@ public enum Ingest {
             source.close()
         } catch let failure as IOFailure {
             let facts = FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil)
-            return .rejected(facts, message: "cannot read the file: \(String(cString: strerror(failure.errno)))")
+            return .rejected(facts, message: "cannot read the file: \(failure.reason)")
         } catch {
             return .rejected(FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil), message: "cannot read the file: \(error)")
         }
@@ -157,7 +157,9 @@ public enum Ingest {
     ) -> FileOutcome {
         var facts = facts
         let source: FileByteSource
-        do { source = try FileByteSource(path: file.url.path) } catch {
+        do { source = try FileByteSource(path: file.url.path) } catch let failure as IOFailure {
+            return .rejected(facts, message: "cannot read the file: \(failure.reason)")
+        } catch {
             return .rejected(facts, message: "cannot read the file: \(error)")
         }
         defer { source.close() }
@@ -174,6 +176,9 @@ public enum Ingest {
                 return .rejected(facts, message: "no header row")
             }
             let names = header.fields.map { encoding.decode($0) }
+            if names.allSatisfy({ $0.map { TextNormalization.clean($0).isEmpty } ?? false }) {
+                return .rejected(facts, message: "the file is empty (line \(header.line) has no column names); expected a header row (period, district, metric, value …)")
+            }
             guard names.allSatisfy({ $0 != nil }) else {
                 return .rejected(facts, message: "header on line \(header.line) cannot be decoded as \(encoding.rawValue)")
             }
@@ -182,7 +187,7 @@ public enum Ingest {
             case .success(let layout): format = FileFormat(encoding: encoding, layout: layout, headerCount: header.count)
             }
         } catch let failure as IOFailure {
-            return .rejected(facts, message: "cannot read the file: \(String(cString: strerror(failure.errno)))")
+            return .rejected(facts, message: "cannot read the file: \(failure.reason)")
         } catch {
             return .rejected(facts, message: "cannot read the file: \(error)")
         }

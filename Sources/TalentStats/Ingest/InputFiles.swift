@@ -10,8 +10,8 @@ public struct InputFile: Hashable, Sendable {
 }
 
 /// Finds the raw files: every `*.csv` (any case) under the folder, any depth, in byte order of
-/// their relative paths. Symbolic links to files are followed; links to folders are not, so a link
-/// loop cannot trap the walk.
+/// their relative paths. Symbolic links to files are followed; links to folders are not walked, so
+/// a link loop cannot trap the walk (such a link named `*.csv` is listed and then rejected).
 public enum InputDiscovery {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -44,10 +44,10 @@ public enum InputDiscovery {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 try walk(folder.appendingPathComponent(name), prefix: relative, into: &found)
-            case S_IFREG, S_IFLNK:
-                if name.lowercased().hasSuffix(".csv") { found.append(relative) }
             default:
-                continue
+                // Regular files, links, and anything else named *.csv (a pipe, a device): the reader
+                // rejects what is not a regular file, so nothing is passed over silently.
+                if name.lowercased().hasSuffix(".csv") { found.append(relative) }
             }
         }
     }

@@ -240,16 +240,20 @@ public struct Validator: ObservationSink {
             reject(current!, f.line, .badRow, "bytes that are not valid \(f.encoding.rawValue)")
             return
         }
-        takeText(raw, ordinal: ordinal)
+        let metricColumn = f.metricIndex.flatMap { m in
+            currentFormat?.layout.columns.firstIndex { if case .metricValues(m, _) = $0 { true } else { false } }
+        }
+        takeText(raw, ordinal: ordinal, metricColumn: metricColumn)
     }
 
     // MARK: - Rules
 
-    private mutating func takeText(_ raw: RawObservation, ordinal: Int) {
+    private mutating func takeText(_ raw: RawObservation, ordinal: Int, metricColumn: Int? = nil) {
         guard let file = current else { preconditionFailure("take(_:) outside a file") }
         switch interpret(raw) {
         case .failure(let failure):
-            reject(file, raw.line, failure.code, failure.message)
+            let column = self.column(for: failure, raw: raw, metricColumn: metricColumn)
+            reject(file, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message)
         case .success(let (key, value)):
             let fingerprint = Array(key.entity.utf8).withUnsafeBufferPointer {
                 KeyHash.fingerprint(district: key.district, metric: key.metric, entity: $0)
@@ -257,6 +261,28 @@ public struct Validator: ObservationSink {
             accept(month: key.month, district: key.district, metric: key.metric, fingerprint: fingerprint,
                    entity: { key.entity }, value: value, line: raw.line, ordinal: ordinal)
         }
+    }
+
+    /// The 1-based column of the field a rejection is about, when the file's layout is known.
+    private func column(for failure: FieldRules.Failure, raw: RawObservation, metricColumn: Int?) -> Int? {
+        guard let layout = currentFormat?.layout else { return nil }
+        let role: FileLayout.Column
+        switch failure.code {
+        case .badPeriod: role = .period
+        case .unknownDistrict: role = .district
+        case .unknownMetric: role = .metric
+        case .badUnit: if let metricColumn { return metricColumn + 1 }; role = .unit
+        case .badValue:
+            if let metricColumn { return metricColumn + 1 }
+            if failure.message.hasPrefix("entity") { role = .entity } else { role = .value }
+        case .missingField:
+            let fields: [(FileLayout.Column, String)] = [(.period, raw.period), (.district, raw.district), (.metric, raw.metric), (.value, raw.value)]
+            guard let empty = fields.first(where: { TextNormalization.clean($0.1).isEmpty }) else { return nil }
+            if empty.0 == .value, let metricColumn { return metricColumn + 1 }
+            role = empty.0
+        default: return nil
+        }
+        return layout.index(of: role).map { $0 + 1 }
     }
 
     @inline(__always)

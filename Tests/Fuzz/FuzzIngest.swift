@@ -1,0 +1,50 @@
+// libFuzzer target for the ingest layer: CSV reading, encoding detection, header matching, value
+// normalization and the validator's accounting. Built by scripts/fuzz.sh together with the
+// Core, Reference, Ingest and Validate sources of TalentStats (swiftc -sanitize=fuzzer,address).
+//
+// Invariants checked for every input (a violation traps, which libFuzzer reports as a crash):
+// - nothing crashes, hangs or exhausts memory (libFuzzer's -timeout and -rss_limit_mb);
+// - the row accounting balances: read = used + rejected + out_of_scope + superseded;
+// - a rejected file emitted no observations, and there is exactly one rejection per rejected
+//   observation or file;
+// - every rejection message is short enough for a spreadsheet cell.
+import Foundation
+
+let fuzzReference: ReferenceData = {
+    let city = District(code: "100000", name: "测试市", shortName: "测试", type: .city)
+    let districts = [
+        District(code: "100000001", name: "甲街道", shortName: "甲", type: .subdistrict),
+        District(code: "100000002", name: "乙镇", shortName: "乙", type: .town),
+    ]
+    let metrics = [
+        Metric(id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
+        Metric(id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
+    ]
+    return try! ReferenceData(city: city, districts: districts, metrics: metrics)
+}()
+
+let fuzzPath = "/dev/shm/talentstats-fuzz-\(getpid())"
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    // Half the input is one file and half a second (resubmissions and duplicates across files).
+    let split = size / 2
+    let parts = [UnsafeBufferPointer(start: data, count: split), UnsafeBufferPointer(start: data + split, count: size - split)]
+    let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
+    var validator = Validator(reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
+    for (index, bytes) in parts.enumerated() {
+        let path = "\(fuzzPath)-\(index).csv"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let file = InputFile(index: index, relativePath: "f\(index).csv", url: URL(fileURLWithPath: path))
+        validator.begin(file)
+        let outcome = Ingest.read(file, reference: fuzzReference, limits: limits, into: &validator)
+        validator.end(outcome)
+    }
+    let result = validator.finish()
+    let totals = result.totals
+    precondition(totals.balances, "accounting does not balance: \(totals)")
+    precondition(result.rejections.count == totals.rejected + result.filesRejected, "rejections \(result.rejections.count) vs \(totals)")
+    for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
+    for rejection in result.rejections { precondition(rejection.message.count < 4000, "message too long: \(rejection.message.count)") }
+    return 0
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TalentStats
+
+/// A seeded generator (SplitMix64): every run of a property sees the same cases, and a failure
+/// names its seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Properties of aggregation that must hold for any valid input, checked on random observations
+/// written to real files and read through the real pipeline stages.
+@Suite struct AggregationPropertyTests {
+    static let seeds: [UInt64] = Array(1...25)
+    let reference = Fixtures.reference
+    let report = YearMonth(year: 2024, month: 6)!
+    let header = "period,district,metric,value,unit,entity"
+
+    /// Random valid rows: 3 districts, 2 metrics, 2023-01..2024-06, a few entities, gaps.
+    func rows(_ seed: UInt64) -> [String] {
+        var rng = SeededGenerator(state: seed)
+        var rows: [String] = []
+        for ordinal in YearMonth(year: 2023, month: 1)!.ordinal...report.ordinal {
+            let month = YearMonth(ordinal: ordinal)!
+            for district in reference.districts where Int.random(in: 0..<10, using: &rng) > 0 {
+                for metric in reference.metrics where Int.random(in: 0..<8, using: &rng) > 0 {
+                    for entity in ["", "E1", "E2"].prefix(Int.random(in: 1...3, using: &rng)) {
+                        let value = metric.integer ? "\(Int.random(in: 0...5000, using: &rng))" : "\(Int.random(in: 0...99999, using: &rng)).\(Int.random(in: 0...99, using: &rng))"
+                        rows.append("\(month),\(district.code),\(metric.id),\(value),,\(entity)")
+                    }
+                }
+            }
+        }
+        return rows
+    }
+
+    /// Writes `files` under a fresh raw folder and runs ingest, validation and aggregation.
+    func compute(_ files: [[String]]) throws -> (ValidatedData, Aggregates) {
+        let tmp = try TemporaryFolder()
+        var validator = Validator(reference: reference, reportPeriod: report)
+        for (index, rows) in files.enumerated() {
+            let url = try tmp.write(String(format: "raw/%03d.csv", index), ([header] + rows).joined(separator: "\n") + "\n")
+            let file = InputFile(index: index, relativePath: url.lastPathComponent, url: url)
+            validator.begin(file)
+            validator.end(Ingest.read(file, reference: reference, into: &validator))
+        }
+        let data = validator.finish()
+        return (data, Aggregator.aggregate(data))
+    }
+
+    func decimal(_ v: AggregateValue?) -> FixedDecimal? {
+        switch v {
+        case .amount(let d)?, .ratio(let d)?: d
+        case .count(let n)?: FixedDecimal(n)
+        case nil: nil
+        }
+    }
+
+    @Test(arguments: seeds)
+    func cityIsTheSumOfDistrictsAndFlowsAddUp(seed: UInt64) throws {
+        let (data, a) = try compute([rows(seed)])
+        #expect(data.totals.balances)
+        let city = reference.city.code
+        for month in data.sums.monthsWithData {
+            for metric in reference.metrics {
+                let parts = reference.districts.compactMap { decimal(a.value(month.description, $0.code, metric.id, .month)) }
+                let expected = parts.isEmpty ? nil : parts.reduce(FixedDecimal.zero, +)
+                #expect(decimal(a.value(month.description, city, metric.id, .month)) == expected, "seed \(seed) \(month) \(metric.id)")
+            }
+        }
+        for year in [2023, 2024] {
+            let last = YearMonth(year: year, month: year == report.year ? report.month : 12)!
+            for unit in [city] + reference.districts.map(\.code) {
+                let flow = "export"
+                let months = (1...last.month).compactMap { decimal(a.value(YearMonth(year: year, month: $0)!.description, unit, flow, .month)) }
+                guard !months.isEmpty else { continue }
+                #expect(decimal(a.value(String(year), unit, flow, .annual)) == months.reduce(FixedDecimal.zero, +), "seed \(seed) \(year) \(unit)")
+                #expect(decimal(a.value(last.description, unit, flow, .ytd)) == months.reduce(FixedDecimal.zero, +), "seed \(seed) \(year) \(unit)")
+            }
+        }
+    }
+
+    @Test(arguments: seeds)
+    func sharesSumToOneAndRanksAreCompetitionRanks(seed: UInt64) throws {
+        let (data, a) = try compute([rows(seed)])
+        for month in data.sums.monthsWithData {
+            for metric in reference.metrics {
+                let ytds = reference.districts.map { decimal(a.value(month.description, $0.code, metric.id, .ytd)) }
+                let shares = reference.districts.compactMap { decimal(a.value(month.description, $0.code, metric.id, .share)) }
+                let cityYTD = decimal(a.value(month.description, reference.city.code, metric.id, .ytd))
+                if ytds.allSatisfy({ $0 != nil }), let cityYTD, !cityYTD.isZero {
+                    let total = shares.reduce(FixedDecimal.zero, +)
+                    // Each share is rounded to 6 decimals: the sum is within half a unit per district.
+                    #expect((total - FixedDecimal(1)).magnitude <= FixedDecimal(units: FixedDecimal.unit / 2_000_000 * Int128(shares.count)), "seed \(seed) \(month) \(metric.id): \(total)")
+                }
+                for (d, district) in reference.districts.enumerated() {
+                    let rank = a.value(month.description, district.code, metric.id, .rank)
+                    guard let mine = ytds[d] else { #expect(rank == nil); continue }
+                    let larger = ytds.compactMap { $0 }.filter { $0 > mine }.count
+                    #expect(rank == .count(larger + 1), "seed \(seed) \(month) \(district.code)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: seeds)
+    func orderAndFileSplitDoNotMatter(seed: UInt64) throws {
+        let original = rows(seed)
+        var rng = SeededGenerator(state: seed ^ 0xABCDEF)
+        let shuffled = original.shuffled(using: &rng)
+        let parts = Int.random(in: 2...5, using: &rng)
+        let split = (0..<parts).map { p in shuffled.enumerated().filter { $0.offset % parts == p }.map(\.element) }
+        let (_, a) = try compute([original])
+        let (data, b) = try compute(split)
+        #expect(a.rows == b.rows, "seed \(seed)")
+        #expect(data.totals.superseded == 0)
+    }
+
+    @Test(arguments: seeds)
+    func resubmittingIdenticalValuesChangesNothing(seed: UInt64) throws {
+        let original = rows(seed)
+        var rng = SeededGenerator(state: seed ^ 0x123456)
+        let again = original.filter { _ in Bool.random(using: &rng) }
+        let (_, a) = try compute([original])
+        let (data, b) = try compute([original, again])
+        #expect(a.rows == b.rows, "seed \(seed)")
+        #expect(data.totals.superseded == again.count)
+        #expect(data.revisions.allSatisfy { $0.old.value == $0.new.value })
+    }
+}
+
+/// Every input the fuzzer ever found failing stays a regression test.
+@Suite struct FuzzRegressionTests {
+    @Test func savedInputsBalance() throws {
+        let folder = try Fixtures.folder("fuzz-regressions")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where !name.hasPrefix(".") {
+            let data = AdversarialCorpusTests.run(folder.appendingPathComponent(name))
+            #expect(data.totals.balances, "\(name)")
+        }
+    }
+}
