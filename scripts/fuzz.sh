@@ -16,7 +16,7 @@ sources=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.sw
 if [ ! -x "$out/fuzz-ingest" ] || [ -n "$(find Sources/TalentStats Tests/Fuzz -newer "$out/fuzz-ingest" -name '*.swift' | head -1)" ]; then
   echo "fuzz: building (swiftc -sanitize=fuzzer,address)"
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name TalentStatsFuzz \
-    $sources Tests/Fuzz/*.swift -o "$out/fuzz-ingest"
+    $sources Tests/Fuzz/*.swift -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 seeds=(Tests/TalentStatsTests/Fixtures/adversarial Tests/TalentStatsTests/Fixtures/fuzz-regressions)
 for f in Tests/TalentStatsTests/Fixtures/small/raw/*/*.csv; do cp "$f" "$out/corpus/seed-$(basename "$(dirname "$f")")-$(basename "$f")"; done

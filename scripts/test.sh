@@ -6,4 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh --office
 swift build --product talentstats
+# The ingest fuzz target, briefly (scripts/fuzz.sh SECONDS for longer runs); before the unit tests
+# so that the test runner's summary is the last line.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-45}"
 swift test
