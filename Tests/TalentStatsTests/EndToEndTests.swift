@@ -81,7 +81,13 @@ import TestSupport
         let people = try #require(book.sheet("人员"))
         #expect(people["C6"]?.value == .string("—"))  // 乙 did not report: the symbol, never 0
         let rejectSheet = try #require(book.sheet("拒收明细"))
-        #expect(rejectSheet["C5"]?.value == .string("bad_period"))
+        // 文件, 行号, 列号, 原因代码, 原因, 原始内容, 说明: the first rejection is line 8's bad period in column 1.
+        #expect(rejectSheet["A5"]?.value == .string("b/2024-02.csv"))
+        #expect(rejectSheet["B5"]?.value == .number(8))
+        #expect(rejectSheet["C5"]?.value == .number(1))
+        #expect(rejectSheet["D5"]?.value == .string("bad_period"))
+        #expect(rejectSheet["E5"]?.value == .string("统计期错误"))
+        #expect(rejectSheet["F5"]?.value == .string("“2024-13”"))
     }
 
     @Test func exitStatusesForUsageAndFailures() throws {

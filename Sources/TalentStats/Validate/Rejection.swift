@@ -39,4 +39,17 @@ public struct Rejection: Sendable, Equatable {
     public let code: RejectCode
     /// What was found and what was expected.
     public let message: String
+    /// The 1-based column of the offending field, when known.
+    public var column: Int? = nil
+    /// An excerpt of the offending field as written, when there is one.
+    public var found: String? = nil
+
+    public init(file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil) {
+        self.file = file
+        self.line = line
+        self.code = code
+        self.message = message
+        self.column = column
+        self.found = found
+    }
 }

@@ -253,7 +253,16 @@ public struct Validator: ObservationSink {
         switch interpret(raw) {
         case .failure(let failure):
             let column = self.column(for: failure, raw: raw, metricColumn: metricColumn)
-            reject(file, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message)
+            let found: String? = switch failure.code {
+            case .badPeriod: raw.period
+            case .unknownDistrict: raw.district
+            case .unknownMetric: raw.metric
+            case .badUnit: raw.unit
+            case .badValue: failure.message.hasPrefix("entity") ? raw.entity : raw.value
+            default: nil
+            }
+            reject(file, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
+                   column: column, found: found.map { TextNormalization.excerpt($0) })
         case .success(let (key, value)):
             let fingerprint = Array(key.entity.utf8).withUnsafeBufferPointer {
                 KeyHash.fingerprint(district: key.district, metric: key.metric, entity: $0)
@@ -374,9 +383,9 @@ public struct Validator: ObservationSink {
         return (key, value, fileIndex, raw.line)
     }
 
-    private mutating func reject(_ file: InputFile, _ line: Int, _ code: RejectCode, _ message: String) {
+    private mutating func reject(_ file: InputFile, _ line: Int, _ code: RejectCode, _ message: String, column: Int? = nil, found: String? = nil) {
         accounting.rejected += 1
-        rejections.append(Rejection(file: file.relativePath, line: line, code: code, message: message))
+        rejections.append(Rejection(file: file.relativePath, line: line, code: code, message: message, column: column, found: found))
     }
 
     private func describe(_ key: ObservationKey) -> String {
