@@ -196,10 +196,14 @@ public struct Pipeline {
         try record(workbookName, workbookData)  // rewrites it through write+fsync
         try TestHooks.reach("before-publish")
         try record("aggregates.csv", Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8))
-        try record("rejects.csv", Data(MachineOutputs.rejectsCSV(v.rejections).utf8))
+        let rejectsURL = folder.appendingPathComponent("rejects.csv")
+        try v.rejectionLog.writeCSV(to: rejectsURL)
+        var info = stat()
+        _ = stat(rejectsURL.path, &info)
+        outputs.append(Manifest.OutputEntry(path: "rejects.csv", sha256: try FileSurvey.sha256(of: rejectsURL.path), bytes: Int(info.st_size)))
 
         var byCode: [String: Int] = [:]
-        for r in v.rejections { byCode[r.code.rawValue, default: 0] += 1 }
+        for (code, count) in v.rejectionLog.byCode { byCode[code.rawValue] = count }
         let manifest = Manifest(
             tool: .init(name: "talentstats", version: talentstatsVersion),
             reportPeriod: options.period.description,
@@ -212,7 +216,7 @@ public struct Pipeline {
             },
             totals: .init(files: .init(read: v.files.count, used: v.files.count - v.filesRejected, rejected: v.filesRejected),
                           observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
-                          revisions: v.revisions.count, aggregateRows: computed.aggregates.rows.count),
+                          revisions: v.revisionCount, aggregateRows: computed.aggregates.rows.count),
             findings: .init(districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },
                             outliers: computed.quality.outliers.count,
                             needsAttention: QualityFindings.needsAttention(v, computed.quality)),

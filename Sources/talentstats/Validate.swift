@@ -19,12 +19,13 @@ extension Talentstats {
                 print("period: \(settings.options.period)")
                 print("files: \(v.files.count) read = \(v.files.count - v.filesRejected) used + \(v.filesRejected) rejected")
                 print("observations: \(t.read) read = \(t.used) used + \(t.rejected) rejected + \(t.outOfScope) out of scope + \(t.superseded) superseded")
-                for r in v.rejections { print("\(r.file):\(r.line): \(r.code.rawValue): \(r.message)") }
+                for r in v.rejections.prefix(1000) { print("\(r.file):\(r.line): \(r.code.rawValue): \(r.message)") }
+                if v.rejectionCount > 1000 { print("… and \(v.rejectionCount - 1000) more rejections (all of them are in rejects.csv of a report run)") }
                 for m in computed.quality.missing {
                     let d = v.reference.districts[m.district]
                     print("missing \(settings.options.period): \(d.code) \(d.name): \(m.metrics.map { v.reference.metrics[$0].id }.joined(separator: ","))")
                 }
-                print("revisions: \(v.revisions.count), outliers: \(computed.quality.outliers.count)")
+                print("revisions: \(v.revisionCount), outliers: \(computed.quality.outliers.count)")
                 throw QualityFindings.needsAttention(v, computed.quality) ? Status.findings : Status.clean
             } catch let failure as RunFailure {
                 logger.error("\(failure.description)")

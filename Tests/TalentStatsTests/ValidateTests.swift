@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TalentStats
 
@@ -123,5 +124,21 @@ import Testing
         #expect(data.distinctKeys == 2)
         #expect(data.value(YearMonth(year: 2024, month: 1)!, district: 0, metric: 0) == FixedDecimal(7))  // summed over entities
         #expect(data.revisions.isEmpty)
+    }
+}
+
+@Suite struct RejectionLogTests {
+    @Test func manyRejectionsAreCountedListedUpToTheLimitAndAllWritten() throws {
+        let log = RejectionLog(limit: 2)
+        for i in 1...5 { log.append(Rejection(file: "a,b.csv", line: i, code: .badValue, message: "value \"x\" \(i)")) }
+        #expect(log.total == 5)
+        #expect(log.listed.count == 2)
+        #expect(log.byCode == [.badValue: 5])
+        #expect(log.isSpilled)
+        let tmp = try TemporaryFolder()
+        try log.writeCSV(to: tmp.file("rejects.csv"))
+        let lines = try String(contentsOf: tmp.file("rejects.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6)
+        #expect(lines[5] == "\"a,b.csv\",5,bad_value,\"value \"\"x\"\" 5\"")
     }
 }

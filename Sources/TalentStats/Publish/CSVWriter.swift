@@ -25,9 +25,4 @@ enum MachineOutputs {
         return csv.text
     }
 
-    static func rejectsCSV(_ rejections: [Rejection]) -> String {
-        var csv = CSVText(header: ["file", "line", "code", "message"])
-        for r in rejections { csv.append([r.file, String(r.line), r.code.rawValue, r.message]) }
-        return csv.text
-    }
 }

@@ -72,7 +72,7 @@ public struct QualityFindings: Sendable {
 
     /// Whether anything needs the operator's attention (exit status 2).
     public static func needsAttention(_ data: ValidatedData, _ findings: QualityFindings) -> Bool {
-        !data.rejections.isEmpty || !findings.missing.isEmpty
+        data.rejectionCount > 0 || !findings.missing.isEmpty
     }
 
     public static func find(in data: ValidatedData, aggregates: Aggregates, outlierThreshold: FixedDecimal) -> QualityFindings {

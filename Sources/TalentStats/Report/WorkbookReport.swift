@@ -526,8 +526,10 @@ private struct Layout {
     func writeRejects(_ sheet: Worksheet, page: Int) throws {
         let all = model.validated.rejections
         let slice = Array(self.page(all, page))
+        let total = model.validated.rejectionCount
         let part = all.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + slice.count) 条" : ""
-        try writeTitle(sheet, "拒收明细", all.isEmpty ? "本期无拒收记录" : "共 \(all.count) 条（行号 0 表示整个文件被拒收）\(part)")
+        let listed = total > all.count ? "；此处列出前 \(all.count) 条，完整清单见 rejects.csv" : ""
+        try writeTitle(sheet, "拒收明细", total == 0 ? "本期无拒收记录" : "共 \(total) 条（行号 0 表示整个文件被拒收）\(listed)\(part)")
         let top = 3
         try table(sheet, top: top, name: "Rejects\(page + 1)", columns: ["文件", "行号", "列号", "原因代码", "原因", "原始内容", "说明"], rows: slice.count) { i, r in
             let x = slice[i]
@@ -550,7 +552,8 @@ private struct Layout {
         let v = model.validated
         let revisions = Array(self.page(v.revisions, page))
         let part = v.revisions.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
-        try writeTitle(sheet, "修订记录", v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisions.count) 条\(part)")
+        let listed = v.revisionCount > v.revisions.count ? "；此处列出前 \(v.revisions.count) 条" : ""
+        try writeTitle(sheet, "修订记录", v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]
         try table(sheet, top: top, name: "Revisions\(page + 1)", columns: columns, rows: revisions.count) { i, r in

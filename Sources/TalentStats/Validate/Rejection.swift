@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an observation or a file was rejected. The raw values are what `rejects.csv` shows.
 public enum RejectCode: String, Sendable, CaseIterable, Codable, Comparable {
     /// The file cannot be used at all (encoding, header, unreadable); reported at line 0.
@@ -51,5 +53,102 @@ public struct Rejection: Sendable, Equatable {
         self.message = message
         self.column = column
         self.found = found
+    }
+}
+
+/// Every rejection of a run: the first ``detailLimit`` kept in memory for the workbook and the
+/// console, all of them counted, and — once there are more than that — all of them written to a
+/// temporary file as they come, so that a file of millions of bad rows cannot exhaust memory and
+/// `rejects.csv` still lists every one.
+public final class RejectionLog: @unchecked Sendable {
+    /// Rejections listed in the workbook (the rest are counted, and all are in rejects.csv).
+    public static let detailLimit = 100_000
+
+    public private(set) var listed: [Rejection] = []
+    public private(set) var total = 0
+    public private(set) var byCode: [RejectCode: Int] = [:]
+    private let limit: Int
+    private var spillFD: Int32 = -1
+    private var spillPath: String?
+    private var buffer: [UInt8] = []
+
+    init(limit: Int = RejectionLog.detailLimit) { self.limit = limit }
+
+    deinit {
+        if spillFD >= 0 { close(spillFD) }
+        if let spillPath { unlink(spillPath) }
+    }
+
+    /// Whether the full list lives in a temporary file rather than in ``listed``.
+    public var isSpilled: Bool { spillPath != nil }
+
+    func append(_ rejection: Rejection) {
+        total += 1
+        byCode[rejection.code, default: 0] += 1
+        if listed.count < limit {
+            listed.append(rejection)
+            return
+        }
+        if spillPath == nil { startSpilling() }
+        appendLine(rejection)
+    }
+
+    private func startSpilling() {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/talentstats-rejects-XXXXXX").utf8CString)
+        spillFD = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard spillFD >= 0 else { return }  // then only the first `limit` can be written; counted all the same
+        spillPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        for r in listed { appendLine(r) }
+    }
+
+    private func appendLine(_ r: Rejection) {
+        guard spillFD >= 0 else { return }
+        buffer.append(contentsOf: Self.line(r).utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    private func flush() {
+        guard spillFD >= 0, !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(spillFD, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    static let header = "file,line,code,message\n"
+
+    static func line(_ r: Rejection) -> String {
+        [r.file, String(r.line), r.code.rawValue, r.message].map(CSVText.escape).joined(separator: ",") + "\n"
+    }
+
+    /// Writes `rejects.csv` (every rejection) to `url`, flushed to disk.
+    func writeCSV(to url: URL) throws {
+        flush()
+        let out = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw IOFailure(path: url.path, operation: "create", errno: errno) }
+        defer { close(out) }
+        func put(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(out, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 { if errno == EINTR { continue }; throw IOFailure(path: url.path, operation: "write", errno: errno) }
+                offset += n
+            }
+        }
+        if let spillPath {
+            try Array(Self.header.utf8).withUnsafeBytes(put)
+            var source = try FileByteSource(path: spillPath)
+            try FileSurvey.forEachChunk(&source, chunkSize: 1 << 20) { try put(UnsafeRawBufferPointer($0)) }
+        } else {
+            var text = Self.header
+            for r in listed { text += Self.line(r) }
+            try Array(text.utf8).withUnsafeBytes(put)
+        }
+        guard fsync(out) == 0 else { throw IOFailure(path: url.path, operation: "flush", errno: errno) }
     }
 }

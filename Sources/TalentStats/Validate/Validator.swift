@@ -59,8 +59,15 @@ public struct ValidatedData: Sendable {
     /// Sums per month × district × metric of the accepted observations (over entities).
     public let sums: MonthlySums
     public let files: [FileRecord]
-    public let rejections: [Rejection]
+    /// Every rejection, counted; the first ``RejectionLog/detailLimit`` listed.
+    public let rejectionLog: RejectionLog
+    /// The first ``RejectionLog/detailLimit`` revisions (``revisionCount`` has them all).
     public let revisions: [Revision]
+    public let revisionCount: Int
+
+    /// The listed rejections (all of them unless there are more than ``RejectionLog/detailLimit``).
+    public var rejections: [Rejection] { rejectionLog.listed }
+    public var rejectionCount: Int { rejectionLog.total }
     /// Distinct keys remembered to detect duplicates and resubmissions.
     public let distinctKeys: Int
 
@@ -104,8 +111,9 @@ public struct Validator: ObservationSink {
     private var files: [FileRecord] = []
     private var fileStarts: [Int] = []
     private var checkpoints: [[RowLocator.Checkpoint]] = []
-    private var rejections: [Rejection] = []
+    private let rejections = RejectionLog()
     private var revisions: [Revision] = []
+    private var revisionCount = 0
 
     /// One fingerprint table per month. In-scope months are kept across files (resubmissions);
     /// months after the report period matter only for duplicates within a file, so they are
@@ -175,7 +183,8 @@ public struct Validator: ObservationSink {
     public func finish() -> ValidatedData {
         precondition(current == nil, "finish() inside a file")
         return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
-                             rejections: rejections, revisions: revisions, distinctKeys: tables.count { $0 <= reportPeriod.ordinal })
+                             rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
+                             distinctKeys: tables.count { $0 <= reportPeriod.ordinal })
     }
 
     // MARK: - Sink
@@ -331,8 +340,11 @@ public struct Validator: ObservationSink {
                 files[earlier.file].accounting.used -= 1
                 files[earlier.file].accounting.superseded += 1
                 sums.subtract(earlier.value, month: month.ordinal, district: district, metric: metric)
-                revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
-                                          new: SourcedValue(value: value, file: fileIndex, line: line)))
+                revisionCount += 1
+                if revisions.count < RejectionLog.detailLimit {
+                    revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
+                                              new: SourcedValue(value: value, file: fileIndex, line: line)))
+                }
                 tables.withTable(table) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
                 sums.add(value, month: month.ordinal, district: district, metric: metric)
                 accounting.used += 1
