@@ -30,10 +30,7 @@ public enum Binary {
         process.executableURL = url
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SOURCE_DATE_EPOCH")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
+        process.environment = childEnvironment(environment)
         // Output goes to files, so a chatty child can never block on a full pipe.
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("talentstats-out-\(UUID().uuidString)")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("talentstats-err-\(UUID().uuidString)")
@@ -57,6 +54,14 @@ public enum Binary {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// This process's environment without `SOURCE_DATE_EPOCH` (tests fix dates themselves), plus `extra`.
+    public static func childEnvironment(_ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SOURCE_DATE_EPOCH")
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
     public struct BinaryMissing: Error, CustomStringConvertible {
         public let path: String
         public var description: String { "the talentstats binary is not at \(path); run `swift build` first (scripts/test.sh does)" }
@@ -74,10 +79,7 @@ extension Binary {
             process.executableURL = Binary.url
             process.arguments = arguments
             process.currentDirectoryURL = directory
-            var env = ProcessInfo.processInfo.environment
-            env.removeValue(forKey: "SOURCE_DATE_EPOCH")
-            for (k, v) in environment { env[k] = v }
-            process.environment = env
+            process.environment = Binary.childEnvironment(environment)
             stderrURL = directory.appendingPathComponent("background-\(UUID().uuidString).stderr")
             FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: stderrURL)

@@ -134,7 +134,7 @@ public enum Ingest {
         } catch {
             return .rejected(FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil), message: "cannot read the file: \(error)")
         }
-        var facts = FileFacts(file: file, bytes: survey.bytes, sha256: "", encoding: survey.encoding, layout: nil)
+        let facts = FileFacts(file: file, bytes: survey.bytes, sha256: "", encoding: survey.encoding, layout: nil)
         func done(_ outcome: FileOutcome) -> FileOutcome {
             let sha = hash.wait()
             switch outcome {
