@@ -165,3 +165,8 @@ struct GB18030Validator {
         }
     }
 }
+
+extension UInt64 {
+    /// Whether any of the eight bytes is zero.
+    var hasZeroByte: Bool { (self &- 0x0101_0101_0101_0101) & ~self & 0x8080_8080_8080_8080 != 0 }
+}

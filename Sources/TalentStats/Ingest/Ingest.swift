@@ -67,6 +67,16 @@ public protocol ObservationSink {
     /// Called before some records (every ``Ingest/checkpointInterval``th), so that a row can later be
     /// found again by reading from here.
     mutating func checkpoint(offset: Int, line: Int)
+    /// A fresh sink for the second half of a large file, read on another core; `nil` to read the
+    /// file in one piece.
+    func makeChunkSink() -> Self?
+    /// Takes in a chunk sink's results; false (changing nothing) to have the caller read the rest.
+    mutating func absorb(_ chunk: Self) -> Bool
+}
+
+extension ObservationSink {
+    public func makeChunkSink() -> Self? { nil }
+    public mutating func absorb(_ chunk: Self) -> Bool { false }
 }
 
 /// How a file is laid out and encoded: enough to read any of its records again.
@@ -100,12 +110,15 @@ public struct IngestLimits: Sendable {
     public var maxRecordBytes: Int
     /// The largest file read (bytes); a larger one is rejected as `bad_file`.
     public var maxFileBytes: Int
+    /// Files at least this large are read in two halves on two cores (when there are two).
+    public var parallelMinBytes: Int
 
     public static let `default` = IngestLimits(maxRecordBytes: 1 << 20, maxFileBytes: 8 << 30)
 
-    public init(maxRecordBytes: Int, maxFileBytes: Int) {
+    public init(maxRecordBytes: Int, maxFileBytes: Int, parallelMinBytes: Int = 32 << 20) {
         self.maxRecordBytes = maxRecordBytes
         self.maxFileBytes = maxFileBytes
+        self.parallelMinBytes = parallelMinBytes
     }
 }
 
@@ -195,10 +208,28 @@ public enum Ingest {
         sink.format(format)
 
         let mapper = ObservationMapper(format: format, reference: reference)
+        // A large file: the second half goes to another core from a line start after the middle.
+        // It is merged only if the first half's reading reaches a record starting exactly there
+        // (so a split inside a quoted field is never used); otherwise the rest is read here.
+        var chunk: ChunkTask<Sink>?
+        if facts.bytes >= limits.parallelMinBytes, ProcessInfo.processInfo.activeProcessorCount > 1,
+           let split = ChunkSplit.find(path: file.url.path, size: facts.bytes), let chunkSink = sink.makeChunkSink() {
+            chunk = ChunkTask(sink: chunkSink, split: split, file: file, mapper: mapper, limits: limits)
+        }
         var records = 0
         var nextProgress = 1 << 22
         do {
             while let event = try reader.next() {
+                if let task = chunk, reader.lastRecordOffset >= task.split.offset {
+                    chunk = nil
+                    task.wait()
+                    if reader.lastRecordOffset == task.split.offset, reader.lastRecordLine == task.split.line,
+                       task.failure == nil, sink.absorb(task.sink) {
+                        progress?(facts.bytes)
+                        return .read(facts)
+                    }
+                    // Not a record boundary after all, or the chunk could not be used: read on here.
+                }
                 switch event {
                 case .malformed(let line, let message):
                     sink.malformed(line: line, message: message)
@@ -218,7 +249,117 @@ public enum Ingest {
         } catch {
             sink.malformed(line: reader.currentLine, message: "reading stopped here: \(error)")
         }
+        chunk?.wait()  // never reached its start: discarded
         return .read(facts)
+    }
+}
+
+/// Where a file is split for reading on two cores: a record start after the middle (not a line
+/// end), and the physical line it is on.
+struct ChunkSplit {
+    let offset: Int
+    let line: Int
+
+    static func find(path: String, size: Int) -> ChunkSplit? {
+        guard let source = try? OffsetByteSource(path: path, offset: size / 2) else { return nil }
+        var window = [UInt8](repeating: 0, count: 1 << 16)
+        let n = (try? window.withUnsafeMutableBytes { try source.read(into: $0) }) ?? 0
+        guard let lf = window[0..<n].firstIndex(of: 0x0A) else { return nil }
+        var start = lf + 1
+        while start < n && (window[start] == 0x0A || window[start] == 0x0D) { start += 1 }
+        guard start < n else { return nil }
+        let offset = size / 2 + start
+        guard let lines = countLineEnds(path: path, upTo: offset) else { return nil }
+        return ChunkSplit(offset: offset, line: lines + 1)
+    }
+
+    /// Physical line ends (LF, CRLF, lone CR) in the first `limit` bytes, eight bytes at a time.
+    static func countLineEnds(path: String, upTo limit: Int) -> Int? {
+        guard var source = try? FileByteSource(path: path) else { return nil }
+        var count = 0
+        var read = 0
+        var previousCR = false
+        do {
+            try FileSurvey.forEachChunk(&source, chunkSize: 1 << 20) { chunk in
+                guard read < limit else { return }
+                let n = min(chunk.count, limit - read)
+                let raw = UnsafeRawPointer(chunk.baseAddress!)
+                var i = 0
+                while i < n {
+                    if i + 8 <= n && !previousCR {
+                        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        let lf = w ^ 0x0A0A_0A0A_0A0A_0A0A, cr = w ^ 0x0D0D_0D0D_0D0D_0D0D
+                        if !cr.hasZeroByte {
+                            // Only LFs here (or none): count the zero bytes of lf.
+                            let zeros = (lf &- 0x0101_0101_0101_0101) & ~lf & 0x8080_8080_8080_8080
+                            if zeros == 0 { i += 8; continue }
+                            var x = lf
+                            for _ in 0..<8 {
+                                if x & 0xFF == 0 { count += 1 }
+                                x >>= 8
+                            }
+                            i += 8
+                            continue
+                        }
+                    }
+                    let b = chunk[i]
+                    if b == 0x0A {
+                        if !previousCR { count += 1 }
+                        previousCR = false
+                    } else if b == 0x0D {
+                        count += 1
+                        previousCR = true
+                    } else {
+                        previousCR = false
+                    }
+                    i += 1
+                }
+                read += n
+            }
+        } catch {
+            return nil
+        }
+        return count
+    }
+}
+
+/// The second half of a file, read into its own sink on another thread.
+final class ChunkTask<Sink: ObservationSink>: @unchecked Sendable {
+    var sink: Sink
+    let split: ChunkSplit
+    private(set) var failure: Error?
+    private let done = DispatchSemaphore(value: 0)
+    private var waited = false
+
+    init(sink: Sink, split: ChunkSplit, file: InputFile, mapper: ObservationMapper, limits: IngestLimits) {
+        self.sink = sink
+        self.split = split
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            defer { done.signal() }
+            do {
+                let source = try OffsetByteSource(path: file.url.path, offset: split.offset)
+                let reader = RecordReader(source: source, maxRecordBytes: limits.maxRecordBytes, startOffset: split.offset, startLine: split.line)
+                var records = 0
+                while let event = try reader.next() {
+                    switch event {
+                    case .malformed(let line, let message):
+                        self.sink.malformed(line: line, message: message)
+                    case .record(let record):
+                        if records % Ingest.checkpointInterval == 0 { self.sink.checkpoint(offset: record.offset, line: record.line) }
+                        records += 1
+                        mapper.emit(record, into: &self.sink)
+                    }
+                }
+            } catch {
+                failure = error
+            }
+        }
+    }
+
+    func wait() {
+        guard !waited else { return }
+        done.wait()
+        waited = true
     }
 }
 

@@ -76,6 +76,10 @@ public final class RecordReader {
     /// The physical line reached (the line after the last record returned).
     public var currentLine: Int { line }
 
+    /// The file offset and line at which the last record (or malformed record) returned starts.
+    public private(set) var lastRecordOffset = 0
+    public private(set) var lastRecordLine = 0
+
     /// Moves the unread bytes to the front and reads more; returns false at the end of input.
     private func refill() throws -> Bool {
         if atEOF { return false }
@@ -116,6 +120,8 @@ public final class RecordReader {
             var skipping = false  // over the length limit: keep counting, stop keeping
             let startLine = line
             let recordOffset = bufferOffset + position
+            lastRecordOffset = recordOffset
+            lastRecordLine = startLine
             var terminator: UInt8 = 0
             scan: while true {
                 var needMore = false

@@ -38,73 +38,91 @@ enum KeyHash {
 
 /// An open-addressing table from key fingerprints to the observation that holds the key.
 ///
-/// 12 bytes a slot (a 64-bit fingerprint, a 32-bit observation number), linear probing, grown by
-/// half when 85% full: about 17 bytes per distinct key. Two keys may share a fingerprint; the
-/// caller verifies a match against the actual row before treating it as the same key.
-/// A plain struct of pointers, so the per-row path touches no reference count; ``KeyTables`` owns
-/// and frees the memory.
+/// One 64-bit word a slot: the high 32 bits of the key's fingerprint (never 0; 0 marks an empty
+/// slot) and a 32-bit observation number. Linear probing from a home slot chosen by the same 32
+/// bits; grown when 85% full. About 10 bytes per distinct key, one cache line per probe. Two keys
+/// may share the 32 bits; the caller verifies every match against the actual row before treating
+/// it as the same key, so sharing costs a re-read, never a wrong answer.
+/// A plain struct of a pointer, so the per-row path touches no reference count; ``KeyTables``
+/// owns and frees the memory.
 struct FingerprintTable {
     private(set) var capacity: Int
     private(set) var count = 0
-    private var fingerprints: UnsafeMutablePointer<UInt64>
-    private var payloads: UnsafeMutablePointer<UInt32>
+    private var slots: UnsafeMutablePointer<UInt64>
 
     init(capacity: Int = 1024) {
         self.capacity = max(16, capacity)
-        fingerprints = .allocate(capacity: self.capacity)
-        fingerprints.initialize(repeating: 0, count: self.capacity)
-        payloads = .allocate(capacity: self.capacity)
-        payloads.initialize(repeating: 0, count: self.capacity)
+        slots = .allocate(capacity: self.capacity)
+        slots.initialize(repeating: 0, count: self.capacity)
     }
 
-    func deallocate() {
-        fingerprints.deallocate()
-        payloads.deallocate()
+    func deallocate() { slots.deallocate() }
+
+    @inline(__always)
+    static func tag(_ fingerprint: UInt64) -> UInt64 {
+        let t = fingerprint >> 32
+        return t == 0 ? 1 : t
     }
 
     @inline(__always)
-    private func home(_ fingerprint: UInt64) -> Int {
-        Int(truncatingIfNeeded: fingerprint.multipliedFullWidth(by: UInt64(capacity)).high)
+    private func home(_ tag: UInt64) -> Int {
+        Int(truncatingIfNeeded: (tag &* UInt64(capacity)) >> 32)
     }
 
-    /// Calls `isSame` for each slot holding `fingerprint` until it returns true; returns that slot.
+    /// Calls `isSame` for each slot holding the fingerprint's tag until it returns true; returns that slot.
     @inline(__always)
     func find(_ fingerprint: UInt64, isSame: (UInt32) -> Bool) -> Int? {
-        var i = home(fingerprint)
+        let tag = Self.tag(fingerprint)
+        var i = home(tag)
         while true {
-            let f = fingerprints[i]
-            if f == 0 { return nil }
-            if f == fingerprint && isSame(payloads[i]) { return i }
+            let slot = slots[i]
+            if slot == 0 { return nil }
+            if slot >> 32 == tag && isSame(UInt32(truncatingIfNeeded: slot)) { return i }
             i += 1
             if i == capacity { i = 0 }
         }
     }
 
-    /// Whether any slot holds `fingerprint` (the common answer, no, needs no row read again).
+    /// Whether any slot holds the fingerprint's tag (the common answer, no, needs no row read again).
     @inline(__always)
     func contains(_ fingerprint: UInt64) -> Bool {
-        var i = home(fingerprint)
+        let tag = Self.tag(fingerprint)
+        var i = home(tag)
         while true {
-            let f = fingerprints[i]
-            if f == 0 { return false }
-            if f == fingerprint { return true }
+            let slot = slots[i]
+            if slot == 0 { return false }
+            if slot >> 32 == tag { return true }
             i += 1
             if i == capacity { i = 0 }
         }
     }
 
-    func setPayload(_ payload: UInt32, at slot: Int) { payloads[slot] = payload }
+    func setPayload(_ payload: UInt32, at slot: Int) {
+        slots[slot] = slots[slot] & 0xFFFF_FFFF_0000_0000 | UInt64(payload)
+    }
+
+    /// Adds `offset` to every payload (the row numbers of a chunk read separately).
+    mutating func offsetPayloads(by offset: UInt32) {
+        for i in 0..<capacity where slots[i] != 0 {
+            slots[i] = slots[i] & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(truncatingIfNeeded: slots[i]) &+ offset)
+        }
+    }
+
+    /// Every (fingerprint, payload), in slot order; the fingerprint carries only the stored tag.
+    func forEach(_ body: (UInt64, UInt32) -> Void) {
+        for i in 0..<capacity where slots[i] != 0 { body(slots[i] & 0xFFFF_FFFF_0000_0000, UInt32(truncatingIfNeeded: slots[i])) }
+    }
 
     @inline(__always)
     mutating func insert(_ fingerprint: UInt64, _ payload: UInt32) {
         if (count + 1) * 100 > capacity * 85 { grow() }
-        var i = home(fingerprint)
-        while fingerprints[i] != 0 {
+        let tag = Self.tag(fingerprint)
+        var i = home(tag)
+        while slots[i] != 0 {
             i += 1
             if i == capacity { i = 0 }
         }
-        fingerprints[i] = fingerprint
-        payloads[i] = payload
+        slots[i] = tag << 32 | UInt64(payload)
         count += 1
     }
 
@@ -112,7 +130,7 @@ struct FingerprintTable {
         let old = self
         // Doubling while small, then by half, to keep memory close to what the keys need.
         self = FingerprintTable(capacity: capacity < 1 << 16 ? capacity * 2 : capacity + capacity / 2)
-        for i in 0..<old.capacity where old.fingerprints[i] != 0 { insert(old.fingerprints[i], old.payloads[i]) }
+        for i in 0..<old.capacity where old.slots[i] != 0 { insert(old.slots[i] & 0xFFFF_FFFF_0000_0000, UInt32(truncatingIfNeeded: old.slots[i])) }
         old.deallocate()
     }
 }
@@ -150,6 +168,30 @@ final class KeyTables {
     func withTable<R>(_ index: Int, _ body: (inout FingerprintTable) -> R) -> R {
         body(&tables[index])
     }
+
+    /// Removes a month's table and hands it over (the caller then owns its memory).
+    func take(month: Int) -> FingerprintTable? {
+        guard let i = byMonth.removeValue(forKey: month) else { return nil }
+        let table = tables[i]
+        tables[i] = FingerprintTable(capacity: 16)
+        return table
+    }
+
+    /// Installs a table for a month that has none (or an empty one).
+    func adopt(_ table: FingerprintTable, month: Int) {
+        if let i = byMonth[month] {
+            tables[i].deallocate()
+            tables[i] = table
+        } else {
+            tables.append(table)
+            byMonth[month] = tables.count - 1
+        }
+    }
+
+    /// The months that have a table, in order.
+    var months: [Int] { byMonth.keys.sorted() }
+
+    func table(month: Int) -> Int? { byMonth[month] }
 
     func count(months: (Int) -> Bool) -> Int {
         byMonth.filter { months($0.key) }.reduce(0) { $0 + tables[$1.value].count }
@@ -203,6 +245,18 @@ public final class MonthlySums: @unchecked Sendable {
         let cell = district * metrics + metric
         c.units[cell] += value.units
         c.counts[cell] += 1
+    }
+
+    /// Adds another set of sums (of the same reference data) into this one.
+    func add(_ other: MonthlySums) {
+        let n = districts * metrics
+        for (ordinal, theirs) in other.months {
+            let mine = cells(ordinal)
+            for cell in 0..<n {
+                mine.units[cell] += theirs.units[cell]
+                mine.counts[cell] += theirs.counts[cell]
+            }
+        }
     }
 
     func subtract(_ value: FixedDecimal, month ordinal: Int, district: Int, metric: Int) {

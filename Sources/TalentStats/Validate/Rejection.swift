@@ -120,6 +120,18 @@ public final class RejectionLog: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Puts the listed rejections in order (files in processing order, then lines). A log that
+    /// spilled to a file keeps the order rejections were found in.
+    func sortListed(fileOrder: [String: Int]) {
+        guard spillPath == nil else { return }
+        listed = listed.enumerated().sorted { a, b in
+            let fa = fileOrder[a.element.file] ?? 0, fb = fileOrder[b.element.file] ?? 0
+            if fa != fb { return fa < fb }
+            if a.element.line != b.element.line { return a.element.line < b.element.line }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
     static let header = "file,line,code,message\n"
 
     static func line(_ r: Rejection) -> String {

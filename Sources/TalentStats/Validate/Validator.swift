@@ -182,6 +182,13 @@ public struct Validator: ObservationSink {
 
     public func finish() -> ValidatedData {
         precondition(current == nil, "finish() inside a file")
+        // Chunks read in parallel are merged after the fact: restore file and line order.
+        var order: [String: Int] = [:]
+        for f in files { order[f.facts.file.relativePath] = f.facts.file.index }
+        rejections.sortListed(fileOrder: order)
+        let revisions = self.revisions.enumerated().sorted { a, b in
+            (a.element.new.file, a.element.new.line, a.offset) < (b.element.new.file, b.element.new.line, b.offset)
+        }.map(\.element)
         return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
                              rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
                              distinctKeys: tables.count { $0 <= reportPeriod.ordinal })
@@ -253,6 +260,96 @@ public struct Validator: ObservationSink {
             currentFormat?.layout.columns.firstIndex { if case .metricValues(m, _) = $0 { true } else { false } }
         }
         takeText(raw, ordinal: ordinal, metricColumn: metricColumn)
+    }
+
+    // MARK: - Reading a large file in two halves
+
+    /// A validator for the second half of the file being read, to run on another thread.
+    public func makeChunkSink() -> Validator? {
+        guard let current, let format = currentFormat else { return nil }
+        var chunk = Validator(reference: reference, reportPeriod: reportPeriod, limits: limits)
+        chunk.begin(InputFile(index: 0, relativePath: current.relativePath, url: current.url))
+        chunk.format(format)
+        return chunk
+    }
+
+    /// Takes in what a chunk validator found in the rest of the current file (its lines are already
+    /// the file's). Keys it shares with this validator's tables are checked exactly, as if its rows
+    /// had come here one by one: a key seen earlier in this file makes the chunk's row a duplicate,
+    /// a key of an earlier file is superseded. Returns false, changing nothing, when the chunk
+    /// cannot be merged (too many rejections to relabel); the caller then reads the rest itself.
+    public mutating func absorb(_ chunk: Validator) -> Bool {
+        guard current != nil, !chunk.rejections.isSpilled else { return false }
+        let base = nextOrdinal
+        let inFileBase = nextOrdinal - currentStart
+        for cp in chunk.currentCheckpoints {
+            currentCheckpoints.append(RowLocator.Checkpoint(offset: cp.offset, line: cp.line, ordinal: cp.ordinal + inFileBase))
+        }
+        nextOrdinal += chunk.nextOrdinal
+        accounting.read += chunk.accounting.read
+        accounting.used += chunk.accounting.used
+        accounting.rejected += chunk.accounting.rejected
+        accounting.outOfScope += chunk.accounting.outOfScope
+        for r in chunk.rejections.listed { rejections.append(r) }
+        sums.add(chunk.sums)
+        let fileIndex = files.count
+        for month in chunk.tables.months {
+            guard let theirs = chunk.tables.table(month: month) else { continue }
+            if month > reportPeriod.ordinal && !outOfScopeMonths.contains(month) { outOfScopeMonths.append(month) }
+            // A month only the chunk has: take its table whole (the usual case for month-ordered files).
+            if tables.table(month: month).map({ idx in tables.withTable(idx) { $0.count == 0 } }) ?? true,
+               var table = chunk.tables.take(month: month) {
+                table.offsetPayloads(by: UInt32(truncatingIfNeeded: base))
+                tables.adopt(table, month: month)
+                continue
+            }
+            let mine = tables.index(for: month)
+            let ym = YearMonth(ordinal: month)!
+            var entries: [(UInt64, UInt32)] = []
+            chunk.tables.withTable(theirs) { t in t.forEach { entries.append(($0, $1)) } }
+            for (fingerprint, payload) in entries {
+                let ordinal = base + Int(payload)
+                guard tables.withTable(mine, { $0.contains(fingerprint) }), let row = resolve(ordinal) else {
+                    tables.withTable(mine) { $0.insert(fingerprint, UInt32(truncatingIfNeeded: ordinal)) }
+                    continue
+                }
+                var earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)?
+                let slot = tables.withTable(mine) { t in
+                    t.find(fingerprint) { p in
+                        guard let found = resolve(Int(p)), found.key == row.key else { return false }
+                        earlier = found
+                        return true
+                    }
+                }
+                guard let slot, let earlier else {
+                    tables.withTable(mine) { $0.insert(fingerprint, UInt32(truncatingIfNeeded: ordinal)) }
+                    continue
+                }
+                let inScope = ym <= reportPeriod
+                if earlier.file == fileIndex {
+                    // The chunk's row repeats a key of the first half: a duplicate after all.
+                    if inScope {
+                        sums.subtract(row.value, month: month, district: row.key.district, metric: row.key.metric)
+                        accounting.used -= 1
+                    } else {
+                        accounting.outOfScope -= 1
+                    }
+                    reject(current!, row.line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+                } else {
+                    files[earlier.file].accounting.used -= 1
+                    files[earlier.file].accounting.superseded += 1
+                    sums.subtract(earlier.value, month: month, district: row.key.district, metric: row.key.metric)
+                    revisionCount += 1
+                    if revisions.count < RejectionLog.detailLimit {
+                        revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
+                                                  new: SourcedValue(value: row.value, file: fileIndex, line: row.line)))
+                    }
+                    tables.withTable(mine) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
+                }
+            }
+        }
+        lastTableMonth = .min
+        return true
     }
 
     // MARK: - Rules
