@@ -136,55 +136,73 @@ struct FingerprintTable {
 }
 
 /// The fingerprint tables of a run, one per month, and their memory.
+///
+/// The tables live in a manually managed buffer rather than an array property, so that the
+/// per-row path pays no dynamic exclusivity check.
 final class KeyTables {
-    private var tables: [FingerprintTable] = []
+    private var storage: UnsafeMutablePointer<FingerprintTable>
+    private var storageCapacity = 64
+    private var used = 0
     private var byMonth: [Int: Int] = [:]
     /// Months tend to hold similar numbers of keys: a new month's table starts at the size the
     /// largest so far reached, which saves most of the growing.
     private var largest = 0
 
-    deinit { for t in tables { t.deallocate() } }
+    init() { storage = .allocate(capacity: storageCapacity) }
+
+    deinit {
+        for i in 0..<used { storage[i].deallocate() }
+        storage.deinitialize(count: used)
+        storage.deallocate()
+    }
+
+    private func append(_ table: FingerprintTable) -> Int {
+        if used == storageCapacity {
+            let grown = UnsafeMutablePointer<FingerprintTable>.allocate(capacity: storageCapacity * 2)
+            grown.moveInitialize(from: storage, count: used)
+            storage.deallocate()
+            storage = grown
+            storageCapacity *= 2
+        }
+        (storage + used).initialize(to: table)
+        used += 1
+        return used - 1
+    }
 
     /// The table number for a month, created when first needed.
     func index(for month: Int) -> Int {
         if let i = byMonth[month] { return i }
-        for t in tables { largest = max(largest, t.count) }
-        tables.append(FingerprintTable(capacity: max(1024, largest * 100 / 80)))
-        byMonth[month] = tables.count - 1
-        return tables.count - 1
+        for i in 0..<used { largest = max(largest, storage[i].count) }
+        let i = append(FingerprintTable(capacity: max(1024, largest * 100 / 80)))
+        byMonth[month] = i
+        return i
     }
 
     /// Forgets some months' tables (the per-file tables of months after the report period).
     func remove(months: [Int]) {
         for m in months {
             if let i = byMonth.removeValue(forKey: m) {
-                tables[i].deallocate()
-                tables[i] = FingerprintTable(capacity: 16)
+                storage[i].deallocate()
+                storage[i] = FingerprintTable(capacity: 16)
             }
         }
-    }
-
-    @inline(__always)
-    func withTable<R>(_ index: Int, _ body: (inout FingerprintTable) -> R) -> R {
-        body(&tables[index])
     }
 
     /// Removes a month's table and hands it over (the caller then owns its memory).
     func take(month: Int) -> FingerprintTable? {
         guard let i = byMonth.removeValue(forKey: month) else { return nil }
-        let table = tables[i]
-        tables[i] = FingerprintTable(capacity: 16)
+        let table = storage[i]
+        storage[i] = FingerprintTable(capacity: 16)
         return table
     }
 
     /// Installs a table for a month that has none (or an empty one).
     func adopt(_ table: FingerprintTable, month: Int) {
         if let i = byMonth[month] {
-            tables[i].deallocate()
-            tables[i] = table
+            storage[i].deallocate()
+            storage[i] = table
         } else {
-            tables.append(table)
-            byMonth[month] = tables.count - 1
+            byMonth[month] = append(table)
         }
     }
 
@@ -193,8 +211,13 @@ final class KeyTables {
 
     func table(month: Int) -> Int? { byMonth[month] }
 
+    @inline(__always)
+    func withTable<R>(_ index: Int, _ body: (inout FingerprintTable) -> R) -> R {
+        body(&storage[index])
+    }
+
     func count(months: (Int) -> Bool) -> Int {
-        byMonth.filter { months($0.key) }.reduce(0) { $0 + tables[$1.value].count }
+        byMonth.filter { months($0.key) }.reduce(0) { $0 + storage[$1.value].count }
     }
 }
 
