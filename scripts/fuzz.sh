@@ -12,7 +12,7 @@ seconds=${1:-60}
 out=.build/fuzz
 mkdir -p "$out/corpus"
 sources=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.swift Sources/TalentStats/Validate/*.swift \
-  Sources/TalentStats/Ingest/*.swift | grep -v 'Ingest/FileHash.swift')
+  Sources/TalentStats/Ingest/*.swift Sources/TalentStats/Operate/TestHooks.swift | grep -v 'Ingest/FileHash.swift')
 if [ ! -x "$out/fuzz-ingest" ] || [ -n "$(find Sources/TalentStats Tests/Fuzz -newer "$out/fuzz-ingest" -name '*.swift' | head -1)" ]; then
   echo "fuzz: building (swiftc -sanitize=fuzzer,address)"
   swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name TalentStatsFuzz \

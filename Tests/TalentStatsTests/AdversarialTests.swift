@@ -135,6 +135,32 @@ import TestSupport
         #expect(data.totals == RowAccounting(read: 1, used: 1, rejected: 0, outOfScope: 0, superseded: 0))
     }
 
+    /// A file that grows, or is deleted, between the encoding check and the parse (a district still
+    /// uploading) is rejected with a reason, not read half.
+    @Test(arguments: ["grows", "deleted"])
+    func aFileThatChangesWhileBeingReadIsRejected(change: String) throws {
+        let tmp = try TemporaryFolder()
+        let input = try Fixtures.copy("small", into: tmp)
+        let target = input.appendingPathComponent("raw/a/2023.csv")
+        let run = try Binary.Background(["report", "--period", "2024-02", "--input", "input", "--output", "out"], in: tmp.url,
+                                        environment: ["TALENTSTATS_TEST_HOOK": "pause:after-survey:3"])
+        #expect(run.wait(for: "paused at after-survey"))
+        if change == "grows" {
+            let handle = try FileHandle(forWritingTo: target)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("2023-12,100000003,people,9,\n".utf8))
+            try handle.close()
+        } else {
+            try FileManager.default.removeItem(at: target)
+        }
+        run.process.waitUntilExit()
+        #expect(run.process.terminationStatus == 2)
+        let rejects = try String(contentsOf: tmp.file("out/2024-02/rejects.csv"), encoding: .utf8)
+        let line = try #require(rejects.split(separator: "\n").first { $0.hasPrefix("a/2023.csv,") })
+        #expect(line.hasPrefix("a/2023.csv,0,bad_file,"))
+        #expect(line.contains(change == "grows" ? "the file changed while it was being read" : "the file was removed while it was being read"), "\(line)")
+    }
+
     /// The whole corpus as one run of the real binary: published with findings, and no text from
     /// the input reaches the workbook as a formula.
     @Test func noInputTextBecomesAFormula() throws {

@@ -136,6 +136,7 @@ public enum Ingest {
         // The SHA-256 goes to the manifest only: it is computed on the other core while this one
         // parses, and joined before returning.
         let hash = BackgroundHash(path: file.url.path)
+        let stamp = FileStamp(path: file.url.path)
         let survey: FileSurvey
         do {
             var source = try FileByteSource(path: file.url.path)
@@ -161,7 +162,18 @@ public enum Ingest {
         guard survey.bytes <= limits.maxFileBytes else {
             return done(.rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)"))
         }
-        return done(parse(file, facts: facts, encoding: encoding, reference: reference, limits: limits, progress: progress, into: &sink))
+        try? TestHooks.reach("after-survey")
+        let changed = "the file changed while it was being read (a district may still be uploading it); run again once it is complete"
+        let now = FileStamp(path: file.url.path)
+        guard now == stamp else {
+            return done(.rejected(facts, message: now == nil ? "the file was removed while it was being read; put it back, or run again without it" : changed))
+        }
+        let outcome = parse(file, facts: facts, encoding: encoding, reference: reference, limits: limits, progress: progress, into: &sink)
+        if case .read = outcome, FileStamp(path: file.url.path) != stamp {
+            // Changed during the parse: what was read stays counted; this pseudo-row says so.
+            sink.malformed(line: 0, message: changed)
+        }
+        return done(outcome)
     }
 
     private static func parse<Sink: ObservationSink>(
@@ -496,5 +508,22 @@ final class BackgroundHash: @unchecked Sendable {
         done.wait()
         done.signal()  // later calls return at once
         return result
+    }
+}
+
+/// What identifies a file's contents cheaply: inode, size and modification time.
+struct FileStamp: Equatable {
+    let inode: UInt64
+    let size: Int64
+    let seconds: Int
+    let nanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        seconds = Int(info.st_mtim.tv_sec)
+        nanoseconds = Int(info.st_mtim.tv_nsec)
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// Fault injection for the end-to-end tests of unattended operation, read from the environment
 /// variable `TALENTSTATS_TEST_HOOK` (`fail:STAGE` or `pause:STAGE:SECONDS`). Without the variable
-/// it does nothing. Stages: `before-publish` (outputs half written in the staging folder) and
-/// `before-commit` (every output written, not yet swapped in).
+/// it does nothing. Stages: `after-survey` (a file's encoding checked, not yet parsed),
+/// `before-publish` (outputs half written in the staging folder) and `before-commit` (every output
+/// written, not yet swapped in).
 enum TestHooks {
     struct InjectedFailure: Error, CustomStringConvertible {
         let stage: String

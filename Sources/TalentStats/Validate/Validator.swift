@@ -86,8 +86,8 @@ public struct ValidatedData: Sendable {
 /// Feed it files in processing order: ``begin(_:)``, then ``Ingest/read(_:reference:limits:progress:into:)``
 /// with the validator as the sink (or ``take(_:)`` for text events), then ``end(_:)``.
 ///
-/// Memory grows with the number of distinct keys (a 12-byte fingerprint slot each, to detect
-/// repeats), not with file size. The common spellings take a byte-level fast path; anything else
+/// Memory grows with the number of distinct keys (one 8-byte slot each, about 10 bytes with the
+/// tables' free space, to detect repeats), not with file size. The common spellings take a byte-level fast path; anything else
 /// is decoded and checked by the general rules, which give each rejection its reason.
 public struct Validator: ObservationSink {
     public let reference: ReferenceData
