@@ -70,26 +70,23 @@ public struct ReferenceData: Sendable {
         self.city = city
         self.districts = districts
         self.metrics = metrics
-        var lookup: [String: Int] = [:]
-        for (index, district) in districts.enumerated() {
-            for key in Set([district.code, district.name, district.shortName].map(TextNormalization.key)) {
-                if let other = lookup[key], other != index {
-                    throw ReferenceError(file: "districts.csv", line: 0, message: "'\(key)' names both \(districts[other].name) and \(district.name)")
+        districtLookup = try Self.lookup(districts.map { ($0.name, [$0.code, $0.name, $0.shortName]) }, file: "districts.csv")
+        metricLookup = try Self.lookup(metrics.map { ($0.id, [$0.id, $0.nameZh, $0.nameEn]) }, file: "metrics.csv")
+    }
+
+    /// Every spelling (normalized) → the index of the entry it names; a spelling that names two
+    /// entries is an error.
+    private static func lookup(_ entries: [(label: String, spellings: [String])], file: String) throws -> [String: Int] {
+        var table: [String: Int] = [:]
+        for (index, entry) in entries.enumerated() {
+            for key in Set(entry.spellings.map(TextNormalization.key)) {
+                if let other = table[key], other != index {
+                    throw ReferenceError(file: file, line: 0, message: "'\(key)' names both \(entries[other].label) and \(entry.label)")
                 }
-                lookup[key] = index
+                table[key] = index
             }
         }
-        districtLookup = lookup
-        var mLookup: [String: Int] = [:]
-        for (index, metric) in metrics.enumerated() {
-            for key in Set([metric.id, metric.nameZh, metric.nameEn].map(TextNormalization.key)) {
-                if let other = mLookup[key], other != index {
-                    throw ReferenceError(file: "metrics.csv", line: 0, message: "'\(key)' names both \(metrics[other].id) and \(metric.id)")
-                }
-                mLookup[key] = index
-            }
-        }
-        metricLookup = mLookup
+        return table
     }
 
     /// The index in ``districts`` of the district written as a code, full name or short name.
