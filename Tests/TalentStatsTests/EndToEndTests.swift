@@ -88,6 +88,8 @@ import TestSupport
         #expect(rejectSheet["D5"]?.value == .string("bad_period"))
         #expect(rejectSheet["E5"]?.value == .string("统计期错误"))
         #expect(rejectSheet["F5"]?.value == .string("“2024-13”"))
+        #expect(rejectSheet["G5"]?.value == .string("第1列统计期“2024-13”不是有效月份，应为 2024-01、202401、2024/01 或 2024年1月 等形式"))
+        #expect(rejectSheet["H5"]?.value.map { "\($0)".hasPrefix("column 1: period '2024-13'") } == true)
     }
 
     @Test func exitStatusesForUsageAndFailures() throws {

@@ -205,6 +205,34 @@ import TestSupport
         #expect(log.contains("publish:"))
     }
 
+    /// Progress appears on a terminal (here a pseudo-terminal made by `script`), never in a pipe or a log.
+    @Test func progressOnlyOnATerminal() throws {
+        let (tmp, _) = try setUp()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("util-linux `script` is needed to give the run a terminal")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let command = "\(Binary.url.path) report --period 2024-02 --input input --output out --log-file run.log"
+        process.arguments = ["-qec", command, tmp.file("typescript").path]
+        process.currentDirectoryURL = tmp.url
+        process.environment = Binary.childEnvironment([:])
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        let screen = try String(contentsOf: tmp.file("typescript"), encoding: .utf8)
+        #expect(screen.contains("reading "), "\(screen)")
+        #expect(screen.contains("(6/6 files)"))
+        #expect(!(try String(contentsOf: tmp.file("run.log"), encoding: .utf8)).contains("reading "))
+        // Not a terminal: no progress.
+        let piped = try report(tmp, ["--period", "2024-02"])
+        #expect(!piped.stderr.contains("reading "))
+    }
+
     @Test func quietSuccessPrintsNothing() throws {
         let tmp = try TemporaryFolder()
         let run = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path, "--quiet"], in: tmp.url)

@@ -531,7 +531,7 @@ private struct Layout {
         let listed = total > all.count ? "；此处列出前 \(all.count) 条，完整清单见 rejects.csv" : ""
         try writeTitle(sheet, "拒收明细", total == 0 ? "本期无拒收记录" : "共 \(total) 条（行号 0 表示整个文件被拒收）\(listed)\(part)")
         let top = 3
-        try table(sheet, top: top, name: "Rejects\(page + 1)", columns: ["文件", "行号", "列号", "原因代码", "原因", "原始内容", "说明"], rows: slice.count) { i, r in
+        try table(sheet, top: top, name: "Rejects\(page + 1)", columns: ["文件", "行号", "列号", "原因代码", "原因", "原始内容", "说明", "详细（英文）"], rows: slice.count) { i, r in
             let x = slice[i]
             try sheet.write(string: cellText(x.file), row: r, column: 0, format: styles.text)
             try sheet.write(number: Double(x.line), row: r, column: 1, format: styles.integer)
@@ -543,7 +543,8 @@ private struct Layout {
             try sheet.write(string: x.code.rawValue, row: r, column: 3, format: styles.text)
             try sheet.write(string: x.code.chineseDescription, row: r, column: 4, format: styles.text)
             try sheet.write(string: x.found.map { "“\($0)”" } ?? missing, row: r, column: 5, format: styles.text)
-            try sheet.write(string: cellText(x.message), row: r, column: 6, format: styles.text)
+            try sheet.write(string: cellText(x.chineseMessage), row: r, column: 6, format: styles.text)
+            try sheet.write(string: cellText(x.message), row: r, column: 7, format: styles.text)
         }
         try finish(sheet, title: "拒收明细", headerRow: top, freezeRow: top + 1, freezeColumn: 0)
     }

@@ -33,6 +33,32 @@ public enum RejectCode: String, Sendable, CaseIterable, Codable, Comparable {
     }
 }
 
+extension Rejection {
+    /// The rejection in Chinese, for the officials who read the workbook (``message`` has the
+    /// detail in English, and is what `rejects.csv` carries).
+    public var chineseMessage: String {
+        let at = column.map { "第\($0)列" } ?? ""
+        let what = found.map { "“\($0)”" } ?? ""
+        switch code {
+        case .badFile: return "整个文件未被采用：\(message)"
+        case .badRow: return "该行格式错误（如引号未闭合、字段数多于表头或行过长），未被采用"
+        case .missingField: return "\(at)必填项为空：统计期、镇街、指标、数值均须填写"
+        case .badPeriod: return "\(at)统计期\(what)不是有效月份，应为 2024-01、202401、2024/01 或 2024年1月 等形式"
+        case .unknownDistrict:
+            return message.contains("the city itself")
+                ? "\(at)\(what)为全市本身：全市数据由各镇街汇总得出，请按镇街报送"
+                : "\(at)镇街\(what)不在镇街名录中，应填写镇街代码、全称或简称"
+        case .unknownMetric: return "\(at)指标\(what)不在指标目录中，应填写指标代码或名称"
+        case .badUnit: return "\(at)计量单位\(what)不适用于该指标（如人数不能用万元）"
+        case .badValue:
+            if message.hasPrefix("entity") || message.contains(": entity") { return "\(at)主体代码\(what)过长（超过 64 个字符）" }
+            if message.contains("whole number") { return "\(at)数值\(what)应为整数（人数不能有小数）" }
+            return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
+        case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
+        }
+    }
+}
+
 /// One rejected observation (or a whole file, at line 0).
 public struct Rejection: Sendable, Equatable {
     /// Path relative to the raw input folder.
