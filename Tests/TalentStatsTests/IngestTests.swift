@@ -6,7 +6,6 @@ import TestSupport
 /// Scans `text` (or bytes) and returns the events as (line, fields) or (line, message).
 func scan(_ bytes: [UInt8], maxRecordBytes: Int = 1 << 20, chunkSize: Int = 3) throws -> [CSVEvent] {
     var scanner = CSVScanner(source: MemoryByteSource(bytes), maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
-    defer { scanner.deallocate() }
     var events: [CSVEvent] = []
     while let e = try scanner.next() { events.append(e) }
     return events

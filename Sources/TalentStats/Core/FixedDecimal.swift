@@ -26,7 +26,11 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
     public static func - (a: Self, b: Self) -> Self { Self(units: a.units - b.units) }
 
     public var isZero: Bool { units == 0 }
-    public var isWholeNumber: Bool { units % Self.unit == 0 }
+    public var isWholeNumber: Bool {
+        // 64-bit remainder when the value fits (it nearly always does): 128-bit division is slow.
+        if let small = Int64(exactly: units) { return small % 1_000_000_000 == 0 }
+        return units % Self.unit == 0
+    }
 
     /// Parses plain ASCII decimal text: digits with at most one `.`, no sign, no exponent,
     /// no separators. Returns `nil` for anything else or more than nine decimals.

@@ -87,9 +87,6 @@ public struct CSVScanner<Source: ByteSource> {
         reader = RecordReader(source: source, maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
     }
 
-    /// Kept for callers written against the earlier scanner; the reader frees its own buffers.
-    public mutating func deallocate() {}
-
     /// The physical line the scanner has reached.
     public var currentLine: Int { reader.currentLine }
 

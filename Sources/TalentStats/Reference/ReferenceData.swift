@@ -171,7 +171,6 @@ public struct ReferenceData: Sendable {
             throw ReferenceError(file: url.path, line: 0, message: survey.problem ?? "unreadable encoding")
         }
         var scanner = CSVScanner(source: MemoryByteSource(Array(data.dropFirst(encoding.bomLength))))
-        defer { scanner.deallocate() }
         var rows: [(Int, [String])] = []
         var header: [String]?
         while let event = try scanner.next() {

@@ -5,6 +5,8 @@ import Foundation
 /// rules in ``FieldRules`` (on decoded text), which give the same result for everything these
 /// accept and the reason code for everything else.
 enum FastFields {
+    static let powersOfTen: [Int64] = (0...18).map { n in (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
+
     /// `YYYY-MM` exactly.
     @inline(__always)
     static func period(_ b: UnsafeBufferPointer<UInt8>) -> YearMonth? {
@@ -48,9 +50,9 @@ enum FastFields {
             }
             guard places >= 1 && places <= FixedDecimal.scale else { return nil }
         }
-        var scaled = Int128(fraction)
-        for _ in places..<FixedDecimal.scale { scaled *= 10 }
-        let value = FixedDecimal(units: Int128(integer) * FixedDecimal.unit + scaled)
+        // At most 13 integer digits and 9 decimals: the scaled fraction fits an Int64, and only the
+        // integer part needs 128 bits.
+        let value = FixedDecimal(units: Int128(integer) * FixedDecimal.unit + Int128(fraction &* powersOfTen[FixedDecimal.scale - places]))
         return value <= FixedDecimal.maxInputMagnitude ? value : nil
     }
 
