@@ -162,7 +162,9 @@ public struct Pipeline {
         } catch {
             publisher.abandon()
             let space = AtomicPublisher.freeSpaceHint(at: options.output)
-            if let failure = error as? AtomicPublisher.Failure { throw RunFailure(failure.description + space) }
+            if let failure = error as? AtomicPublisher.Failure {
+                throw RunFailure(failure.description.contains("free disk space") ? failure.description : failure.description + space)
+            }
             throw RunFailure("could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)")
         }
         logger.info("publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))")

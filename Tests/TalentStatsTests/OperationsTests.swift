@@ -176,6 +176,36 @@ import TestSupport
         #expect(run.stderr.contains("cannot use the output folder"))
     }
 
+    /// Whether this machine lets the tests mount a small tmpfs (root in a sandbox that allows it).
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("talentstats-mount-probe-\(getpid())")
+        try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: probe) }
+        guard mount("tmpfs", probe.path, "tmpfs", 0, "size=64k") == 0 else { return false }
+        umount(probe.path)
+        return true
+    }()
+
+    /// A disk that fills up while the report is written: exit 1, a message that says so, and
+    /// nothing published where readers look.
+    @Test(.enabled(if: canMountTmpfs, "needs to mount a small tmpfs"))
+    func diskFullWhileWriting() throws {
+        let tmp = try TemporaryFolder()
+        let disk = tmp.file("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        #expect(mount("tmpfs", disk.path, "tmpfs", 0, "size=400k") == 0)
+        defer { umount(disk.path) }
+        // The sample's aggregates.csv alone is about 2 MB.
+        let run = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", disk.path], in: tmp.url)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("No space left on device") || run.stderr.contains("disk"), "\(run.stderr)")
+        #expect(run.stderr.components(separatedBy: "free disk space").count == 2, "\(run.stderr)")  // said once
+        #expect(run.stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: disk.path).filter { $0 != ".talentstats.lock" }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func badConfigurationExits64() throws {
         let (tmp, _) = try setUp()
         try tmp.write("talentstats.toml", "input = \"input\"\nouptut = \"out\"\n")
