@@ -126,6 +126,9 @@ public struct Pipeline {
         let t = validated.totals
         logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
         precondition(t.balances, "row accounting does not balance: \(t)")
+        guard !validated.tooManyObservations else {
+            throw RunFailure("more than \(UInt32.max) observations in one run: duplicates cannot be checked reliably; report from fewer files (move older periods out of input/raw)")
+        }
 
         let periodText = options.period.description
         guard validated.sums.monthsWithData.contains(options.period) else {

@@ -70,6 +70,8 @@ public struct ValidatedData: Sendable {
     public var rejectionCount: Int { rejectionLog.total }
     /// Distinct keys remembered to detect duplicates and resubmissions.
     public let distinctKeys: Int
+    /// Observations are numbered in 32 bits in the key tables; a run with more cannot be checked.
+    public let tooManyObservations: Bool
 
     public var totals: RowAccounting { files.reduce(RowAccounting()) { $0 + $1.accounting } }
     public var filesRejected: Int { files.filter { $0.rejection != nil }.count }
@@ -191,7 +193,8 @@ public struct Validator: ObservationSink {
         }.map(\.element)
         return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
                              rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
-                             distinctKeys: tables.count { $0 <= reportPeriod.ordinal })
+                             distinctKeys: tables.count { $0 <= reportPeriod.ordinal },
+                             tooManyObservations: nextOrdinal > Int(UInt32.max))
     }
 
     // MARK: - Sink
