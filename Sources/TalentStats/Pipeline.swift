@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 
@@ -92,7 +91,7 @@ public struct Pipeline {
             throw RunFailure("reference data is invalid: \(error); fix the file and run again")
         }
         let referenceFiles = ["districts.csv", "metrics.csv"].map { name in
-            (path: "reference/\(name)", sha256: Self.sha256(of: referenceFolder.appendingPathComponent(name)))
+            (path: "reference/\(name)", sha256: (try? FileSurvey.sha256(of: referenceFolder.appendingPathComponent(name).path)) ?? "")
         }
         logger.info("reference: \(reference.districts.count) districts, \(reference.metrics.count) metrics (\(lap()))")
 
@@ -187,25 +186,25 @@ public struct Pipeline {
             generated: options.generated ?? ReportSettings.defaultGenerationDate(for: options.period))
         let model = ReportModel(reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality, settings: settings)
 
+        // Each output is written (and flushed to disk) once by its writer, then listed with its size
+        // and SHA-256 read from the file.
         var outputs: [Manifest.OutputEntry] = []
-        func record(_ name: String, _ data: Data) throws {
-            try AtomicPublisher.write(data, to: folder.appendingPathComponent(name))
-            outputs.append(Manifest.OutputEntry(path: name, sha256: Self.sha256(data), bytes: data.count))
+        func record(_ name: String) throws {
+            let url = folder.appendingPathComponent(name)
+            var info = stat()
+            guard stat(url.path, &info) == 0 else { throw RunFailure("\(name) was not written to \(folder.path)") }
+            outputs.append(Manifest.OutputEntry(path: name, sha256: try FileSurvey.sha256(of: url.path), bytes: Int(info.st_size)))
         }
         let workbookName = Self.workbookName(options.period)
-        let workbookPath = folder.appendingPathComponent(workbookName)
-        try WorkbookReport.write(model, to: workbookPath.path)
-        guard let workbookData = FileManager.default.contents(atPath: workbookPath.path) else {
-            throw RunFailure("the workbook was not written to \(workbookPath.path)")
-        }
-        try record(workbookName, workbookData)  // rewrites it through write+fsync
+        let workbookURL = folder.appendingPathComponent(workbookName)
+        try WorkbookReport.write(model, to: workbookURL.path)
+        try AtomicPublisher.sync(workbookURL)
+        try record(workbookName)
         try TestHooks.reach("before-publish")
-        try record("aggregates.csv", Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8))
-        let rejectsURL = folder.appendingPathComponent("rejects.csv")
-        try v.rejectionLog.writeCSV(to: rejectsURL)
-        var info = stat()
-        _ = stat(rejectsURL.path, &info)
-        outputs.append(Manifest.OutputEntry(path: "rejects.csv", sha256: try FileSurvey.sha256(of: rejectsURL.path), bytes: Int(info.st_size)))
+        try AtomicPublisher.write(Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8), to: folder.appendingPathComponent("aggregates.csv"))
+        try record("aggregates.csv")
+        try v.rejectionLog.writeCSV(to: folder.appendingPathComponent("rejects.csv"))
+        try record("rejects.csv")
 
         var byCode: [String: Int] = [:]
         for (code, count) in v.rejectionLog.byCode { byCode[code.rawValue] = count }
@@ -227,13 +226,5 @@ public struct Pipeline {
                             needsAttention: QualityFindings.needsAttention(v, computed.quality)),
             outputs: outputs)
         try AtomicPublisher.write(try manifest.json(), to: folder.appendingPathComponent("manifest.json"))
-    }
-
-    static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func sha256(of url: URL) -> String {
-        FileManager.default.contents(atPath: url.path).map { sha256($0) } ?? ""
     }
 }

@@ -59,6 +59,14 @@ public struct AtomicPublisher {
         guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
     }
 
+    /// Flushes a file another writer produced (the workbook) to disk.
+    public static func sync(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
+    }
+
     /// Puts the staging folder in place of the target as one step.
     public func commit() throws {
         let staging = stagingFolder

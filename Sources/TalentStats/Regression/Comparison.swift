@@ -45,7 +45,8 @@ public struct Comparison: Sendable {
     public var removed: Int { differences.filter { $0.kind == .removed }.count }
     public var isClean: Bool { differences.isEmpty }
 
-    public static func ratioMeasures() -> Set<Measure> { [.yoy, .mom, .share, .annualShare, .annualYoy] }
+    /// The measures compared with the tolerance.
+    public static let ratioMeasures: Set<Measure> = [.yoy, .mom, .share, .annualShare, .annualYoy]
 
     /// Compares `new` against `old` (the baseline), optionally only for some metrics and periods.
     public init(old: AggregateFile, new: AggregateFile, tolerance: Tolerance = Tolerance(),
@@ -63,7 +64,7 @@ public struct Comparison: Sendable {
             }
             if newValue == oldValue { equal += 1; continue }
             let delta = (newValue - oldValue).magnitude
-            if Self.ratioMeasures().contains(key.measure),
+            if Self.ratioMeasures.contains(key.measure),
                delta <= tolerance.absolute || FixedDecimal.ratio(delta, oldValue.magnitude).map({ $0 <= tolerance.relative }) == true {
                 within += 1
                 continue

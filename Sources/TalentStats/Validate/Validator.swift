@@ -337,16 +337,9 @@ public struct Validator: ObservationSink {
                     } else {
                         accounting.outOfScope -= 1
                     }
-                    reject(current!, row.line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+                    rejectDuplicate(line: row.line, of: earlier)
                 } else {
-                    files[earlier.file].accounting.used -= 1
-                    files[earlier.file].accounting.superseded += 1
-                    sums.subtract(earlier.value, month: month, district: row.key.district, metric: row.key.metric)
-                    revisionCount += 1
-                    if revisions.count < RejectionLog.detailLimit {
-                        revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
-                                                  new: SourcedValue(value: row.value, file: fileIndex, line: row.line)))
-                    }
+                    supersede(earlier, by: row.value, line: row.line)
                     tables.withTable(mine) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
                 }
             }
@@ -433,18 +426,10 @@ public struct Validator: ObservationSink {
             }
             if let slot, let earlier {
                 if earlier.file == fileIndex {
-                    reject(current!, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+                    rejectDuplicate(line: line, of: earlier)
                     return
                 }
-                // A later file resubmits this key: the earlier value is superseded.
-                files[earlier.file].accounting.used -= 1
-                files[earlier.file].accounting.superseded += 1
-                sums.subtract(earlier.value, month: month.ordinal, district: district, metric: metric)
-                revisionCount += 1
-                if revisions.count < RejectionLog.detailLimit {
-                    revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
-                                              new: SourcedValue(value: value, file: fileIndex, line: line)))
-                }
+                supersede(earlier, by: value, line: line)
                 tables.withTable(table) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
                 sums.add(value, month: month.ordinal, district: district, metric: metric)
                 accounting.used += 1
@@ -457,6 +442,25 @@ public struct Validator: ObservationSink {
             accounting.used += 1
         } else {
             accounting.outOfScope += 1
+        }
+    }
+
+    /// A row of the current file repeats a key seen earlier in the same file: only the first counts.
+    private mutating func rejectDuplicate(line: Int, of earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)) {
+        reject(current!, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+    }
+
+    /// A row of the current file resubmits a key of an earlier file: the earlier value leaves the
+    /// sums and its file's used rows, and the change is recorded as a revision. (The new value's own
+    /// accounting is the caller's.)
+    private mutating func supersede(_ earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int), by value: FixedDecimal, line: Int) {
+        files[earlier.file].accounting.used -= 1
+        files[earlier.file].accounting.superseded += 1
+        sums.subtract(earlier.value, month: earlier.key.month.ordinal, district: earlier.key.district, metric: earlier.key.metric)
+        revisionCount += 1
+        if revisions.count < RejectionLog.detailLimit {
+            revisions.append(Revision(key: earlier.key, old: SourcedValue(value: earlier.value, file: earlier.file, line: earlier.line),
+                                      new: SourcedValue(value: value, file: files.count, line: line)))
         }
     }
 
