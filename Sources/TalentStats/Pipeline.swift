@@ -51,6 +51,8 @@ public struct Computed: Sendable {
     public let aggregates: Aggregates
     public let quality: QualityFindings
     public let referenceFiles: [(path: String, sha256: String)]
+    /// Files under `raw/` left out in silence by the ignore list (README*, *.md, …).
+    public let ignoredFiles: [String]
 }
 
 /// Bytes read so far out of the total, for a progress display.
@@ -95,20 +97,25 @@ public struct Pipeline {
         }
         logger.info("reference: \(reference.districts.count) districts, \(reference.metrics.count) metrics (\(lap()))")
 
-        let files: [InputFile]
+        let inventory: InputDiscovery.Inventory
         do {
-            files = try InputDiscovery.csvFiles(under: options.input.appendingPathComponent("raw"))
+            inventory = try InputDiscovery.inventory(under: options.input.appendingPathComponent("raw"))
         } catch let error as InputDiscovery.Failure {
             throw RunFailure(error.description)
         }
-        guard !files.isEmpty else {
-            throw RunFailure("no *.csv files under \(options.input.appendingPathComponent("raw").path); put the districts' files there or pass --input")
+        let files = inventory.files
+        let unread = files.filter { $0.notReadReason != nil }
+        for file in unread { logger.warning("not read: \(file.relativePath): \(file.notReadReason!.message)") }
+        guard files.count > unread.count else {
+            let listed = unread.isEmpty ? "" : " (\(unread.count) other files are not read: \(unread.prefix(3).map(\.relativePath).joined(separator: ", "))\(unread.count > 3 ? ", …" : ""))"
+            throw RunFailure("no *.csv files under \(options.input.appendingPathComponent("raw").path)\(listed); put the districts' CSV files there or pass --input")
         }
 
         var validator = Validator(reference: reference, reportPeriod: options.period, limits: options.limits)
         let sizes = files.map { file -> Int in
             var info = stat()
-            return stat(file.url.path, &info) == 0 ? Int(info.st_size) : 0
+            guard file.notReadReason == nil, file.path.withCString({ stat($0, &info) }) == 0 else { return 0 }
+            return Int(info.st_size)
         }
         let totalBytes = sizes.reduce(0, +)
         var doneBytes = 0
@@ -123,7 +130,7 @@ public struct Pipeline {
         }
         let validated = validator.finish()
         let t = validated.totals
-        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
+        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
         precondition(t.balances, "row accounting does not balance: \(t)")
         guard !validated.tooManyObservations else {
             throw RunFailure("more than \(UInt32.max) observations in one run: duplicates cannot be checked reliably; report from fewer files (move older periods out of input/raw)")
@@ -136,7 +143,8 @@ public struct Pipeline {
         let aggregates = Aggregator.aggregate(validated)
         let quality = QualityFindings.find(in: validated, aggregates: aggregates, outlierThreshold: options.outlierThreshold)
         logger.info("aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))")
-        return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles)
+        return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles,
+                        ignoredFiles: inventory.ignored)
     }
 
     /// Runs everything and publishes `output/YYYY-MM/` atomically, holding the output folder's lock.
@@ -214,11 +222,14 @@ public struct Pipeline {
             firstMonth: computed.aggregates.firstMonth?.description,
             reference: computed.referenceFiles.map { .init(path: $0.path, sha256: $0.sha256) },
             inputs: v.files.map { f in
-                .init(path: f.facts.file.relativePath, sha256: f.facts.sha256, bytes: f.facts.bytes,
+                .init(path: f.facts.file.relativePath,
+                      nameEncoding: f.facts.file.nameEncoding == .utf8 ? nil : f.facts.file.nameEncoding.rawValue,
+                      sha256: f.facts.sha256, bytes: f.facts.bytes,
                       encoding: f.facts.encoding?.rawValue, format: f.facts.layout?.rawValue,
-                      status: f.rejection == nil ? "used" : "rejected", rejection: f.rejection, rows: f.accounting)
+                      status: f.status, rejection: f.rejection, rows: f.accounting)
             },
-            totals: .init(files: .init(read: v.files.count, used: v.files.count - v.filesRejected, rejected: v.filesRejected),
+            ignored: computed.ignoredFiles,
+            totals: .init(files: .init(listed: v.files.count, used: v.filesUsed, rejected: v.filesRejected, notRead: v.filesNotRead),
                           observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
                           revisions: v.revisionCount, aggregateRows: computed.aggregates.rows.count),
             findings: .init(districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },

@@ -17,7 +17,7 @@ extension Talentstats {
                 let v = computed.validated
                 let t = v.totals
                 print("period: \(settings.options.period)")
-                print("files: \(v.files.count) read = \(v.files.count - v.filesRejected) used + \(v.filesRejected) rejected")
+                print("files: \(v.files.count) listed = \(v.filesUsed) used + \(v.filesRejected) rejected + \(v.filesNotRead) not read")
                 print("observations: \(t.read) read = \(t.used) used + \(t.rejected) rejected + \(t.outOfScope) out of scope + \(t.superseded) superseded")
                 for r in v.rejections.prefix(1000) { print("\(r.file):\(r.line): \(r.code.rawValue): \(r.message)") }
                 if v.rejectionCount > 1000 { print("… and \(v.rejectionCount - 1000) more rejections (all of them are in rejects.csv of a report run)") }

@@ -52,7 +52,7 @@ import TestSupport
         let totals = try #require(manifest["totals"] as? [String: Any])
         let rows = try #require(totals["observations"] as? [String: Int])
         #expect(rows == ["read": 28, "used": 16, "rejected": 10, "out_of_scope": 1, "superseded": 1])
-        #expect(totals["files"] as? [String: Int] == ["read": 6, "used": 4, "rejected": 2])
+        #expect(totals["files"] as? [String: Int] == ["listed": 6, "used": 4, "rejected": 2, "not_read": 0])
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
         #expect(inputs.map { $0["path"] as? String } == ["a/2023.csv", "b/2024-01.csv", "b/2024-02.csv", "c/resubmit.csv", "d/garbage.csv", "d/nocolumn.csv"])
         #expect(inputs.map { $0["encoding"] as? String } == ["UTF-8", "GB18030", "UTF-8 (BOM)", "UTF-8", nil, "UTF-8"])

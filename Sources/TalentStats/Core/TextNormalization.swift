@@ -19,9 +19,15 @@ public enum TextNormalization {
         return String(out)
     }
 
-    /// Width-folded and trimmed of white space (including the ideographic space and a BOM).
+    /// What ``clean(_:)`` trims: every Unicode space and line break (the White_Space property: tab,
+    /// NBSP U+00A0, U+2000–U+200A, U+202F, U+205F, the ideographic space U+3000, …) and the invisible
+    /// characters spreadsheets carry in pasted text (BOM U+FEFF, zero-width space U+200B, word joiner
+    /// U+2060). One definition for every rule, so a cell of NBSP and a cell of U+3000 are treated alike.
+    public static let spaces = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}\u{200B}\u{2060}\u{180E}"))
+
+    /// Width-folded and trimmed of ``spaces``.
     public static func clean(_ text: String) -> String {
-        foldWidth(text).trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}")))
+        foldWidth(text).trimmingCharacters(in: spaces)
     }
 
     /// The form used to match names: cleaned and lower-cased.

@@ -30,9 +30,13 @@ public final class FileByteSource: ByteSource {
     public private(set) var bytesRead = 0
 
     /// Opens a regular file; anything else (a folder, a pipe, a device) is refused without blocking.
-    public init(path: String) throws {
+    public convenience init(path: String) throws { try self.init(path: SystemPath(path)) }
+
+    /// Opens a regular file named by its bytes; anything else is refused without blocking.
+    public init(path systemPath: SystemPath) throws {
+        let path = systemPath.description
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        fd = systemPath.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         if fd < 0 { throw IOFailure(path: path, operation: "open", errno: errno) }
         var info = stat()
         if fstat(fd, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {

@@ -102,6 +102,8 @@ public enum FileOutcome: Sendable {
     case read(FileFacts)
     /// The whole file is unusable; nothing of it was emitted.
     case rejected(FileFacts, message: String)
+    /// Not a file the pipeline reads (a workbook, an archive, a text file): listed, not parsed.
+    case notRead(FileFacts, reason: UnreadReason)
 }
 
 /// Limits that keep a broken or hostile file from exhausting memory.
@@ -133,14 +135,26 @@ public enum Ingest {
         _ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default,
         progress: ((Int) -> Void)? = nil, into sink: inout Sink
     ) -> FileOutcome {
+        let stamp = FileStamp(path: file.path)
+        if let reason = file.notReadReason {
+            // Listed, never parsed; hashed (when it is a readable file) so the manifest still
+            // identifies what was in raw/.
+            let size = stamp.map { Int($0.size) } ?? 0
+            let sha = size <= limits.maxFileBytes ? ((try? FileSurvey.sha256(of: file.path)) ?? "") : ""
+            return .notRead(FileFacts(file: file, bytes: size, sha256: sha, encoding: nil, layout: nil), reason: reason)
+        }
+        // The limit is checked before a byte is read or hashed.
+        if let stamp, stamp.size > Int64(limits.maxFileBytes), stamp.isRegular {
+            return .rejected(FileFacts(file: file, bytes: Int(stamp.size), sha256: "", encoding: nil, layout: nil),
+                             message: "the file has \(stamp.size) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes); it was not read or hashed")
+        }
         // The SHA-256 goes to the manifest only: it is computed on the other core while this one
         // parses, and joined before returning.
-        let hash = BackgroundHash(path: file.url.path)
-        let stamp = FileStamp(path: file.url.path)
+        let hash = BackgroundHash(path: file.path)
         let survey: FileSurvey
         do {
-            var source = try FileByteSource(path: file.url.path)
-            survey = try FileSurvey.survey(&source, reopen: { try FileByteSource(path: file.url.path) })
+            var source = try FileByteSource(path: file.path)
+            survey = try FileSurvey.survey(&source, reopen: { try FileByteSource(path: file.path) })
             source.close()
         } catch let failure as IOFailure {
             let facts = FileFacts(file: file, bytes: 0, sha256: hash.wait(), encoding: nil, layout: nil)
@@ -154,22 +168,24 @@ public enum Ingest {
             switch outcome {
             case .read(var f): f.sha256 = sha; return .read(f)
             case .rejected(var f, let message): f.sha256 = sha; return .rejected(f, message: message)
+            case .notRead: return outcome
             }
         }
         guard let encoding = survey.encoding else {
             return done(.rejected(facts, message: survey.problem ?? "unknown encoding"))
         }
         guard survey.bytes <= limits.maxFileBytes else {
+            // Grew past the limit after the first look.
             return done(.rejected(facts, message: "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)"))
         }
         try? TestHooks.reach("after-survey")
         let changed = "the file changed while it was being read (a district may still be uploading it); run again once it is complete"
-        let now = FileStamp(path: file.url.path)
+        let now = FileStamp(path: file.path)
         guard now == stamp else {
             return done(.rejected(facts, message: now == nil ? "the file was removed while it was being read; put it back, or run again without it" : changed))
         }
         let outcome = parse(file, facts: facts, encoding: encoding, reference: reference, limits: limits, progress: progress, into: &sink)
-        if case .read = outcome, FileStamp(path: file.url.path) != stamp {
+        if case .read = outcome, FileStamp(path: file.path) != stamp {
             // Changed during the parse: what was read stays counted; this pseudo-row says so.
             sink.malformed(line: 0, message: changed)
         }
@@ -182,7 +198,7 @@ public enum Ingest {
     ) -> FileOutcome {
         var facts = facts
         let source: FileByteSource
-        do { source = try FileByteSource(path: file.url.path) } catch let failure as IOFailure {
+        do { source = try FileByteSource(path: file.path) } catch let failure as IOFailure {
             return .rejected(facts, message: "cannot read the file: \(failure.reason)")
         } catch {
             return .rejected(facts, message: "cannot read the file: \(error)")
@@ -225,7 +241,7 @@ public enum Ingest {
         // (so a split inside a quoted field is never used); otherwise the rest is read here.
         var chunk: ChunkTask<Sink>?
         if facts.bytes >= limits.parallelMinBytes, ProcessInfo.processInfo.activeProcessorCount > 1,
-           let split = ChunkSplit.find(path: file.url.path, size: facts.bytes), let chunkSink = sink.makeChunkSink() {
+           let split = ChunkSplit.find(path: file.path, size: facts.bytes), let chunkSink = sink.makeChunkSink() {
             chunk = ChunkTask(sink: chunkSink, split: split, file: file, mapper: mapper, limits: limits)
         }
         var records = 0
@@ -272,7 +288,7 @@ struct ChunkSplit {
     let offset: Int
     let line: Int
 
-    static func find(path: String, size: Int) -> ChunkSplit? {
+    static func find(path: SystemPath, size: Int) -> ChunkSplit? {
         guard let source = try? OffsetByteSource(path: path, offset: size / 2) else { return nil }
         var window = [UInt8](repeating: 0, count: 1 << 16)
         let n = (try? window.withUnsafeMutableBytes { try source.read(into: $0) }) ?? 0
@@ -286,7 +302,7 @@ struct ChunkSplit {
     }
 
     /// Physical line ends (LF, CRLF, lone CR) in the first `limit` bytes, eight bytes at a time.
-    static func countLineEnds(path: String, upTo limit: Int) -> Int? {
+    static func countLineEnds(path: SystemPath, upTo limit: Int) -> Int? {
         guard var source = try? FileByteSource(path: path) else { return nil }
         var count = 0
         var read = 0
@@ -349,7 +365,7 @@ final class ChunkTask<Sink: ObservationSink>: @unchecked Sendable {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             defer { done.signal() }
             do {
-                let source = try OffsetByteSource(path: file.url.path, offset: split.offset)
+                let source = try OffsetByteSource(path: file.path, offset: split.offset)
                 let reader = RecordReader(source: source, maxRecordBytes: limits.maxRecordBytes, startOffset: split.offset, startLine: split.line)
                 var records = 0
                 while let event = try reader.next() {
@@ -437,7 +453,7 @@ struct RowLocator {
     /// The observation numbered `ordinal` in `file` (read in `format`), reading from `checkpoint`.
     static func find(ordinal: Int, in file: InputFile, format: FileFormat, from checkpoint: Checkpoint,
                      reference: ReferenceData, limits: IngestLimits) -> Found? {
-        guard let source = try? OffsetByteSource(path: file.url.path, offset: checkpoint.offset) else { return nil }
+        guard let source = try? OffsetByteSource(path: file.path, offset: checkpoint.offset) else { return nil }
         let reader = RecordReader(source: source, maxRecordBytes: limits.maxRecordBytes, chunkSize: 1 << 16,
                                   startOffset: checkpoint.offset, startLine: checkpoint.line)
         struct Collector: ObservationSink {
@@ -475,17 +491,21 @@ final class OffsetByteSource: ByteSource {
     private let fd: Int32
     private var offset: Int
 
-    init(path: String, offset: Int) throws {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw IOFailure(path: path, operation: "open", errno: errno) }
+    private let path: String
+
+    init(path: SystemPath, offset: Int) throws {
+        self.path = path.description
+        fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 { throw IOFailure(path: path.description, operation: "open", errno: errno) }
         self.offset = offset
     }
 
     deinit { close(fd) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-        if n < 0 { throw IOFailure(path: "", operation: "read", errno: errno) }
+        var n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+        while n < 0 && errno == EINTR { n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+        if n < 0 { throw IOFailure(path: path, operation: "read", errno: errno) }
         offset += n
         return n
     }
@@ -496,7 +516,7 @@ final class BackgroundHash: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var result = ""
 
-    init(path: String) {
+    init(path: SystemPath) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             result = (try? FileSurvey.sha256(of: path)) ?? ""
             done.signal()
@@ -517,10 +537,12 @@ struct FileStamp: Equatable {
     let size: Int64
     let seconds: Int
     let nanoseconds: Int
+    let isRegular: Bool
 
-    init?(path: String) {
+    init?(path: SystemPath) {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard path.withCString({ stat($0, &info) }) == 0 else { return nil }
+        isRegular = info.st_mode & S_IFMT == S_IFREG
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)
         seconds = Int(info.st_mtim.tv_sec)

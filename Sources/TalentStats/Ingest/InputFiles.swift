@@ -1,54 +1,236 @@
 import Foundation
 
-/// A raw input file, named by its path relative to the raw input folder.
+/// A file found under the raw input folder, and whether it is read.
 public struct InputFile: Hashable, Sendable {
     /// Position in processing order (byte order of ``relativePath``).
     public let index: Int
-    /// Path relative to `input/raw/`, with `/` separators.
+    /// Path relative to `input/raw/`, with `/` separators, as people read it: the name's bytes
+    /// decoded (see ``FileName/display(_:)``). What manifests, messages and the workbook show.
     public let relativePath: String
-    public let url: URL
+    /// The path the operating system knows (bytes), for every system call on the file.
+    public let path: SystemPath
+    /// How the name's bytes were decoded into ``relativePath``.
+    public let nameEncoding: NameEncoding
+    /// Why the file is not read, or `nil` when it is read as CSV.
+    public let notReadReason: UnreadReason?
+
+    public init(index: Int, relativePath: String, path: SystemPath, nameEncoding: NameEncoding = .utf8,
+                notReadReason: UnreadReason? = nil) {
+        self.index = index
+        self.relativePath = relativePath
+        self.path = path
+        self.nameEncoding = nameEncoding
+        self.notReadReason = notReadReason
+    }
+
+    /// A file whose path is valid UTF-8 (tests and tools).
+    public init(index: Int, relativePath: String, url: URL) {
+        self.init(index: index, relativePath: relativePath, path: SystemPath(url.path))
+    }
 }
 
-/// Finds the raw files: every `*.csv` (any case) under the folder, any depth, in byte order of
-/// their relative paths. Symbolic links to files are followed; links to folders are not walked, so
-/// a link loop cannot trap the walk (such a link named `*.csv` is listed and then rejected).
+/// Why a file under `raw/` is listed but not read: in English for `rejects.csv` and the log, in
+/// Chinese for the clerks and officials who read the workbook.
+public struct UnreadReason: Hashable, Sendable {
+    public let message: String
+    public let chinese: String
+
+    static func folderUnlistable(_ error: String) -> Self {
+        Self(message: "cannot list the folder: \(error); its files are not read. Check its permissions",
+             chinese: "无法打开该文件夹（\(error)），其中的文件均未读取：请检查文件夹权限")
+    }
+    static func unexaminable(_ error: String) -> Self {
+        Self(message: "cannot examine the file: \(error)", chinese: "无法读取该文件的属性（\(error)）")
+    }
+    static let linkToFolder = Self(
+        message: "a link to a folder: links to folders are not followed; copy the files into raw/ instead",
+        chinese: "指向文件夹的链接不会被读取：请将文件复制到 raw/ 中")
+    static let linkToSpecial = Self(
+        message: "a link to something that is not a regular file (a pipe or a device); only regular files are read",
+        chinese: "链接指向的不是普通文件，未读取")
+    static func brokenLink(_ error: String) -> Self {
+        Self(message: "a link whose target does not exist (\(error))", chinese: "链接指向的文件不存在，未读取")
+    }
+    static let special = Self(
+        message: "not a regular file (a pipe, a socket or a device); only regular files are read",
+        chinese: "不是普通文件（管道、套接字或设备），未读取")
+
+    /// A regular file that is not `*.csv`, by its extension.
+    static func notCSV(_ name: [UInt8]) -> Self {
+        let lower = String(decoding: name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
+        let ext = parts.count > 1 ? String(parts.last!) : ""
+        switch ext {
+        case "xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods":
+            return Self(
+                message: "a spreadsheet workbook (.\(ext)): workbooks are not read; save the sheet as CSV (CSV UTF-8 or GB18030) into raw/, or move the file out of raw/",
+                chinese: "电子表格工作簿（.\(ext)）暂不读取：请将工作表另存为 CSV（UTF-8 或 GB18030）放入 raw/，或将该文件移出 raw/")
+        case "zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "xz":
+            return Self(
+                message: "an archive (.\(ext)): archives are not unpacked; extract its CSV files into raw/ and move the archive out",
+                chinese: "压缩包（.\(ext)）不会自动解压：请将其中的 CSV 文件解压到 raw/，并将压缩包移出")
+        default:
+            let what = ext.isEmpty ? "no extension" : ".\(ext)"
+            return Self(
+                message: "not a *.csv file (\(what)): only CSV files are read; rename it to .csv if it is CSV, or move it out of raw/",
+                chinese: "不是 CSV 文件（\(ext.isEmpty ? "无扩展名" : "." + ext)），未读取：如确为 CSV 请改扩展名为 .csv，否则请移出 raw/")
+        }
+    }
+}
+
+/// Finds every file under the raw input folder, at any depth, in byte order of the relative paths
+/// people read.
+///
+/// Every `*.csv` (any case) is read. Every other file is listed as not read, with the reason, so that
+/// a district's workbook or zip dropped into `raw/` is never passed over in silence. Names are bytes:
+/// a GBK name (a Chinese Windows zip unpacked on Linux) is read like any other and shown decoded.
+/// Silent, by design: hidden entries (`.` first: `.DS_Store`, `.git/`, WPS's `.~` lock files) and
+/// ``ignoredNames`` (notes kept beside the data and the litter office programs leave).
+///
+/// Symbolic links to files are followed; links to folders are not walked, so a link loop cannot trap
+/// the walk (such a link is listed: read and rejected when named `*.csv`, not read otherwise).
 public enum InputDiscovery {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
+    /// What discovery found.
+    public struct Inventory: Sendable {
+        /// Every file that is read or listed as not read, in processing order.
+        public let files: [InputFile]
+        /// Files left out in silence by ``InputDiscovery/isIgnored(_:)``, for the manifest.
+        public let ignored: [String]
+    }
+
+    /// Names (matched case-insensitively) left out without a word: `README*`, `*.md`, Office's
+    /// `~$` owner files, Windows' `Thumbs.db` and `desktop.ini`.
+    public static func isIgnored(_ name: [UInt8]) -> Bool {
+        let lower = name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        return lower.starts(with: Array("readme".utf8)) || lower.starts(with: Array("~$".utf8))
+            || lower.hasSuffix(".md") || lower == Array("thumbs.db".utf8) || lower == Array("desktop.ini".utf8)
+    }
+
+    /// The `*.csv` files to read (the files listed as not read are left out).
     public static func csvFiles(under root: URL) throws -> [InputFile] {
+        try inventory(under: root).files.filter { $0.notReadReason == nil }
+    }
+
+    public static func inventory(under root: URL) throws -> Inventory {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Failure(description: "the raw input folder \(root.path) does not exist; create it and put the districts' CSV files in it, or pass --input")
         }
-        var found: [String] = []
-        try walk(root, prefix: "", into: &found)
-        return found.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            .enumerated()
-            .map { InputFile(index: $0.offset, relativePath: $0.element, url: root.appendingPathComponent($0.element)) }
+        var found: [Found] = []
+        var ignored: [String] = []
+        let rootPath = SystemPath(root.path)
+        guard let names = listFolder(rootPath) else {
+            throw Failure(description: "cannot list the input folder \(root.path): \(String(cString: strerror(errno)))")
+        }
+        walk(rootPath, names: names, prefix: [], into: &found, ignored: &ignored)
+
+        // What people read must name one file only: a decoded name that equals another file's name
+        // is shown escaped instead.
+        var shown: [String: Int] = [:]
+        for f in found { shown[f.display.text, default: 0] += 1 }
+        let entries = found.map { f -> (text: String, found: Found) in
+            if shown[f.display.text, default: 0] > 1, f.display.encoding == .gb18030 {
+                return (f.relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                    .map { FileName.escaped(Array($0)) }.joined(separator: "/"), f)
+            }
+            return (f.display.text, f)
+        }
+        let ordered = entries.sorted { a, b in
+            let x = Array(a.text.utf8), y = Array(b.text.utf8)
+            return x != y ? x.lexicographicallyPrecedes(y) : a.found.relative.lexicographicallyPrecedes(b.found.relative)
+        }
+        let files = ordered.enumerated().map { n, entry in
+            InputFile(index: n, relativePath: entry.text, path: rootPath.appending(entry.found.relative),
+                      nameEncoding: entry.found.display.encoding, notReadReason: entry.found.notReadReason)
+        }
+        return Inventory(files: files, ignored: ignored.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
-    private static func walk(_ folder: URL, prefix: String, into found: inout [String]) throws {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        } catch {
-            throw Failure(description: "cannot list the input folder \(folder.path): \(error.localizedDescription)")
+    // MARK: - Walking
+
+    private struct Found {
+        let relative: [UInt8]
+        let display: (text: String, encoding: NameEncoding)
+        let notReadReason: UnreadReason?
+    }
+
+    /// The entry names of a folder (without `.` and `..`), or `nil` with `errno` set.
+    private static func listFolder(_ folder: SystemPath) -> [[UInt8]]? {
+        guard let dir = folder.withCString({ opendir($0) }) else { return nil }
+        defer { closedir(dir) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: 256) { Array(UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)))) }
+            }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
         }
-        for name in names where !name.hasPrefix(".") {
-            let path = folder.appendingPathComponent(name).path
+        return names
+    }
+
+    private static func walk(_ folder: SystemPath, names: [[UInt8]], prefix: [UInt8],
+                             into found: inout [Found], ignored: inout [String]) {
+        for name in names where name.first != UInt8(ascii: ".") {
+            let path = folder.appending(name)
+            let relative = prefix.isEmpty ? name : prefix + [UInt8(ascii: "/")] + name
+            func display() -> (text: String, encoding: NameEncoding) {
+                let parts = relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { FileName.display(Array($0)) }
+                let encoding: NameEncoding = parts.contains { $0.encoding == .escaped } ? .escaped
+                    : parts.contains { $0.encoding == .gb18030 } ? .gb18030 : .utf8
+                return (parts.map(\.text).joined(separator: "/"), encoding)
+            }
+            func list(_ reason: UnreadReason?) { found.append(Found(relative: relative, display: display(), notReadReason: reason)) }
+
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            let relative = prefix.isEmpty ? name : prefix + "/" + name
+            guard path.withCString({ lstat($0, &info) }) == 0 else {
+                list(.unexaminable(String(cString: strerror(errno))))
+                continue
+            }
+            let isCSV = hasCSVExtension(name)
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                try walk(folder.appendingPathComponent(name), prefix: relative, into: &found)
+                if let names = listFolder(path) {
+                    walk(path, names: names, prefix: relative, into: &found, ignored: &ignored)
+                } else {
+                    list(.folderUnlistable(String(cString: strerror(errno))))
+                }
+            case S_IFREG:
+                if isCSV { list(nil) } else if isIgnored(name) { ignored.append(display().text) } else { list(.notCSV(name)) }
             default:
-                // Regular files, links, and anything else named *.csv (a pipe, a device): the reader
-                // rejects what is not a regular file, so nothing is passed over silently.
-                if name.lowercased().hasSuffix(".csv") { found.append(relative) }
+                // Links, pipes, devices. Anything named *.csv goes to the reader, which rejects what
+                // is not a regular file without blocking; the rest is listed here.
+                if isCSV { list(nil); continue }
+                if isIgnored(name) { ignored.append(display().text); continue }
+                var target = stat()
+                let isLink = info.st_mode & S_IFMT == S_IFLNK
+                if isLink, path.withCString({ stat($0, &target) }) == 0 {
+                    switch target.st_mode & S_IFMT {
+                    case S_IFREG: list(.notCSV(name))
+                    case S_IFDIR: list(.linkToFolder)
+                    default: list(.linkToSpecial)
+                    }
+                } else if isLink {
+                    list(.brokenLink(String(cString: strerror(errno))))
+                } else {
+                    list(.special)
+                }
             }
         }
+    }
+
+    static func hasCSVExtension(_ name: [UInt8]) -> Bool {
+        let lower = name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        return lower.hasSuffix(".csv")
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func hasSuffix(_ suffix: String) -> Bool {
+        let s = Array(suffix.utf8)
+        return count >= s.count && Array(self[(count - s.count)...]) == s
     }
 }

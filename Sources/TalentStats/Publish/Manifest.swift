@@ -6,6 +6,8 @@ struct Manifest: Encodable {
     struct Tool: Encodable { let name: String; let version: String }
     struct InputFileEntry: Encodable {
         let path: String
+        /// Set when the name's bytes are not UTF-8: `GB18030` (decoded) or `escaped` (`\xHH`).
+        let nameEncoding: String?
         let sha256: String
         let bytes: Int
         let encoding: String?
@@ -13,9 +15,19 @@ struct Manifest: Encodable {
         let status: String
         let rejection: String?
         let rows: RowAccounting
+        enum CodingKeys: String, CodingKey {
+            case path, nameEncoding = "name_encoding", sha256, bytes, encoding, format, status, rejection, rows
+        }
     }
     struct ReferenceEntry: Encodable { let path: String; let sha256: String }
-    struct FileTotals: Encodable { let read: Int; let used: Int; let rejected: Int }
+    struct FileTotals: Encodable {
+        /// Every file listed: used + rejected + not read.
+        let listed: Int
+        let used: Int
+        let rejected: Int
+        let notRead: Int
+        enum CodingKeys: String, CodingKey { case listed, used, rejected, notRead = "not_read" }
+    }
     struct Totals: Encodable {
         let files: FileTotals
         let observations: RowAccounting
@@ -42,12 +54,14 @@ struct Manifest: Encodable {
     let firstMonth: String?
     let reference: [ReferenceEntry]
     let inputs: [InputFileEntry]
+    /// Files under `raw/` left out by the ignore list (README*, *.md, `~$*`, Thumbs.db, desktop.ini).
+    let ignored: [String]
     let totals: Totals
     let findings: Findings
     let outputs: [OutputEntry]
 
     enum CodingKeys: String, CodingKey {
-        case tool, reportPeriod = "report_period", firstMonth = "first_month", reference, inputs, totals, findings, outputs
+        case tool, reportPeriod = "report_period", firstMonth = "first_month", reference, inputs, ignored, totals, findings, outputs
     }
 
     func json() throws -> Data {

@@ -13,6 +13,20 @@ public enum DistrictType: String, Sendable, CaseIterable {
         case .park: "园区"
         }
     }
+
+    /// The type as written in `districts.csv`: the English name (any case) or the Chinese one an
+    /// official writes (市, 街道, 镇, 园区; also 街道办事处, 街道办, 地级市), surrounding spaces ignored.
+    public static func parse(_ text: String) -> DistrictType? {
+        let t = TextNormalization.clean(text)
+        if let english = DistrictType(rawValue: t.lowercased()) { return english }
+        switch t {
+        case "市", "地级市", "全市": return .city
+        case "街道", "街道办", "街道办事处": return .subdistrict
+        case "镇": return .town
+        case "园区": return .park
+        default: return nil
+        }
+    }
 }
 
 /// One reporting unit (or the city itself).
@@ -120,8 +134,8 @@ public struct ReferenceData: Sendable {
             func fail(_ message: String) { problems.append(ReferenceError(file: districtsFile.path, line: row.line, message: message)) }
             guard f.allSatisfy({ !$0.isEmpty }) else { fail("every column (code, name, short_name, type) must be filled"); continue }
             guard f[0].allSatisfy(\.isASCII), f[0].allSatisfy(\.isNumber) else { fail("code '\(f[0])' must be digits (an administrative division code)"); continue }
-            guard let type = DistrictType(rawValue: f[3].lowercased()) else {
-                fail("type '\(f[3])' is not one of \(DistrictType.allCases.map(\.rawValue).joined(separator: ", "))"); continue
+            guard let type = DistrictType.parse(f[3]) else {
+                fail("type '\(f[3])' is not one of \(DistrictType.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))"); continue
             }
             if let first = seenCodes[f[0]] { fail("duplicate code \(f[0]) (first on line \(first))"); continue }
             seenCodes[f[0]] = row.line

@@ -217,7 +217,7 @@ private struct Layout {
             ("编制单位", model.settings.organization),
             ("联系方式", model.settings.contact.isEmpty ? missing : model.settings.contact),
             ("生成日期", dateText(model.settings.generated)),
-            ("数据来源", "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.files.count - v.filesRejected) 个，拒收 \(v.filesRejected) 个）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"),
+            ("数据来源", "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.filesUsed) 个，拒收 \(v.filesRejected) 个\(v.filesNotRead > 0 ? "，未读取 \(v.filesNotRead) 个" : "")）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"),
             ("统计范围", "\(reference.city.name)所辖 \(reference.districts.count) 个镇街（园区）；全市数据为报送镇街之和"),
             ("缺失值符号", "“\(missing)” 表示无数据或无法计算（如缺报、上年同期为零），不表示零"),
         ]
@@ -486,14 +486,14 @@ private struct Layout {
         let v = model.validated
         let t = v.totals
         try writeTitle(sheet, "数据质量：行数核对",
-                       "读取 \(t.read) = 采用 \(t.used) + 拒收 \(t.rejected) + 超出报告期 \(t.outOfScope) + 被替代 \(t.superseded)\(t.balances ? "（平衡）" : "（不平衡！）")；文件 \(v.files.count) 个 = 采用 \(v.files.count - v.filesRejected) + 拒收 \(v.filesRejected)")
+                       "读取 \(t.read) = 采用 \(t.used) + 拒收 \(t.rejected) + 超出报告期 \(t.outOfScope) + 被替代 \(t.superseded)\(t.balances ? "（平衡）" : "（不平衡！）")；文件 \(v.files.count) 个 = 采用 \(v.filesUsed) + 拒收 \(v.filesRejected) + 未读取 \(v.filesNotRead)")
         let top = 3
         let columns = ["文件", "状态", "编码", "格式", "读取", "采用", "拒收", "超出报告期", "被替代", "SHA-256", "说明"]
         try table(sheet, top: top, name: "Accounting", columns: columns, rows: v.files.count + 1) { i, r in
             if i < v.files.count {
                 let f = v.files[i]
                 try sheet.write(string: f.facts.file.relativePath, row: r, column: 0, format: styles.text)
-                try sheet.write(string: f.rejection == nil ? "采用" : "拒收", row: r, column: 1, format: styles.text)
+                try sheet.write(string: f.notRead ? "未读取" : f.rejection == nil ? "采用" : "拒收", row: r, column: 1, format: styles.text)
                 try sheet.write(string: f.facts.encoding?.rawValue ?? missing, row: r, column: 2, format: styles.text)
                 try sheet.write(string: f.facts.layout.map { $0 == .long ? "长表" : "宽表" } ?? missing, row: r, column: 3, format: styles.text)
                 let a = f.accounting
@@ -501,7 +501,7 @@ private struct Layout {
                     try sheet.write(number: Double(n), row: r, column: 4 + offset, format: styles.persons)
                 }
                 try sheet.write(string: f.facts.sha256.isEmpty ? missing : String(f.facts.sha256.prefix(16)) + "…", row: r, column: 9, format: styles.text)
-                try sheet.write(string: cellText(f.rejection ?? ""), row: r, column: 10, format: styles.text)
+                try sheet.write(string: cellText(f.unread?.chinese ?? f.rejection ?? ""), row: r, column: 10, format: styles.text)
             } else {
                 try sheet.write(string: "合计", row: r, column: 0, format: styles.totalText)
                 try sheet.write(string: "", row: r, column: 1, format: styles.totalText)

@@ -69,7 +69,9 @@ enum FastFields {
     @inline(__always)
     static func isBlank(_ b: UnsafeBufferPointer<UInt8>, _ encoding: TextEncoding) -> Bool {
         guard let first = b.first else { return true }
-        if first > 0x20 && first != 0xE3 && first != 0xA1 && first != 0xEF { return false }
+        // Printable ASCII first: not blank. Anything else (a control, a space, or a non-ASCII byte
+        // that may start NBSP, U+3000 or another Unicode space) is decided by the general rule.
+        if first > 0x20 && first < 0x7F { return false }
         return TextNormalization.clean(encoding.decode(Array(b)) ?? "x").isEmpty
     }
 }

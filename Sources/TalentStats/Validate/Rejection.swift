@@ -14,6 +14,8 @@ public enum RejectCode: String, Sendable, CaseIterable, Codable, Comparable {
     case badValue = "bad_value"
     /// The same period + district + metric (+ entity) again in the same file.
     case duplicate
+    /// A file under `raw/` that is not read (a workbook, an archive, not `*.csv`); at line 0.
+    case notRead = "not_read"
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
@@ -29,6 +31,7 @@ public enum RejectCode: String, Sendable, CaseIterable, Codable, Comparable {
         case .badUnit: "计量单位错误"
         case .badValue: "数值错误"
         case .duplicate: "同一文件内重复"
+        case .notRead: "文件未读取"
         }
     }
 }
@@ -55,6 +58,7 @@ extension Rejection {
             if message.contains("whole number") { return "\(at)数值\(what)应为整数（人数不能有小数）" }
             return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
         case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
+        case .notRead: return chineseDetail ?? "该文件未读取"
         }
     }
 }
@@ -71,8 +75,12 @@ public struct Rejection: Sendable, Equatable {
     public var column: Int? = nil
     /// An excerpt of the offending field as written, when there is one.
     public var found: String? = nil
+    /// The reason in Chinese, when the stage that found the problem gives one.
+    public var chineseDetail: String? = nil
 
-    public init(file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil) {
+    public init(file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil,
+                chineseDetail: String? = nil) {
+        self.chineseDetail = chineseDetail
         self.file = file
         self.line = line
         self.code = code

@@ -47,9 +47,15 @@ public struct RowAccounting: Sendable, Equatable, Codable {
 /// One input file's record for the manifest and the data-quality sheet.
 public struct FileRecord: Sendable {
     public let facts: FileFacts
-    /// Set when the whole file was rejected.
+    /// Set when the whole file was rejected or not read.
     public let rejection: String?
     public var accounting: RowAccounting
+    /// Why the file is not read, when it is not one the pipeline reads (``rejection`` has the English).
+    public var unread: UnreadReason? = nil
+    public var notRead: Bool { unread != nil }
+
+    /// How the manifest names the file's fate.
+    public var status: String { notRead ? "not_read" : rejection == nil ? "used" : "rejected" }
 }
 
 /// The gate's result: exact sums of the accepted observations, and everything else with its reason.
@@ -74,7 +80,12 @@ public struct ValidatedData: Sendable {
     public let tooManyObservations: Bool
 
     public var totals: RowAccounting { files.reduce(RowAccounting()) { $0 + $1.accounting } }
-    public var filesRejected: Int { files.filter { $0.rejection != nil }.count }
+    /// Files rejected whole (not counting those not read).
+    public var filesRejected: Int { files.filter { $0.rejection != nil && !$0.notRead }.count }
+    /// Files listed but not read.
+    public var filesNotRead: Int { files.filter(\.notRead).count }
+    /// Files whose rows were read (whether or not any was accepted).
+    public var filesUsed: Int { files.count - filesRejected - filesNotRead }
 
     /// The accepted sum for a month, district and metric, if any observation holds it.
     public func value(_ month: YearMonth, district: Int, metric: Int) -> FixedDecimal? {
@@ -179,6 +190,11 @@ public struct Validator: ObservationSink {
             precondition(accounting.read == 0, "a rejected file emitted observations")
             rejections.append(Rejection(file: file.relativePath, line: 0, code: .badFile, message: message))
             files.append(FileRecord(facts: facts, rejection: message, accounting: RowAccounting()))
+        case .notRead(let facts, let reason):
+            precondition(accounting.read == 0, "a file that is not read emitted observations")
+            rejections.append(Rejection(file: file.relativePath, line: 0, code: .notRead, message: reason.message,
+                                        chineseDetail: reason.chinese))
+            files.append(FileRecord(facts: facts, rejection: reason.message, accounting: RowAccounting(), unread: reason))
         }
     }
 
@@ -271,7 +287,7 @@ public struct Validator: ObservationSink {
     public func makeChunkSink() -> Validator? {
         guard let current, let format = currentFormat else { return nil }
         var chunk = Validator(reference: reference, reportPeriod: reportPeriod, limits: limits)
-        chunk.begin(InputFile(index: 0, relativePath: current.relativePath, url: current.url))
+        chunk.begin(InputFile(index: 0, relativePath: current.relativePath, path: current.path))
         chunk.format(format)
         return chunk
     }
