@@ -43,7 +43,7 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let result = validator.finish()
     let totals = result.totals
     precondition(totals.balances, "accounting does not balance: \(totals)")
-    precondition(result.rejections.count == totals.rejected + result.filesRejected, "rejections \(result.rejections.count) vs \(totals)")
+    precondition(result.rejections.count == totals.rejected + result.filesRejected + result.filesNotRead, "rejections \(result.rejections.count) vs \(totals)")
     for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
     for rejection in result.rejections { precondition(rejection.message.count < 4000, "message too long: \(rejection.message.count)") }
     return 0
