@@ -102,7 +102,7 @@ public final class Worksheet {
         let escaped = target.replacingOccurrences(of: "'", with: "''")
         let url = "internal:'\(escaped)'!\(targetCell)"
         try XMLText.withCString(url, as: .plain) { cURL in
-            try XMLText.withCString(text, as: .plain) { cText in
+            try XMLText.withCString(text, as: .cellAndAttribute) { cText in
                 try check(worksheet_write_url_opt(sheet, r, c, cURL, fmt, cText, nil), op, context: where_(row, column))
             }
         }
@@ -186,14 +186,13 @@ public final class Worksheet {
         name: String? = nil, columns: [String], headerFormat: Format? = nil, style: TableStyle = .light(9), bandedRows: Bool = true
     ) throws {
         let op = "worksheet_add_table"
-        // Headers are checked as they will be written, so that two made equal by XMLText are refused.
-        let columns = columns.map { XMLText.safe($0, as: .plain) }
         let (r1, c1) = try cell(firstRow, firstColumn, op)
         let (r2, c2) = try cell(lastRow, lastColumn, op)
         guard columns.count == lastColumn - firstColumn + 1 else {
             throw XlsxError(misuse: "\(columns.count) column headers for \(lastColumn - firstColumn + 1) columns", operation: op, context: "sheet '\(name ?? self.name)'")
         }
-        guard Set(columns).count == columns.count else {
+        // Checked as they will be written, so that two headers made equal by XMLText are refused.
+        guard Set(columns.map { XMLText.safe($0, as: .cellAndAttribute) }).count == columns.count else {
             throw XlsxError(misuse: "table column headers must be unique: \(columns)", operation: op, context: "sheet '\(self.name)'")
         }
         let sheet = try handle(op)
@@ -203,7 +202,7 @@ public final class Worksheet {
         var columnStructs: [UnsafeMutablePointer<lxw_table_column>?] = columns.map { header in
             let column = UnsafeMutablePointer<lxw_table_column>.allocate(capacity: 1)
             column.initialize(to: lxw_table_column())
-            let cHeader = XMLText.duplicate(header, as: .plain)
+            let cHeader = XMLText.duplicate(header, as: .cellAndAttribute)
             allocated.append(UnsafeMutableRawPointer(cHeader))
             column.pointee.header = cHeader
             column.pointee.header_format = headerHandle

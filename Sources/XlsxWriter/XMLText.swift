@@ -23,12 +23,17 @@ import Foundation
 ///   document properties, header/footer, chart titles and series names, number formats, font names,
 ///   hyperlink text, formulas): each such code point (and NUL) becomes U+FFFD, the replacement
 ///   character, which shows that something was there without inventing text.
+/// - ``Kind/cellAndAttribute``: text libxlsxwriter writes both into a cell and into an attribute
+///   (table headers into `tableColumn name`, hyperlink text into `display`): U+FFFD as for plain
+///   text, and a literal `_xHHHH_` escaped as in cells, so the cell reads back as the attribute says.
 public enum XMLText {
     public enum Kind: Sendable {
         /// Cell text: lossless `_xHHHH_` escaping.
         case cell
         /// Everything else: replaced by U+FFFD.
         case plain
+        /// Both at once: U+FFFD, and literal `_xHHHH_` escaped.
+        case cellAndAttribute
     }
 
     /// The replacement for an unsafe code point outside cells.
@@ -53,6 +58,8 @@ public enum XMLText {
             return String(out)
         case .cell:
             return escapedForCell(text)
+        case .cellAndAttribute:
+            return escapedForCell(safe(text, as: .plain))
         }
     }
 
