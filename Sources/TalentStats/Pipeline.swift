@@ -141,6 +141,9 @@ public struct Pipeline {
             throw RunFailure("no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files")
         }
         let aggregates = Aggregator.aggregate(validated)
+        if let key = aggregates.outOfRange.first {
+            throw RunFailure("\(aggregates.outOfRange.count) ratio(s) exceed the largest figure talentstats holds exactly (about 1.7e29), first \(key.measure.rawValue) of \(key.metric) for district \(key.districtCode) in \(key.period); check the input values of that district and metric")
+        }
         let quality = QualityFindings.find(in: validated, aggregates: aggregates, outlierThreshold: options.outlierThreshold)
         logger.info("aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))")
         return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles,

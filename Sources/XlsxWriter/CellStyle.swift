@@ -52,14 +52,14 @@ public struct CellStyle: Hashable, Sendable {
     func apply(to format: UnsafeMutablePointer<lxw_format>) {
         if bold { format_set_bold(format) }
         if italic { format_set_italic(format) }
-        if let fontName { fontName.withCString { format_set_font_name(format, $0) } }
+        if let fontName { XMLText.withCString(fontName, as: .plain) { format_set_font_name(format, $0) } }
         if let fontSize { format_set_font_size(format, fontSize) }
         if let fontColor { format_set_font_color(format, lxw_color_t(fontColor)) }
         if let background {
             format_set_pattern(format, UInt8(LXW_PATTERN_SOLID.rawValue))
             format_set_bg_color(format, lxw_color_t(background))
         }
-        if let numberFormat { numberFormat.withCString { format_set_num_format(format, $0) } }
+        if let numberFormat { XMLText.withCString(numberFormat, as: .plain) { format_set_num_format(format, $0) } }
         switch horizontal {
         case .left: format_set_align(format, UInt8(LXW_ALIGN_LEFT.rawValue))
         case .center: format_set_align(format, UInt8(LXW_ALIGN_CENTER.rawValue))

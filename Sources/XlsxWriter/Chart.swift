@@ -39,17 +39,19 @@ public final class Chart {
     public func addSeries(name: String, categories: String, values: String) throws {
         let op = "chart_add_series"
         let chart = try handle(op)
-        let series = categories.withCString { cCat in values.withCString { cVal in chart_add_series(chart, cCat, cVal) } }
+        let series = XMLText.withCString(categories, as: .plain) { cCat in
+            XMLText.withCString(values, as: .plain) { cVal in chart_add_series(chart, cCat, cVal) }
+        }
         guard let series else {
             throw XlsxError(misuse: "libxlsxwriter refused the series", operation: op, context: "chart series '\(name)' \(values)")
         }
-        name.withCString { chart_series_set_name(series, $0) }
+        XMLText.withCString(name, as: .plain) { chart_series_set_name(series, $0) }
     }
 
     /// Sets the chart title.
     public func setTitle(_ title: String) throws {
         let chart = try handle("chart_title_set_name")
-        title.withCString { chart_title_set_name(chart, $0) }
+        XMLText.withCString(title, as: .plain) { chart_title_set_name(chart, $0) }
     }
 
     /// Names the category and value axes; `valueFormat` is the number format of the value axis;
@@ -58,9 +60,9 @@ public final class Chart {
         let chart = try handle("chart_axis_set_name")
         // A bar chart is rotated: libxlsxwriter's x_axis is then the value axis and y_axis the categories.
         let (categoryAxis, valueAxis) = kind == .bar ? (chart.pointee.y_axis, chart.pointee.x_axis) : (chart.pointee.x_axis, chart.pointee.y_axis)
-        if let categoryName { categoryName.withCString { chart_axis_set_name(categoryAxis, $0) } }
-        if let valueName { valueName.withCString { chart_axis_set_name(valueAxis, $0) } }
-        if let valueFormat { valueFormat.withCString { chart_axis_set_num_format(valueAxis, $0) } }
+        if let categoryName { XMLText.withCString(categoryName, as: .plain) { chart_axis_set_name(categoryAxis, $0) } }
+        if let valueName { XMLText.withCString(valueName, as: .plain) { chart_axis_set_name(valueAxis, $0) } }
+        if let valueFormat { XMLText.withCString(valueFormat, as: .plain) { chart_axis_set_num_format(valueAxis, $0) } }
         if reverseCategories { chart_axis_set_reverse(categoryAxis) }
     }
 

@@ -33,14 +33,31 @@ public enum DisplayWidth {
     }
 
     /// An estimate of the width of `number` shown with an Excel number format such as `#,##0.00` or `0.0%`.
+    ///
+    /// Defined for every `Double`: the integer digits come from `log10`, never from converting the
+    /// number to an integer, so magnitudes up to `greatestFiniteMagnitude` are measured (Excel shows
+    /// them in full up to about 1E+307). NaN and infinities give 8.
     public static func estimate(number: Double, numberFormat: String?) -> Double {
         guard number.isFinite else { return 8 }
         let format = numberFormat ?? "General"
         let percent = format.contains("%")
         let decimals = format.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0 == "0" }.count } ?? (format == "General" ? 2 : 0)
         let shown = percent ? abs(number) * 100 : abs(number)
-        let integerDigits = max(1, String(Int(shown.rounded(.down))).count)
+        let integerDigits = Self.integerDigits(shown)
         let separators = format.contains(",") ? (integerDigits - 1) / 3 : 0
         return Double(integerDigits + separators + (decimals > 0 ? decimals + 1 : 0) + (percent ? 1 : 0) + (number < 0 ? 1 : 0))
+    }
+
+    /// The number of digits before the decimal point of a non-negative `value` (at least 1); `inf`
+    /// (×100 of a huge percentage) counts as 310 digits, more than any finite `Double` has.
+    static func integerDigits(_ value: Double) -> Int {
+        guard value.isFinite else { return 310 }
+        let whole = value.rounded(.down)
+        guard whole >= 1 else { return 1 }
+        // floor(log10) can be off by one next to a power of ten; correct it with exact comparisons.
+        var digits = Int(log10(whole).rounded(.down)) + 1  // at most 309: cannot trap
+        if digits > 1, whole < pow(10, Double(digits - 1)) { digits -= 1 }
+        if digits < 309, whole >= pow(10, Double(digits)) { digits += 1 }
+        return digits
     }
 }

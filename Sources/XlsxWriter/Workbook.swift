@@ -58,8 +58,8 @@ public final class Workbook {
     /// See <https://libxlsxwriter.github.io/workbook_8h.html>.
     public init(path: String, constantMemory: Bool = false, temporaryDirectory: String? = nil) throws {
         self.path = path
-        let created: UnsafeMutablePointer<lxw_workbook>? = path.withCString { cPath in
-            withOptionalCString(temporaryDirectory) { cTmp in
+        let created: UnsafeMutablePointer<lxw_workbook>? = try XMLText.withPath(path, operation: "workbook_new_opt") { cPath in
+            try XMLText.withPath(temporaryDirectory, operation: "workbook_new_opt") { cTmp in
                 var options = lxw_workbook_options()
                 options.constant_memory = constantMemory ? 1 : 0
                 options.tmpdir = cTmp.map { UnsafeMutablePointer(mutating: $0) }
@@ -103,22 +103,25 @@ public final class Workbook {
     // MARK: - Sheets
 
     /// Checks a sheet name against Excel's rules (at most 31 characters, none of `[]:*?/\`,
-    /// no leading or trailing apostrophe, unique in the workbook).
+    /// no leading or trailing apostrophe, unique in the workbook), after XML-unsafe code points are
+    /// replaced by U+FFFD (see ``XMLText``).
     /// See <https://libxlsxwriter.github.io/workbook_8h.html>.
     public func validateSheetName(_ name: String) throws {
         let handle = try requireOpen("workbook_validate_sheet_name", context: name)
-        try name.withCString { cName in
+        try XMLText.withCString(name, as: .plain) { cName in
             try check(workbook_validate_sheet_name(handle, cName), "workbook_validate_sheet_name", context: "sheet '\(name)'")
         }
     }
 
-    /// Adds a worksheet named `name`.
+    /// Adds a worksheet named `name`; XML-unsafe code points in it become U+FFFD (see ``XMLText``),
+    /// and the sheet's ``Worksheet/name`` and ``sheetNames`` hold the name as written.
     /// - Throws: ``XlsxError`` when the name breaks Excel's rules or is already used.
     /// See <https://libxlsxwriter.github.io/workbook_8h.html>.
     public func addWorksheet(named name: String) throws -> Worksheet {
         let handle = try requireOpen("workbook_add_worksheet", context: name)
         try validateSheetName(name)
-        let sheet = name.withCString { workbook_add_worksheet(handle, $0) }
+        let name = XMLText.safe(name, as: .plain)
+        let sheet = XMLText.withCString(name, as: .plain) { workbook_add_worksheet(handle, $0) }
         guard let sheet else {
             throw XlsxError(misuse: "libxlsxwriter refused the sheet", operation: "workbook_add_worksheet", context: "sheet '\(name)'")
         }
@@ -150,7 +153,7 @@ public final class Workbook {
         var strings: [UnsafeMutablePointer<CChar>?] = []
         defer { strings.forEach { free($0) } }
         func dup(_ value: String?) -> UnsafeMutablePointer<CChar>? {
-            let copy = value.flatMap { strdup($0) }
+            let copy = XMLText.duplicate(value, as: .plain)
             strings.append(copy)
             return copy
         }
@@ -163,8 +166,18 @@ public final class Workbook {
         props.category = dup(properties.category)
         props.keywords = dup(properties.keywords)
         props.comments = dup(properties.comments)
-        props.created = properties.created.map { time_t($0.timeIntervalSince1970) } ?? 0
+        props.created = properties.created.map(Self.creationTime) ?? 0
         try check(workbook_set_properties(handle, &props), "workbook_set_properties", context: path)
+    }
+
+    /// The creation time as whole seconds since 1970, clamped to what the file can state: `core.xml`
+    /// holds a four-digit-year W3CDTF date, so times before 1970 (and NaN) become 1970-01-01 and
+    /// times after 9999-12-31T23:59:59Z become that instant. Never traps, whatever the `Date`.
+    static func creationTime(_ date: Date) -> time_t {
+        let latest: Double = 253_402_300_799  // 9999-12-31T23:59:59Z
+        let seconds = date.timeIntervalSince1970
+        guard seconds.isFinite else { return seconds == .infinity ? time_t(latest) : 0 }
+        return time_t(min(max(seconds, 0), latest).rounded(.down))
     }
 }
 
@@ -190,8 +203,3 @@ public struct Format {
     }
 }
 
-/// Calls `body` with a C string for `value`, or with `nil`.
-func withOptionalCString<R>(_ value: String?, _ body: (UnsafePointer<CChar>?) throws -> R) rethrows -> R {
-    guard let value else { return try body(nil) }
-    return try value.withCString { try body($0) }
-}

@@ -55,7 +55,9 @@ public final class Worksheet {
         note(width: DisplayWidth.estimate(number: number, numberFormat: format?.numberFormat), column: column)
     }
 
-    /// Writes text as text: a string starting with `=` is never a formula.
+    /// Writes text as text: a string starting with `=` is never a formula. Control characters,
+    /// U+FFFE/U+FFFF and literal `_xHHHH_` are written with the OOXML `_xHHHH_` escape, so the
+    /// cell reads back exactly as `string` (see ``XMLText``).
     /// - Parameter fitsWidth: whether ``fitColumns(minimum:maximum:padding:skip:)`` widens the
     ///   column for this text (titles that may overflow into empty cells say no).
     /// - Throws: ``XlsxError`` when the text is longer than Excel allows in a cell.
@@ -64,7 +66,7 @@ public final class Worksheet {
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
         let fmt = try format?.handle(for: op)
-        try string.withCString { text in
+        try XMLText.withCString(string, as: .cell) { text in
             try check(worksheet_write_string(sheet, r, c, text, fmt), op, context: where_(row, column))
         }
         if fitsWidth { note(width: DisplayWidth.of(string), column: column) }
@@ -77,7 +79,7 @@ public final class Worksheet {
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
         let fmt = try format?.handle(for: op)
-        try formula.withCString { text in
+        try XMLText.withCString(formula, as: .plain) { text in
             try check(worksheet_write_formula_num(sheet, r, c, text, fmt, value), op, context: where_(row, column))
         }
         note(width: DisplayWidth.estimate(number: value, numberFormat: format?.numberFormat), column: column)
@@ -99,8 +101,8 @@ public final class Worksheet {
         let fmt = try format?.handle(for: op)
         let escaped = target.replacingOccurrences(of: "'", with: "''")
         let url = "internal:'\(escaped)'!\(targetCell)"
-        try url.withCString { cURL in
-            try text.withCString { cText in
+        try XMLText.withCString(url, as: .plain) { cURL in
+            try XMLText.withCString(text, as: .cellAndAttribute) { cText in
                 try check(worksheet_write_url_opt(sheet, r, c, cURL, fmt, cText, nil), op, context: where_(row, column))
             }
         }
@@ -189,7 +191,8 @@ public final class Worksheet {
         guard columns.count == lastColumn - firstColumn + 1 else {
             throw XlsxError(misuse: "\(columns.count) column headers for \(lastColumn - firstColumn + 1) columns", operation: op, context: "sheet '\(name ?? self.name)'")
         }
-        guard Set(columns).count == columns.count else {
+        // Checked as they will be written, so that two headers made equal by XMLText are refused.
+        guard Set(columns.map { XMLText.safe($0, as: .cellAndAttribute) }).count == columns.count else {
             throw XlsxError(misuse: "table column headers must be unique: \(columns)", operation: op, context: "sheet '\(self.name)'")
         }
         let sheet = try handle(op)
@@ -199,7 +202,7 @@ public final class Worksheet {
         var columnStructs: [UnsafeMutablePointer<lxw_table_column>?] = columns.map { header in
             let column = UnsafeMutablePointer<lxw_table_column>.allocate(capacity: 1)
             column.initialize(to: lxw_table_column())
-            let cHeader = strdup(header)
+            let cHeader = XMLText.duplicate(header, as: .cellAndAttribute)
             allocated.append(UnsafeMutableRawPointer(cHeader))
             column.pointee.header = cHeader
             column.pointee.header_format = headerHandle
@@ -207,7 +210,7 @@ public final class Worksheet {
         }
         defer { columnStructs.forEach { $0?.deallocate() } }
         columnStructs.append(nil)  // NULL terminator
-        let cName = name.flatMap { strdup($0) }
+        let cName = XMLText.duplicate(name, as: .plain)
         allocated.append(UnsafeMutableRawPointer(cName))
         try columnStructs.withUnsafeMutableBufferPointer { buffer in
             var options = lxw_table_options()
@@ -263,10 +266,10 @@ public final class Worksheet {
             try check(worksheet_repeat_rows(sheet, r1, r2), "worksheet_repeat_rows", context: "sheet '\(name)'")
         }
         if let header {
-            try header.withCString { try check(worksheet_set_header(sheet, $0), "worksheet_set_header", context: "sheet '\(name)'") }
+            try XMLText.withCString(header, as: .plain) { try check(worksheet_set_header(sheet, $0), "worksheet_set_header", context: "sheet '\(name)'") }
         }
         if let footer {
-            try footer.withCString { try check(worksheet_set_footer(sheet, $0), "worksheet_set_footer", context: "sheet '\(name)'") }
+            try XMLText.withCString(footer, as: .plain) { try check(worksheet_set_footer(sheet, $0), "worksheet_set_footer", context: "sheet '\(name)'") }
         }
     }
 }

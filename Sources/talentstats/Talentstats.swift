@@ -64,6 +64,8 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--period '\(period)' is not a month; expected YYYY-MM, e.g. 2024-12")
         }
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
+        let environment = EnvironmentSettings.problems()
+        if !environment.isEmpty { throw ValidationError(environment.joined(separator: "\n")) }
     }
 
     var flags: CommandLineSettings {

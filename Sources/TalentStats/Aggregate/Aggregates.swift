@@ -76,8 +76,12 @@ public struct Aggregates: Sendable {
     /// The first month with data (where the monthly rows start).
     public let firstMonth: YearMonth?
     public let reportPeriod: YearMonth
+    /// Ratios whose exact value is beyond what ``FixedDecimal`` holds (a growth over 10²⁹); they are
+    /// not in ``rows``, and the pipeline refuses to publish when there are any.
+    public let outOfRange: [AggregateKey]
 
-    init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth) {
+    init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth, outOfRange: [AggregateKey] = []) {
+        self.outOfRange = outOfRange
         self.rows = rows.sorted { AggregateKey.byteOrder($0.key, $1.key) }
         var index: [AggregateKey: AggregateValue] = [:]
         for row in rows { index[row.key] = row.value }

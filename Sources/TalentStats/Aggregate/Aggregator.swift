@@ -10,7 +10,7 @@ public enum Aggregator {
         let reference = data.reference
         let report = data.reportPeriod
         guard let first = data.sums.monthsWithData.first else {
-            return Aggregates(rows: [], firstMonth: nil, reportPeriod: report)
+            return Aggregates(rows: [], firstMonth: nil, reportPeriod: report, outOfRange: [])
         }
         let monthCount = report.ordinal - first.ordinal + 1
         let districtCount = reference.districts.count
@@ -25,6 +25,15 @@ public enum Aggregator {
         var rows: [AggregateRow] = []
         func emit(_ period: String, _ code: String, _ metric: String, _ measure: Measure, _ value: AggregateValue?) {
             if let value { rows.append(AggregateRow(key: AggregateKey(period: period, districtCode: code, metric: metric, measure: measure), value: value)) }
+        }
+        // Ratios too large for FixedDecimal are not published; the pipeline refuses the run.
+        var outOfRange: [AggregateKey] = []
+        func emitRatio(_ period: String, _ code: String, _ metric: String, _ measure: Measure, _ ratio: FixedDecimal.Quotient?) {
+            switch ratio {
+            case .value(let v)?: emit(period, code, metric, measure, AggregateValue.ratio(v))
+            case .outOfRange?: outOfRange.append(AggregateKey(period: period, districtCode: code, metric: metric, measure: measure))
+            case .undefined?, nil: break
+            }
         }
         let months = (0..<monthCount).map { YearMonth(ordinal: first.ordinal + $0)! }
         let years = Array(first.year...report.year)
@@ -51,12 +60,12 @@ public enum Aggregator {
                     emit(period, unit, metric.id, .month, series.values[i].map(AggregateValue.amount))
                     emit(period, unit, metric.id, .ytd, ytd.map(AggregateValue.amount))
                     emit(period, unit, metric.id, .ytdPrev, ytdPrev.map(AggregateValue.amount))
-                    emit(period, unit, metric.id, .yoy, growth(ytd, ytdPrev))
-                    emit(period, unit, metric.id, .mom, growth(series.values[i], i > 0 ? series.values[i - 1] : nil))
+                    emitRatio(period, unit, metric.id, .yoy, growth(ytd, ytdPrev))
+                    emitRatio(period, unit, metric.id, .mom, growth(series.values[i], i > 0 ? series.values[i - 1] : nil))
                 }
                 for (d, series) in districtSeries.enumerated() {
                     let code = reference.districts[d].code
-                    emit(period, code, metric.id, .share, share(series.ytd(i), cityYTD))
+                    emitRatio(period, code, metric.id, .share, share(series.ytd(i), cityYTD))
                     emit(period, code, metric.id, .rank, ranks[d].map(AggregateValue.count))
                 }
             }
@@ -71,27 +80,27 @@ public enum Aggregator {
                     guard let annual = series.annual(year) else { continue }
                     emit(period, unit, metric.id, .annual, .amount(annual.value))
                     emit(period, unit, metric.id, .months, .count(annual.months))
-                    if complete { emit(period, unit, metric.id, .annualYoy, growth(annual.value, series.annual(year - 1)?.value)) }
+                    if complete { emitRatio(period, unit, metric.id, .annualYoy, growth(annual.value, series.annual(year - 1)?.value)) }
                 }
                 for (d, series) in districtSeries.enumerated() {
                     let code = reference.districts[d].code
-                    emit(period, code, metric.id, .annualShare, share(series.annual(year)?.value, cityAnnual?.value))
+                    emitRatio(period, code, metric.id, .annualShare, share(series.annual(year)?.value, cityAnnual?.value))
                     emit(period, code, metric.id, .annualRank, ranks[d].map(AggregateValue.count))
                 }
             }
         }
-        return Aggregates(rows: rows, firstMonth: first, reportPeriod: report)
+        return Aggregates(rows: rows, firstMonth: first, reportPeriod: report, outOfRange: outOfRange)
     }
 
     /// `current / previous − 1`, absent when either is missing or `previous` is 0.
-    static func growth(_ current: FixedDecimal?, _ previous: FixedDecimal?) -> AggregateValue? {
+    static func growth(_ current: FixedDecimal?, _ previous: FixedDecimal?) -> FixedDecimal.Quotient? {
         guard let current, let previous else { return nil }
-        return FixedDecimal.ratio(current, previous, minus: 1).map(AggregateValue.ratio)
+        return FixedDecimal.quotient(current, previous, minus: 1)
     }
 
-    static func share(_ part: FixedDecimal?, _ whole: FixedDecimal?) -> AggregateValue? {
+    static func share(_ part: FixedDecimal?, _ whole: FixedDecimal?) -> FixedDecimal.Quotient? {
         guard let part, let whole else { return nil }
-        return FixedDecimal.ratio(part, whole).map(AggregateValue.ratio)
+        return FixedDecimal.quotient(part, whole)
     }
 
     /// Competition ranking ("1224"), largest first, on exact values; `nil` values are not ranked.

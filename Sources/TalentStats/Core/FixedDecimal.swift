@@ -21,6 +21,9 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
     public static let zero = FixedDecimal(units: 0)
 
     public static func < (a: Self, b: Self) -> Bool { a.units < b.units }
+    // Sums cannot overflow: a run holds at most 2³² observations (`Validator`), each at most
+    // 10¹² (10²¹ units), and every sum counts an observation once, so |sum| ≤ 4.3 × 10³⁰ units,
+    // far below Int128's 1.7 × 10³⁸.
     public static func + (a: Self, b: Self) -> Self { Self(units: a.units + b.units) }
     public static func += (a: inout Self, b: Self) { a.units += b.units }
     public static func - (a: Self, b: Self) -> Self { Self(units: a.units - b.units) }
@@ -67,11 +70,15 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// The value multiplied by 10^`exponent` (negative to divide); `nil` if that would need more
-    /// than nine decimal places.
+    /// than nine decimal places or more than Int128 holds.
     public func shifted(by exponent: Int) -> FixedDecimal? {
         var value = units
         if exponent >= 0 {
-            for _ in 0..<exponent { value *= 10 }
+            for _ in 0..<exponent {
+                let (next, overflow) = value.multipliedReportingOverflow(by: 10)
+                if overflow { return nil }
+                value = next
+            }
         } else {
             for _ in 0..<(-exponent) {
                 guard value % 10 == 0 else { return nil }
@@ -105,23 +112,47 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
         Double(description) ?? 0
     }
 
+    /// The outcome of ``quotient(_:_:minus:places:)``.
+    public enum Quotient: Sendable, Equatable {
+        case value(FixedDecimal)
+        /// The denominator is zero.
+        case undefined
+        /// The exact result does not fit a `FixedDecimal` (|result| above about 1.7 × 10²⁹, e.g.
+        /// 10²¹ × 10¹² / 10⁻⁹ after many maximal values over a minimal one).
+        case outOfRange
+    }
+
     /// `numerator / denominator − offset`, rounded half away from zero to `places` decimals;
-    /// `nil` when the denominator is zero.
+    /// `nil` when the denominator is zero or the result is out of range (``quotient(_:_:minus:places:)``
+    /// tells the two apart).
+    public static func ratio(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> FixedDecimal? {
+        if case .value(let v) = quotient(numerator, denominator, minus: offset, places: places) { return v }
+        return nil
+    }
+
+    /// `numerator / denominator − offset`, rounded half away from zero to `places` decimals.
     ///
     /// Computed as `(numerator − offset × denominator) / denominator` in exact integers, so the
-    /// rounding applies to the final result (−0.0000005 becomes −0.000001, not 0).
-    public static func ratio(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> FixedDecimal? {
-        guard !denominator.isZero, places <= scale else { return nil }
+    /// rounding applies to the final result (−0.0000005 becomes −0.000001, not 0). Every step is
+    /// checked: a result Int128 cannot hold is ``Quotient/outOfRange``, never a trap.
+    public static func quotient(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> Quotient {
+        guard !denominator.isZero, (0...scale).contains(places) else { return .undefined }
         var power: Int128 = 1
         for _ in 0..<places { power *= 10 }
         let d = denominator.units
-        let n = numerator.units - Int128(offset) * d
-        let (product, overflow) = n.multipliedReportingOverflow(by: power)
-        precondition(!overflow, "ratio overflow: input limits should make this impossible")
+        let (shift, o1) = Int128(offset).multipliedReportingOverflow(by: d)
+        let (n, o2) = numerator.units.subtractingReportingOverflow(shift)
+        let (product, o3) = n.multipliedReportingOverflow(by: power)
+        if o1 || o2 || o3 { return .outOfRange }
+        if d == -1 && product == .min { return .outOfRange }  // the one quotient Int128 cannot hold
         var q = product / d
         let r = product % d
         if r.magnitude * 2 >= d.magnitude { q += ((product < 0) != (d < 0)) ? -1 : 1 }
-        for _ in 0..<(scale - places) { q *= 10 }
-        return FixedDecimal(units: q)
+        for _ in 0..<(scale - places) {
+            let (next, overflow) = q.multipliedReportingOverflow(by: 10)
+            if overflow { return .outOfRange }
+            q = next
+        }
+        return .value(FixedDecimal(units: q))
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// variable `TALENTSTATS_TEST_HOOK` (`fail:STAGE` or `pause:STAGE:SECONDS`). Without the variable
 /// it does nothing. Stages: `after-survey` (a file's encoding checked, not yet parsed),
 /// `before-publish` (outputs half written in the staging folder) and `before-commit` (every output
-/// written, not yet swapped in).
+/// written, not yet swapped in). A value naming no known action or no stage reached is ignored, and
+/// a pause of other than 0–3600 seconds lasts 30 seconds.
 enum TestHooks {
     struct InjectedFailure: Error, CustomStringConvertible {
         let stage: String
@@ -19,7 +20,7 @@ enum TestHooks {
         case "fail":
             throw InjectedFailure(stage: stage)
         case "pause":
-            let seconds = parts.count > 2 ? Double(parts[2]) ?? 30 : 30
+            let seconds = parts.count > 2 ? Double(parts[2]).flatMap { (0...3600).contains($0) ? $0 : nil } ?? 30 : 30
             FileHandle.standardError.write(Data("talentstats: paused at \(stage)\n".utf8))
             Thread.sleep(forTimeInterval: seconds)
         default:

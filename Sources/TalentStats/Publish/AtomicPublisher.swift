@@ -97,7 +97,8 @@ public struct AtomicPublisher {
     public static func freeSpaceHint(at url: URL) -> String {
         var info = statvfs()
         guard statvfs(url.path, &info) == 0 else { return "" }
-        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        let (product, overflow) = Int(clamping: info.f_bavail).multipliedReportingOverflow(by: Int(clamping: info.f_frsize))
+        let free = overflow ? Int.max : product
         return free < 64 << 20 ? "; the disk is (nearly) full (\(free / 1024) KiB free): free disk space and run again" : ""
     }
 

@@ -35,9 +35,10 @@ public struct ReportSettings: Sendable {
         self.generated = generated
     }
 
-    /// The default generation date for `period` (see ``generated``).
+    /// The default generation date for `period` (see ``generated``). A `SOURCE_DATE_EPOCH` that is
+    /// not valid (``EnvironmentSettings/sourceDateEpoch(_:)``; the command line refuses it) is not used.
     public static func defaultGenerationDate(for period: YearMonth, environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
-        if let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init) { return Date(timeIntervalSince1970: epoch) }
+        if let epoch = (try? EnvironmentSettings.sourceDateEpoch(environment)) ?? nil { return epoch }
         let next = YearMonth(ordinal: period.ordinal + 1) ?? period
         var components = DateComponents()
         components.year = next.year

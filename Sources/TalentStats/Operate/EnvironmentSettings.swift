@@ -1,0 +1,52 @@
+import Foundation
+
+/// The environment variables talentstats reads, checked before a run starts so that a bad value is
+/// a usage error (exit 64) naming the variable, never a crash or a silently different report.
+///
+/// - `SOURCE_DATE_EPOCH`: the generation date, a non-negative integer of seconds since
+///   1970-01-01T00:00:00Z (<https://reproducible-builds.org/specs/source-date-epoch/>), at most
+///   253402300799 (9999-12-31T23:59:59Z, the last instant a workbook can record).
+/// - `TALENTSTATS_NOW`: "now" for tests, ISO 8601 with a zone, in the years 1900–2100.
+/// - `TALENTSTATS_TEST_HOOK`: fault injection for tests (``TestHooks``); a value that names no
+///   hook or stage is ignored, as documented there.
+public enum EnvironmentSettings {
+    /// The latest `SOURCE_DATE_EPOCH` accepted.
+    public static let latestSourceDateEpoch: Int64 = 253_402_300_799
+
+    /// The date `SOURCE_DATE_EPOCH` gives; `nil` when it is not set.
+    /// - Throws: ``ConfigurationError`` when it is set but is not a non-negative integer in range.
+    public static func sourceDateEpoch(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Date? {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return nil }
+        let shown = TextNormalization.excerpt(text)
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw ConfigurationError(file: "environment", line: nil, message: "SOURCE_DATE_EPOCH '\(shown)' is not a non-negative integer number of seconds since 1970-01-01 (e.g. 1735689600); unset it or fix it")
+        }
+        guard let seconds = Int64(text), seconds <= latestSourceDateEpoch else {
+            throw ConfigurationError(file: "environment", line: nil, message: "SOURCE_DATE_EPOCH '\(shown)' is later than 9999-12-31 (at most \(latestSourceDateEpoch) seconds); unset it or fix it")
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// The time `TALENTSTATS_NOW` gives; `nil` when it is not set.
+    /// - Throws: ``ConfigurationError`` when it is set but is not an ISO 8601 time in 1900–2100.
+    public static func now(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Date? {
+        guard let text = environment["TALENTSTATS_NOW"] else { return nil }
+        guard let date = ISO8601DateFormatter().date(from: text) else {
+            throw ConfigurationError(file: "environment", line: nil, message: "TALENTSTATS_NOW '\(TextNormalization.excerpt(text))' is not an ISO 8601 time such as 2025-01-01T00:30:00+08:00; unset it")
+        }
+        // Any time zone: the year must stay in range wherever "the previous month" is taken.
+        let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(secondsFromGMT: 0)!, from: date).year ?? 0
+        guard ((YearMonth.validYears.lowerBound + 1)...(YearMonth.validYears.upperBound - 1)).contains(year) else {
+            throw ConfigurationError(file: "environment", line: nil, message: "TALENTSTATS_NOW '\(TextNormalization.excerpt(text))' is outside the years \(YearMonth.validYears.lowerBound + 1)–\(YearMonth.validYears.upperBound - 1); unset it")
+        }
+        return date
+    }
+
+    /// Every problem with the environment, one message each (empty when all is well).
+    public static func problems(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var found: [String] = []
+        do { _ = try sourceDateEpoch(environment) } catch { found.append(error.message) }
+        do { _ = try now(environment) } catch { found.append(error.message) }
+        return found
+    }
+}
