@@ -96,3 +96,26 @@ public struct Aggregates: Sendable {
         index[AggregateKey(period: period, districtCode: districtCode, metric: metric, measure: measure)]
     }
 }
+
+// MARK: - Where an annual stock comes from
+
+extension Aggregates {
+    /// The last month of `year` within the report: December, or the report month in the report year.
+    public func closingMonth(of year: Int) -> YearMonth? {
+        year == reportPeriod.year ? reportPeriod : YearMonth(year: year, month: 12)
+    }
+
+    /// For a stock, the month a district's annual figure was taken from when that is earlier than the
+    /// year's ``closingMonth(of:)`` (a district that missed December is carried from its latest
+    /// month); `nil` when the figure is the closing month's or the district has no data that year.
+    public func annualCarriedFrom(_ year: Int, _ districtCode: String, _ metric: String) -> YearMonth? {
+        guard let closing = closingMonth(of: year), closing <= reportPeriod else { return nil }
+        for month in stride(from: closing.month, through: 1, by: -1) {
+            let ym = YearMonth(year: year, month: month)!
+            if value(ym.description, districtCode, metric, .month) != nil {
+                return month == closing.month ? nil : ym
+            }
+        }
+        return nil
+    }
+}

@@ -2,7 +2,10 @@
 /// every measure of the report.
 ///
 /// Semantics (README, "Aggregation semantics"): a flow's ytd sums the months with data from January;
-/// a stock's ytd is its month. The city's month is the sum of the districts that reported that month.
+/// a stock's ytd is its month. The city's month is the sum of the districts that reported that month;
+/// the city's annual figure is the sum of the districts' annual figures (a stock's district figure is
+/// its latest month of the year). Annual 同比 needs a complete year and the same months of data in
+/// both years.
 /// Ratios are exact quotients rounded half away from zero to six decimals; a ratio whose inputs are
 /// missing or whose denominator is 0 is absent, never 0.
 public enum Aggregator {
@@ -70,21 +73,38 @@ public enum Aggregator {
                 }
             }
 
-            // Annual measures.
+            // Annual measures. The city's annual figure is the sum of the districts' annual figures:
+            // for a flow that is the sum of its months; for a stock each district counts at its latest
+            // month of the year, so one that missed December is carried from its latest month and the
+            // shares add up to 1. The city's months are those in which any district reported.
+            func cityAnnual(_ year: Int) -> Annual? {
+                let parts = districtSeries.compactMap { $0.annual(year) }
+                guard let months = citySeries.annual(year) else { return nil }
+                let value = parts.reduce(FixedDecimal.zero) { $0 + $1.value }
+                return Annual(value: value, months: months.months, monthSet: months.monthSet)
+            }
             for year in years {
                 let period = String(year)
                 let complete = year < report.year || report.month == 12
-                let cityAnnual = citySeries.annual(year)
-                let ranks = competitionRanks(districtSeries.map { $0.annual(year)?.value })
-                for (unit, series) in [(reference.city.code, citySeries)] + zip(reference.districts.map(\.code), districtSeries).map({ ($0, $1) }) {
-                    guard let annual = series.annual(year) else { continue }
+                let city = cityAnnual(year)
+                let districtAnnuals = districtSeries.map { $0.annual(year) }
+                let ranks = competitionRanks(districtAnnuals.map { $0?.value })
+                var units: [(code: String, annual: Annual?, previous: Annual?)] = [(reference.city.code, city, cityAnnual(year - 1))]
+                for (d, series) in districtSeries.enumerated() {
+                    units.append((reference.districts[d].code, districtAnnuals[d], series.annual(year - 1)))
+                }
+                for (unit, annual, previous) in units {
+                    guard let annual else { continue }
                     emit(period, unit, metric.id, .annual, .amount(annual.value))
                     emit(period, unit, metric.id, .months, .count(annual.months))
-                    if complete { emitRatio(period, unit, metric.id, .annualYoy, growth(annual.value, series.annual(year - 1)?.value)) }
+                    // Like with like: a complete year, compared with a year that has data for the same months.
+                    if complete, let previous, previous.monthSet == annual.monthSet {
+                        emitRatio(period, unit, metric.id, .annualYoy, growth(annual.value, previous.value))
+                    }
                 }
-                for (d, series) in districtSeries.enumerated() {
+                for (d, annual) in districtAnnuals.enumerated() {
                     let code = reference.districts[d].code
-                    emitRatio(period, code, metric.id, .annualShare, share(series.annual(year)?.value, cityAnnual?.value))
+                    emitRatio(period, code, metric.id, .annualShare, share(annual?.value, city?.value))
                     emit(period, code, metric.id, .annualRank, ranks[d].map(AggregateValue.count))
                 }
             }
@@ -134,17 +154,41 @@ struct Series {
         }
     }
 
-    /// The year's figure (flow: sum of its months with data; stock: its latest month with data) and
-    /// the number of months with data; `nil` when the year has none.
-    func annual(_ year: Int) -> (value: FixedDecimal, months: Int)? {
+    /// The year's figure (flow: sum of its months with data; stock: its latest month with data),
+    /// the number of months with data and which they are; `nil` when the year has none.
+    func annual(_ year: Int) -> Annual? {
         let start = max(0, YearMonth(year: year, month: 1).map { $0.ordinal - first.ordinal } ?? 0)
         let end = min(values.count - 1, (YearMonth(year: year, month: 12)?.ordinal ?? 0) - first.ordinal)
         guard start <= end else { return nil }
-        let present = values[start...end].compactMap { $0 }
-        guard let last = present.last else { return nil }
+        var monthSet = MonthSet()
+        var total = FixedDecimal.zero
+        var last: FixedDecimal?
+        for i in start...end {
+            guard let v = values[i] else { continue }
+            monthSet.insert(YearMonth(ordinal: first.ordinal + i)!.month)
+            total = total + v
+            last = v
+        }
+        guard let last else { return nil }
         switch kind {
-        case .stock: return (last, present.count)
-        case .flow: return (present.reduce(.zero, +), present.count)
+        case .stock: return Annual(value: last, months: monthSet.count, monthSet: monthSet)
+        case .flow: return Annual(value: total, months: monthSet.count, monthSet: monthSet)
         }
     }
+}
+
+/// A year's figure of one district (or the city) and the months of that year it rests on.
+struct Annual {
+    let value: FixedDecimal
+    /// Months with data (for the city: months in which any district reported).
+    let months: Int
+    /// Which months those are: annual 同比 compares two years only when these are equal.
+    let monthSet: MonthSet
+}
+
+/// A set of calendar months (1…12) as a bit mask.
+struct MonthSet: Equatable {
+    private var bits: UInt16 = 0
+    mutating func insert(_ month: Int) { bits |= 1 << UInt16(month - 1) }
+    var count: Int { bits.nonzeroBitCount }
 }

@@ -260,7 +260,7 @@ private struct Layout {
             ("环比", "当月 ÷ 上月 − 1（1月与上年12月比较）；上月为零或缺失时不计算", false),
             ("占比", "镇街累计 ÷ 全市累计", false),
             ("排名", "各镇街按累计从大到小排名，数值相同者并列（如 1、2、2、4）；全市不排名", false),
-            ("年度", "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值；年度同比仅对完整年度计算", false),
+            ("年度", "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值（未报12月的镇街取其当年最后报送月份，年度表“备注”列注明）；全市年度数为各镇街年度数之和；年度同比仅对完整年度、且两年有数据的月份相同时计算", false),
             ("全市", "报送该月数据的镇街之和；各表全市合计为 SUM 公式，可在 Excel 中核对", false),
             ("精度", "全部数据按精确小数计算；比率四舍五入保留 6 位小数，显示为百分比（1 位小数）", false),
         ]
@@ -418,15 +418,25 @@ private struct Layout {
     func writeAnnual(_ sheet: Worksheet, metric m: Int) throws {
         let metric = reference.metrics[m]
         let a = model.aggregates
+        let isStock = metric.kind == .stock
         let firstYear = a.firstMonth?.year ?? period.year
         let years = Array(firstYear...period.year)
         let completeYears = years.filter { $0 < period.year || period.month == 12 }
         let yoyYears = completeYears.filter { $0 > firstYear }
         let partial = period.month == 12 ? "" : "；\(period.year)年为1—\(period.month)月"
+        let rule = isStock ? "年度数为该年最后有数据月份的时点数，全市为各镇街年度数之和" : "年度数为全年各月之和"
         try writeTitle(sheet, "\(metric.nameZh)（\(metric.unit.symbol)）分年度情况",
-                       "\(metric.kind == .stock ? "年度数为该年最后有数据月份的时点数" : "年度数为全年各月之和")\(partial)；年度同比仅对完整年度计算")
+                       "\(rule)\(partial)；年度同比仅对完整年度、且两年有数据的月份相同时计算")
         let top = 3
+        // A stock's district figure may come from before the year's last month: the 备注 column says
+        // from which month, so that the total (a SUM of the cells above) is read for what it is.
+        let carried: [[(year: Int, month: YearMonth)]] = reference.districts.map { d in
+            guard isStock else { return [] }
+            return years.compactMap { year in a.annualCarriedFrom(year, d.code, metric.id).map { (year, $0) } }
+        }
         let columns = ["代码", "镇街"] + years.map { "\($0)年（\(metric.unit.symbol)）" } + yoyYears.map { "\($0)年同比" }
+            + (isStock ? ["备注"] : [])
+        let noteColumn = 2 + years.count + yoyYears.count
         let format = styles.amount(metric)
         let districts = reference.districts
         try table(sheet, top: top, name: "A_\(metric.id)", columns: columns, rows: districts.count + 1) { i, r in
@@ -448,8 +458,23 @@ private struct Layout {
                 try amount(a.value(String(year), d.code, metric.id, .annualYoy), sheet, r, 2 + years.count + offset,
                            isCity ? styles.totalRatio : styles.ratio, total: isCity)
             }
+            if isStock {
+                let note = isCity ? "" : carried[i].map { "\($0.year)年取自\($0.month.month)月" }.joined(separator: "；")
+                try sheet.write(string: note, row: r, column: noteColumn, format: isCity ? styles.totalText : styles.text)
+            }
         }
-        try finish(sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2, lastRow: top + districts.count + 1)
+        var lastRow = top + districts.count + 1
+        if isStock {
+            let count = carried.reduce(0) { $0 + $1.count }
+            let closing = period.month == 12 ? "12月" : "12月（\(period.year)年为\(period.month)月）"
+            let note = "注：时点指标的年度数为各镇街该年最后有数据月份的数值。未报送\(closing)数据的镇街，"
+                + "年度数取其当年最后报送月份的数值，并在“备注”列注明（如“\(period.year)年取自11月”）；"
+                + "全市年度数为各镇街年度数之和，即合计行的 SUM 公式，各镇街占比之和为 100%。"
+                + (count == 0 ? "本表无此类情况。" : "本表共 \(count) 处。")
+            lastRow += 2
+            try sheet.write(string: note, row: lastRow, column: 0, format: styles.text, fitsWidth: false)
+        }
+        try finish(sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2, lastRow: lastRow)
     }
 
     // MARK: - Trend
