@@ -15,14 +15,16 @@ import TestSupport
         return tmp
     }
 
-    func report(_ tmp: TemporaryFolder, _ extra: [String] = [], environment: [String: String] = [:]) throws -> Binary.Result {
-        try Binary.run(["report", "--input", "input", "--output", "out", "--period", "2024-02"] + extra, in: tmp.url,
-                       environment: environment)
+    static let arguments = ["report", "--input", "input", "--output", "out", "--period", "2024-02"]
+
+    func report(_ tmp: TemporaryFolder, _ extra: [String] = [], environment: [String: String] = [:]) throws
+        -> Binary.Result
+    {
+        try Binary.run(Self.arguments + extra, in: tmp.url, environment: environment)
     }
 
     func background(_ tmp: TemporaryFolder, _ extra: [String], hook: String) throws -> Binary.Background {
-        try Binary.Background(["report", "--input", "input", "--output", "out", "--period", "2024-02"] + extra, in: tmp.url,
-                              environment: ["TALENTSTATS_TEST_HOOK": hook])
+        try Binary.Background(Self.arguments + extra, in: tmp.url, environment: ["TALENTSTATS_TEST_HOOK": hook])
     }
 
     /// Every file of a report folder, by name.
@@ -138,7 +140,8 @@ import TestSupport
     @Test func exchangeDoesNotReachTheFallback() throws {
         let tmp = try setUp()
         #expect(try report(tmp).status == 2)
-        let run = try report(tmp, ["--organization", "changed"], environment: ["TALENTSTATS_TEST_HOOK": "pause:between-renames:0"])
+        let run = try report(tmp, ["--organization", "changed"],
+                             environment: ["TALENTSTATS_TEST_HOOK": "pause:between-renames:0"])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(!run.stderr.contains("paused at between-renames"))
         #expect(try organization(tmp.file("out/2024-02")) == .string("changed"))
@@ -165,7 +168,8 @@ import TestSupport
         let before = try snapshot(tmp.file("out/2024-02"))
 
         func killBetweenRenames() throws {
-            let run = try background(tmp, ["--organization", "changed"], hook: "no-rename-exchange,pause:between-renames:60")
+            let run = try background(tmp, ["--organization", "changed"],
+                                     hook: "no-rename-exchange,pause:between-renames:60")
             #expect(run.wait(for: "paused at between-renames"))
             run.kill()
             #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))
@@ -177,7 +181,8 @@ import TestSupport
 
         try killBetweenRenames()
         // A run that fails before its commit: the previous report is back in place, byte for byte.
-        let failed = try report(tmp, ["--organization", "other"], environment: ["TALENTSTATS_TEST_HOOK": "fail:before-commit"])
+        let failed = try report(tmp, ["--organization", "other"],
+                                environment: ["TALENTSTATS_TEST_HOOK": "fail:before-commit"])
         #expect(failed.status == 1)
         #expect(try snapshot(tmp.file("out/2024-02")) == before)
         #expect(try hidden(tmp).isEmpty)

@@ -36,6 +36,7 @@ enum TestHooks {
     }
 
     private static func hooks(_ environment: [String: String]) -> [String] {
-        (environment["TALENTSTATS_TEST_HOOK"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let value = environment["TALENTSTATS_TEST_HOOK"] ?? ""
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }

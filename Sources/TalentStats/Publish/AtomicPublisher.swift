@@ -64,7 +64,8 @@ public struct AtomicPublisher {
         var info = stat()
         if lstat(target.path, &info) != 0 {
             guard errno == ENOENT else {
-                throw Failure(description: "cannot look at \(target.path): \(String(cString: strerror(errno))); check the output folder's permissions")
+                throw Failure(description: "cannot look at \(target.path): \(Self.reason(errno)); "
+                    + "check the output folder's permissions")
             }
             // Normally there is only one; should there be more, the newest content is the latest report.
             func modified(_ name: String) -> Int {
@@ -74,7 +75,8 @@ public struct AtomicPublisher {
             let newest = asides.max { (modified($0), $0) < (modified($1), $1) }!
             let aside = parent.appendingPathComponent(newest)
             guard rename(aside.path, target.path) == 0 else {
-                throw Failure(description: "the previous report is in \(aside.path) and cannot be put back at \(target.path): \(String(cString: strerror(errno))); rename it by hand and run again")
+                throw Failure(description: "the previous report is in \(aside.path) and cannot be put back at "
+                    + "\(target.path): \(Self.reason(errno)); rename it by hand and run again")
             }
         }
         try Self.syncFolder(parent)
@@ -132,7 +134,8 @@ public struct AtomicPublisher {
             let renameExchange: UInt32 = 2  // RENAME_EXCHANGE, which Swift's Glibc module does not import
             if exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, renameExchange) == 0 {
                 do { try Self.syncFolder(parent) } catch {
-                    _ = exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, renameExchange)  // the previous set back
+                    // The previous set back in place.
+                    _ = exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, renameExchange)
                     throw error
                 }
                 try? FileManager.default.removeItem(at: staging)  // now holds the previous set
@@ -159,7 +162,8 @@ public struct AtomicPublisher {
         // The error to throw once the previous set is back (or, if it cannot be, one saying where it is).
         func putBack(_ error: Error) -> Error {
             guard rename(aside.path, target.path) == 0 else {
-                return Failure(description: "\(error); the previous report is in \(aside.path) and could not be put back (\(String(cString: strerror(errno)))): the next run puts it back, or rename it to \(target.path) by hand")
+                return Failure(description: "\(error); the previous report is in \(aside.path) and could not be put "
+                    + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand")
             }
             try? Self.syncFolder(parent)
             return error
@@ -193,15 +197,19 @@ public struct AtomicPublisher {
     static func syncFolder(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw Failure(description: "cannot open the folder \(url.path) to flush it to disk: \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot open the folder \(url.path) to flush it to disk: \(reason(errno))")
         }
         defer { close(fd) }
         var code: Int32 = 0
         repeat { code = fsync(fd) == 0 ? 0 : errno } while code == EINTR
         guard code == 0 || code == EINVAL else {
-            throw Failure(description: "cannot flush the folder \(url.path) to disk: \(String(cString: strerror(code)))\(code == ENOSPC ? "; free disk space and run again" : "")")
+            let advice = code == ENOSPC ? "; free disk space and run again" : ""
+            throw Failure(description: "cannot flush the folder \(url.path) to disk: \(reason(code))\(advice)")
         }
     }
+
+    /// The OS's explanation of an `errno` value.
+    private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// glibc's `renameat2`, looked up at run time (Swift's Glibc module does not import it).
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32

@@ -124,7 +124,8 @@ public final class RejectionLog: @unchecked Sendable {
         public let written: Int
         public let total: Int
         public var description: String {
-            "rejects.csv would list \(written) rows for \(total) rejections; this is a bug in talentstats, please report it"
+            "rejects.csv would list \(written) rows for \(total) rejections; "
+                + "this is a bug in talentstats, please report it"
         }
     }
 
@@ -306,6 +307,8 @@ public final class RejectionLog: @unchecked Sendable {
         }
         let fd = spillFD
         spillFD = -1
-        guard close(fd) == 0 else { throw RecordingFailure(operation: "close", path: path, errno: errno, folder: spillFolder) }
+        guard close(fd) == 0 else {
+            throw RecordingFailure(operation: "close", path: path, errno: errno, folder: spillFolder)
+        }
     }
 }
