@@ -163,6 +163,9 @@ public struct Pipeline {
         }
         defer { lock.release() }
         let computed = try compute()
+        do { try computed.validated.rejectionLog.finishRecording() } catch {
+            throw RunFailure("\(error); nothing was published, the previous report (if any) is unchanged")
+        }
         let start = ContinuousClock.now
         let folder = options.output.appendingPathComponent(options.period.description)
         let publisher = AtomicPublisher(target: folder)

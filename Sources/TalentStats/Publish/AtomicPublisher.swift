@@ -5,7 +5,13 @@ import Foundation
 ///
 /// Files go into a temporary folder beside the target (same file system), are flushed to disk, and the
 /// folder is then swapped into place with `renameat2(RENAME_EXCHANGE)`, or renamed when the target
-/// does not exist yet. The previous set is deleted only after the swap.
+/// does not exist yet. The previous set is deleted only after the swap and a flush of the parent
+/// folder.
+///
+/// Where the exchange is not available (NFS, CIFS, older kernels), the previous set is first moved
+/// aside to `.NAME.old-PID`, then the new set is renamed into place: readers find no folder between
+/// the two renames, and a run killed there leaves the previous set aside, where ``begin()`` of the
+/// next run finds it and puts it back before it deletes anything.
 public struct AtomicPublisher {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -20,7 +26,15 @@ public struct AtomicPublisher {
         target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
     }
 
-    /// Creates the staging folder (removing a stale one of this process).
+    /// Where the previous set waits between the two renames of the fallback; unique per process.
+    var asideFolder: URL {
+        target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
+    }
+
+    // MARK: - Staging
+
+    /// Creates the staging folder, after putting back a previous set that a killed run left aside
+    /// and removing what killed runs left.
     public func begin() throws -> URL {
         let parent = target.deletingLastPathComponent()
         do {
@@ -29,8 +43,9 @@ public struct AtomicPublisher {
             throw Failure(description: "cannot create the output folder \(parent.path): \(error.localizedDescription); check that it is writable or pass --output")
         }
         // Leftovers of runs that were killed: the caller holds the run lock, so none is in use.
-        let prefixes = [".\(target.lastPathComponent).tmp-", ".\(target.lastPathComponent).old-"]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where prefixes.contains(where: name.hasPrefix) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        try recoverPreviousSet(among: names.filter { $0.hasPrefix(".\(target.lastPathComponent).old-") })
+        for name in names where name.hasPrefix(".\(target.lastPathComponent).tmp-") {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
         let staging = stagingFolder
@@ -38,6 +53,36 @@ public struct AtomicPublisher {
             throw Failure(description: "cannot write in the output folder \(parent.path): \(String(cString: strerror(errno))); check its permissions or pass --output")
         }
         return staging
+    }
+
+    /// A run killed between the two renames of the fallback left the previous set aside and no
+    /// target: puts it back. Aside folders are deleted only once the target is in place and the
+    /// parent folder is flushed to disk.
+    private func recoverPreviousSet(among asides: [String]) throws {
+        guard !asides.isEmpty else { return }
+        let parent = target.deletingLastPathComponent()
+        var info = stat()
+        if lstat(target.path, &info) != 0 {
+            guard errno == ENOENT else {
+                throw Failure(description: "cannot look at \(target.path): \(Self.reason(errno)); "
+                    + "check the output folder's permissions")
+            }
+            // Normally there is only one; should there be more, the newest content is the latest report.
+            func modified(_ name: String) -> Int {
+                var s = stat()
+                return stat(parent.appendingPathComponent(name).path, &s) == 0 ? Int(s.st_mtim.tv_sec) : 0
+            }
+            let newest = asides.max { (modified($0), $0) < (modified($1), $1) }!
+            let aside = parent.appendingPathComponent(newest)
+            guard rename(aside.path, target.path) == 0 else {
+                throw Failure(description: "the previous report is in \(aside.path) and cannot be put back at "
+                    + "\(target.path): \(Self.reason(errno)); rename it by hand and run again")
+            }
+        }
+        try Self.syncFolder(parent)
+        for name in asides where FileManager.default.fileExists(atPath: parent.appendingPathComponent(name).path) {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
     }
 
     /// Writes one file into the staging folder and flushes it to disk.
@@ -66,31 +111,73 @@ public struct AtomicPublisher {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
     }
+    // MARK: - Publishing
 
-    /// Puts the staging folder in place of the target as one step.
+    /// Puts the staging folder in place of the target as one step (or, without an atomic exchange,
+    /// two), and flushes the parent folder to disk before the previous set is deleted.
+    /// - Throws: ``Failure`` (or the test hook's failure), the previous set being back in place.
     public func commit() throws {
         let staging = stagingFolder
-        syncFolder(staging)
-        if FileManager.default.fileExists(atPath: target.path) {
-            if let exchange = Self.renameat2, exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, 2 /* RENAME_EXCHANGE */) == 0 {
-                try? FileManager.default.removeItem(at: staging)  // now holds the previous set
-            } else {
-                // No atomic exchange on this system or file system: move the old set aside first.
-                let aside = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
-                guard rename(target.path, aside.path) == 0 else { throw Failure(description: "cannot replace \(target.path): \(String(cString: strerror(errno)))") }
-                guard rename(staging.path, target.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    _ = rename(aside.path, target.path)
-                    throw Failure(description: "cannot publish \(target.path): \(reason)")
-                }
-                try? FileManager.default.removeItem(at: aside)
-            }
-        } else {
+        let parent = target.deletingLastPathComponent()
+        try Self.syncFolder(staging)
+        guard FileManager.default.fileExists(atPath: target.path) else {
             guard rename(staging.path, target.path) == 0 else {
                 throw Failure(description: "cannot publish \(target.path): \(String(cString: strerror(errno)))")
             }
+            do { try Self.syncFolder(parent) } catch {
+                _ = rename(target.path, staging.path)  // not known to be on disk: not published
+                throw error
+            }
+            return
         }
-        syncFolder(target.deletingLastPathComponent())
+        if !TestHooks.isSet("no-rename-exchange"), let exchange = Self.renameat2 {
+            let renameExchange: UInt32 = 2  // RENAME_EXCHANGE, which Swift's Glibc module does not import
+            if exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, renameExchange) == 0 {
+                do { try Self.syncFolder(parent) } catch {
+                    // The previous set back in place.
+                    _ = exchange(AT_FDCWD, staging.path, AT_FDCWD, target.path, renameExchange)
+                    throw error
+                }
+                try? FileManager.default.removeItem(at: staging)  // now holds the previous set
+                return
+            }
+            // Only a file system or kernel without the exchange falls back; other errors are real.
+            let code = errno
+            guard code == EINVAL || code == ENOSYS || code == EOPNOTSUPP else {
+                throw Failure(description: "cannot replace \(target.path): \(String(cString: strerror(code)))")
+            }
+        }
+        try replaceInTwoSteps(staging)
+    }
+
+    /// The fallback: moves the previous set aside, renames the new one into place, flushes the
+    /// parent folder, and only then deletes the previous set. A failure puts the previous set back;
+    /// a kill between the renames leaves it aside for the next ``begin()`` to put back.
+    private func replaceInTwoSteps(_ staging: URL) throws {
+        let parent = target.deletingLastPathComponent()
+        let aside = asideFolder
+        guard rename(target.path, aside.path) == 0 else {
+            throw Failure(description: "cannot replace \(target.path): \(String(cString: strerror(errno)))")
+        }
+        // The error to throw once the previous set is back (or, if it cannot be, one saying where it is).
+        func putBack(_ error: Error) -> Error {
+            guard rename(aside.path, target.path) == 0 else {
+                return Failure(description: "\(error); the previous report is in \(aside.path) and could not be put "
+                    + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand")
+            }
+            try? Self.syncFolder(parent)
+            return error
+        }
+        do { try TestHooks.reach("between-renames") } catch { throw putBack(error) }
+        guard rename(staging.path, target.path) == 0 else {
+            throw putBack(Failure(description: "cannot publish \(target.path): \(String(cString: strerror(errno)))"))
+        }
+        do { try Self.syncFolder(parent) } catch {
+            // The new set is in place but not known to be on disk: not published.
+            guard rename(target.path, staging.path) == 0 else { throw error }
+            throw putBack(error)
+        }
+        try? FileManager.default.removeItem(at: aside)
     }
 
     /// A note for failure messages when the file system is (nearly) full.
@@ -101,16 +188,29 @@ public struct AtomicPublisher {
         let free = overflow ? Int.max : product
         return free < 64 << 20 ? "; the disk is (nearly) full (\(free / 1024) KiB free): free disk space and run again" : ""
     }
-
     /// Removes the staging folder after a failure.
     public func abandon() {
         try? FileManager.default.removeItem(at: stagingFolder)
     }
 
-    private func syncFolder(_ url: URL) {
+    /// Flushes a folder's entries to disk. EINVAL counts as success: some file systems (CIFS and
+    /// some FUSE ones among them) refuse `fsync` on a folder, having nothing to flush.
+    static func syncFolder(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        guard fd >= 0 else {
+            throw Failure(description: "cannot open the folder \(url.path) to flush it to disk: \(reason(errno))")
+        }
+        defer { close(fd) }
+        var code: Int32 = 0
+        repeat { code = fsync(fd) == 0 ? 0 : errno } while code == EINTR
+        guard code == 0 || code == EINVAL else {
+            let advice = code == ENOSPC ? "; free disk space and run again" : ""
+            throw Failure(description: "cannot flush the folder \(url.path) to disk: \(reason(code))\(advice)")
+        }
     }
+
+    /// The OS's explanation of an `errno` value.
+    private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// glibc's `renameat2`, looked up at run time (Swift's Glibc module does not import it).
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32

@@ -94,27 +94,77 @@ public struct Rejection: Sendable, Equatable {
 /// console, all of them counted, and — once there are more than that — all of them written to a
 /// temporary file as they come, so that a file of millions of bad rows cannot exhaust memory and
 /// `rejects.csv` still lists every one.
+///
+/// The temporary file is created in `TMPDIR` and unlinked at once (it holds no name, so nothing is
+/// left behind however the process ends). When a system call on it fails, the log keeps the first
+/// failure (``failure``) and stops writing; ``finishRecording()`` and ``writeCSV(to:)`` then throw
+/// it, so that a run never publishes a `rejects.csv` that lacks rows.
 public final class RejectionLog: @unchecked Sendable {
+    // @unchecked Sendable: a log is appended to by the one validator that owns it, and read only
+    // after that validator has finished.
+
     /// Rejections listed in the workbook (the rest are counted, and all are in rejects.csv).
     public static let detailLimit = 100_000
+
+    /// The first failed system call while keeping the rejections beyond ``detailLimit``.
+    public struct RecordingFailure: Error, CustomStringConvertible, Sendable {
+        /// What was being done: `create a temporary file in`, `write`, `flush`, `close`, `read back`.
+        public let operation: String
+        /// The temporary file, or the folder it was to be created in.
+        public let path: String
+        public let errno: Int32
+        /// The folder that needs room or permissions.
+        public let folder: String
+
+        public var description: String {
+            let full = errno == ENOSPC || errno == EDQUOT
+            let advice = full
+                ? "\(folder) is full: free space there or set TMPDIR to a folder with room, and run again"
+                : "set TMPDIR to a writable folder with room, and run again"
+            return "cannot record every rejection (those beyond the first \(RejectionLog.detailLimit) are kept in "
+                + "a temporary file until rejects.csv is written): cannot \(operation) \(path): "
+                + "\(String(cString: strerror(errno))); \(advice)"
+        }
+    }
+
+    /// `rejects.csv` would not list every rejection: a bug, reported rather than published.
+    public struct CountMismatch: Error, CustomStringConvertible, Sendable {
+        public let written: Int
+        public let total: Int
+        public var description: String {
+            "rejects.csv would list \(written) rows for \(total) rejections; "
+                + "this is a bug in talentstats, please report it"
+        }
+    }
 
     public private(set) var listed: [Rejection] = []
     public private(set) var total = 0
     public private(set) var byCode: [RejectCode: Int] = [:]
+    /// The first failure while spilling; once set, nothing more is written to the temporary file.
+    public private(set) var failure: RecordingFailure?
     private let limit: Int
+    private let spillFolder: String
     private var spillFD: Int32 = -1
     private var spillPath: String?
     private var buffer: [UInt8] = []
+    /// Rows handed to the temporary file, and the bytes the kernel accepted for it.
+    private var spilledRows = 0
+    private var bufferedRows = 0
+    private var spilledBytes = 0
+    private var finished = false
 
-    init(limit: Int = RejectionLog.detailLimit) { self.limit = limit }
+    /// - Parameter spillFolder: where the temporary file goes; `TMPDIR` (or `/tmp`) by default.
+    init(limit: Int = RejectionLog.detailLimit, spillFolder: String? = nil) {
+        self.limit = limit
+        self.spillFolder = spillFolder ?? FileManager.default.temporaryDirectory.path
+    }
 
     deinit {
         if spillFD >= 0 { close(spillFD) }
-        if let spillPath { unlink(spillPath) }
     }
 
     /// Whether the full list lives in a temporary file rather than in ``listed``.
-    public var isSpilled: Bool { spillPath != nil }
+    public var isSpilled: Bool { spillPath != nil || total > limit }
 
     func append(_ rejection: Rejection) {
         total += 1
@@ -123,41 +173,80 @@ public final class RejectionLog: @unchecked Sendable {
             listed.append(rejection)
             return
         }
-        if spillPath == nil { startSpilling() }
+        if spillPath == nil && failure == nil { startSpilling() }
         appendLine(rejection)
     }
 
+    // MARK: - The temporary file
+
+    private func fail(_ operation: String, _ path: String, _ code: Int32, folder: String? = nil) {
+        if failure == nil {
+            failure = RecordingFailure(operation: operation, path: path, errno: code,
+                                       folder: folder ?? (path as NSString).deletingLastPathComponent)
+        }
+        buffer.removeAll()
+        if spillFD >= 0 { close(spillFD); spillFD = -1 }
+    }
+
     private func startSpilling() {
-        var template = Array((FileManager.default.temporaryDirectory.path + "/talentstats-rejects-XXXXXX").utf8CString)
+        var template = Array((spillFolder + "/talentstats-rejects-XXXXXX").utf8CString)
         spillFD = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard spillFD >= 0 else { return }  // then only the first `limit` can be written; counted all the same
-        spillPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard spillFD >= 0 else {
+            return fail("create a temporary file in", spillFolder, errno, folder: spillFolder)
+        }
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        spillPath = path
+        guard unlink(path) == 0 else { return fail("remove the name of", path, errno) }
         for r in listed { appendLine(r) }
     }
 
     private func appendLine(_ r: Rejection) {
-        guard spillFD >= 0 else { return }
+        guard failure == nil else { return }
+        precondition(!finished && spillFD >= 0, "a rejection appended after finishRecording()")
         buffer.append(contentsOf: Self.line(r).utf8)
+        bufferedRows += 1
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes the buffer out in full (retrying interrupted and short writes), or records why not.
     private func flush() {
-        guard spillFD >= 0, !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
+        guard failure == nil, spillFD >= 0, !buffer.isEmpty, let path = spillPath else { return }
+        let error: Int32? = buffer.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = write(spillFD, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if n == 0 { return ENOSPC }  // a regular file that takes nothing is full
                 offset += n
+                spilledBytes += n
             }
+            return nil
         }
+        if let error { return fail("write", path, error) }
+        spilledRows += bufferedRows
+        bufferedRows = 0
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes out the temporary file and flushes it to disk (which reports errors a file system
+    /// defers, NFS's among them); throws the first failure, if any. Idempotent. A run calls it
+    /// before it writes anything.
+    public func finishRecording() throws {
+        if !finished {
+            flush()
+            if failure == nil, spillFD >= 0, let path = spillPath, fsync(spillFD) != 0 { fail("flush", path, errno) }
+            finished = true
+        }
+        if let failure { throw failure }
     }
 
     /// Puts the listed rejections in order (files in processing order, then lines). A log that
     /// spilled to a file keeps the order rejections were found in.
     func sortListed(fileOrder: [String: Int]) {
-        guard spillPath == nil else { return }
+        guard !isSpilled else { return }
         listed = listed.enumerated().sorted { a, b in
             let fa = fileOrder[a.element.file] ?? 0, fb = fileOrder[b.element.file] ?? 0
             if fa != fb { return fa < fb }
@@ -172,29 +261,62 @@ public final class RejectionLog: @unchecked Sendable {
         [r.file, String(r.line), r.code.rawValue, r.message].map(CSVText.escape).joined(separator: ",") + "\n"
     }
 
-    /// Writes `rejects.csv` (every rejection) to `url`, flushed to disk.
+    // MARK: - rejects.csv
+
+    /// Writes `rejects.csv` (every rejection) to `url`, flushed to disk; once (the temporary file
+    /// is closed afterwards).
+    /// - Throws: ``RecordingFailure`` when the temporary file lost rows; ``CountMismatch`` when the
+    ///   rows would not number ``total``; `IOFailure` when `url` cannot be written.
     func writeCSV(to url: URL) throws {
-        flush()
+        try finishRecording()
+        let rows = isSpilled ? spilledRows : listed.count
+        guard rows == total else { throw CountMismatch(written: rows, total: total) }
         let out = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard out >= 0 else { throw IOFailure(path: url.path, operation: "create", errno: errno) }
-        defer { close(out) }
+        var closed = false
+        defer { if !closed { close(out) } }
         func put(_ bytes: UnsafeRawBufferPointer) throws {
             var offset = 0
             while offset < bytes.count {
                 let n = write(out, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 { if errno == EINTR { continue }; throw IOFailure(path: url.path, operation: "write", errno: errno) }
+                if n == 0 { throw IOFailure(path: url.path, operation: "write", errno: ENOSPC) }
                 offset += n
             }
         }
         if let spillPath {
             try Array(Self.header.utf8).withUnsafeBytes(put)
-            var source = try FileByteSource(path: spillPath)
-            try FileSurvey.forEachChunk(&source, chunkSize: 1 << 20) { try put(UnsafeRawBufferPointer($0)) }
+            try copySpill(from: spillPath, with: put)
         } else {
             var text = Self.header
             for r in listed { text += Self.line(r) }
             try Array(text.utf8).withUnsafeBytes(put)
         }
         guard fsync(out) == 0 else { throw IOFailure(path: url.path, operation: "flush", errno: errno) }
+        closed = true
+        guard close(out) == 0 else { throw IOFailure(path: url.path, operation: "close", errno: errno) }
+    }
+
+    /// Copies the temporary file's bytes, all of them, then closes it.
+    private func copySpill(from path: String, with put: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        var copied = 0
+        while copied < spilledBytes {
+            let n = pread(spillFD, chunk.baseAddress, min(chunk.count, spilledBytes - copied), off_t(copied))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let code = n < 0 ? errno : EIO
+                throw RecordingFailure(operation: "read back (\(copied) of \(spilledBytes) bytes)", path: path,
+                                       errno: code, folder: spillFolder)
+            }
+            try put(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            copied += n
+        }
+        let fd = spillFD
+        spillFD = -1
+        guard close(fd) == 0 else {
+            throw RecordingFailure(operation: "close", path: path, errno: errno, folder: spillFolder)
+        }
     }
 }
