@@ -1,35 +1,67 @@
 #!/usr/bin/env bash
-# Builds the ingest fuzz target (Tests/Fuzz) with libFuzzer and AddressSanitizer and runs it for a
-# bounded time. The seed corpus is the test fixtures' raw files, the adversarial corpus and the
-# inputs in Tests/TalentStatsTests/Fixtures/fuzz-regressions (every input that ever failed, kept as a
+# Builds the two libFuzzer targets (Tests/Fuzz) with AddressSanitizer and runs each for a bounded
+# time:
+#   ingest   (Tests/Fuzz/Ingest)   CSV reading, encodings, headers, values, the validator's accounting;
+#   pipeline (Tests/Fuzz/Pipeline) ingest + validation + aggregation + the workbook written with the
+#            real libxlsxwriter + rejects.csv, asserting every XML part of the .xlsx is well-formed
+#            and the city's annual figures are the sums of the districts'.
+# The seed corpus is the test fixtures' raw files, the adversarial corpus and the inputs in
+# Tests/TalentStatsTests/Fixtures/fuzz-regressions (every input that ever failed, kept as a
 # regression test that the normal test suite runs too). A new failing input is copied there.
 #
-# Usage: scripts/fuzz.sh [SECONDS]   (default 60; CI runs it briefly, run it longer on demand)
+# Usage: scripts/fuzz.sh [SECONDS]   (default 60, split between the two targets; CI runs it briefly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+ingest_seconds=$(( seconds / 3 > 0 ? seconds / 3 : 1 ))
+pipeline_seconds=$(( seconds - ingest_seconds > 0 ? seconds - ingest_seconds : 1 ))
 
 out=.build/fuzz
-mkdir -p "$out/corpus"
-sources=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.swift Sources/TalentStats/Validate/*.swift \
+mkdir -p "$out/corpus-ingest" "$out/corpus-pipeline"
+core=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.swift Sources/TalentStats/Validate/*.swift \
   Sources/TalentStats/Ingest/*.swift Sources/TalentStats/Operate/TestHooks.swift | grep -v 'Ingest/FileHash.swift')
-if [ ! -x "$out/fuzz-ingest" ] || [ -n "$(find Sources/TalentStats Tests/Fuzz -newer "$out/fuzz-ingest" -name '*.swift' | head -1)" ]; then
-  echo "fuzz: building (swiftc -sanitize=fuzzer,address)"
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name TalentStatsFuzz \
-    $sources Tests/Fuzz/*.swift -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+pipeline=$(ls Sources/TalentStats/Aggregate/*.swift Sources/TalentStats/Report/*.swift Sources/TalentStats/Publish/*.swift \
+  Sources/TalentStats/Operate/EnvironmentSettings.swift Sources/TalentStats/Operate/ConfigurationError.swift)
+flags=(-sanitize=fuzzer,address -parse-as-library -O)
+stale() { [ ! -x "$1" ] || [ -n "$(find Sources Tests/Fuzz -newer "$1" -name '*.swift' | head -1)" ]; }
+
+if stale "$out/fuzz-ingest"; then
+  echo "fuzz: building the ingest target (swiftc -sanitize=fuzzer,address)"
+  swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift \
+    -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
-seeds=(Tests/TalentStatsTests/Fixtures/adversarial Tests/TalentStatsTests/Fixtures/fuzz-regressions)
-for f in Tests/TalentStatsTests/Fixtures/small/raw/*/*.csv; do cp "$f" "$out/corpus/seed-$(basename "$(dirname "$f")")-$(basename "$f")"; done
-status=0
-"$out/fuzz-ingest" "$out/corpus" "${seeds[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=65536 -artifact_prefix="$out/" -print_final_stats=1 2>"$out/fuzz.log" || status=$?
-grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)" "$out/fuzz.log" | tail -3 || true
-if [ "$status" -ne 0 ]; then
-  for crash in "$out"/crash-* "$out"/timeout-* "$out"/oom-*; do
-    [ -f "$crash" ] && cp "$crash" Tests/TalentStatsTests/Fixtures/fuzz-regressions/ && echo "fuzz: kept $(basename "$crash") as a regression input"
-  done
-  tail -30 "$out/fuzz.log"
-  echo "fuzz: FAILED (exit $status); the input is in Tests/TalentStatsTests/Fixtures/fuzz-regressions"
-  exit 1
+if stale "$out/fuzz-pipeline"; then
+  echo "fuzz: building the pipeline target (XlsxWriter module, then the pipeline)"
+  swiftc "${flags[@]}" -emit-library -static -emit-module -module-name XlsxWriter Sources/XlsxWriter/*.swift \
+    -I Sources/CXlsxWriter -emit-module-path "$out/XlsxWriter.swiftmodule" -o "$out/libXlsxWriter.a" \
+    2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+  swiftc "${flags[@]}" -module-name TalentStatsFuzzPipeline $core $pipeline Tests/Fuzz/Pipeline/*.swift \
+    Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
+    -lxlsxwriter -lz -o "$out/fuzz-pipeline" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
-echo "fuzz: no crash, hang, leak of memory or accounting error in ${seconds}s"
+
+seeds=(Tests/TalentStatsTests/Fixtures/adversarial Tests/TalentStatsTests/Fixtures/fuzz-regressions Tests/Fuzz/Pipeline/seeds)
+for f in Tests/TalentStatsTests/Fixtures/small/raw/*/*.csv; do
+  cp "$f" "$out/corpus-ingest/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
+# A trap in Swift code must reach libFuzzer as a crash, not the Swift backtracer.
+export SWIFT_BACKTRACE=enable=no
+run() {  # target seconds corpus
+  local status=0
+  "$out/fuzz-$1" "$out/$3" "${seeds[@]}" -max_total_time="$2" -timeout=20 -rss_limit_mb=2048 \
+    -max_len=65536 -artifact_prefix="$out/$1-" -print_final_stats=1 2>"$out/fuzz-$1.log" || status=$?
+  echo "fuzz $1: $(grep -E "^stat::number_of_executed_units" "$out/fuzz-$1.log" | tail -1 || true)"
+  if [ "$status" -ne 0 ]; then
+    for crash in "$out/$1-"crash-* "$out/$1-"timeout-* "$out/$1-"oom-*; do
+      [ -f "$crash" ] && cp "$crash" Tests/TalentStatsTests/Fixtures/fuzz-regressions/ && echo "fuzz: kept $(basename "$crash") as a regression input"
+    done
+    tail -30 "$out/fuzz-$1.log"
+    echo "fuzz $1: FAILED (exit $status); the input is in Tests/TalentStatsTests/Fixtures/fuzz-regressions"
+    exit 1
+  fi
+}
+rm -f "$out"/*-crash-* "$out"/*-timeout-* "$out"/*-oom-*
+run ingest "$ingest_seconds" corpus-ingest
+run pipeline "$pipeline_seconds" corpus-pipeline
+echo "fuzz: no crash, hang, malformed workbook XML or accounting error in ${seconds}s (two targets)"

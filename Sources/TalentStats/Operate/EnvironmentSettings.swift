@@ -45,8 +45,8 @@ public enum EnvironmentSettings {
     /// Every problem with the environment, one message each (empty when all is well).
     public static func problems(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var found: [String] = []
-        do { _ = try sourceDateEpoch(environment) } catch { found.append(error.message) }
-        do { _ = try now(environment) } catch { found.append(error.message) }
+        do throws(ConfigurationError) { _ = try sourceDateEpoch(environment) } catch { found.append(error.message) }
+        do throws(ConfigurationError) { _ = try now(environment) } catch { found.append(error.message) }
         return found
     }
 }
