@@ -17,6 +17,8 @@ public struct RunOptions: Sendable {
     public var outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2)
     /// Overrides the generation date (default: `SOURCE_DATE_EPOCH`, else the month after the period).
     public var generated: Date?
+    /// The office's time zone (`time_zone`): decides the calendar day of the generation date.
+    public var timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!
 
     public init(input: URL, output: URL, period: YearMonth) {
         self.input = input
@@ -197,7 +199,8 @@ public struct Pipeline {
             organization: options.organization ?? "\(reference.city.name)人才工作统计",
             contact: options.contact,
             outlierThreshold: options.outlierThreshold,
-            generated: options.generated ?? ReportSettings.defaultGenerationDate(for: options.period))
+            generated: options.generated ?? ReportSettings.defaultGenerationDate(for: options.period, timeZone: options.timeZone),
+            timeZone: options.timeZone)
         let model = ReportModel(reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality, settings: settings)
 
         // Each output is written (and flushed to disk) once by its writer, then listed with its size

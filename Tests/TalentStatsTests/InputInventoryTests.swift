@@ -295,4 +295,26 @@ import TestSupport
         #expect(DistrictType.parse("街道办事处") == .subdistrict)
         #expect(DistrictType.parse("County") == nil)
     }
+
+    @Test func theGenerationDateFollowsTheOfficesTimeZone() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.setUp(tmp)
+        try tmp.write("input/raw/2024-12.csv", Self.month("2024-12", headcount: 1))
+        func cover(_ extra: [String], _ env: [String: String]) throws -> (strings: String, core: String) {
+            let out = tmp.file("out-\(UUID().uuidString)")
+            let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", out.path] + extra,
+                                     in: tmp.url, environment: env)
+            #expect(run.status == 2, "\(run.stderr)")
+            let book = try XlsxReadBack(url: out.appendingPathComponent("2024-12/talent-report-2024-12.xlsx"))
+            return (String(decoding: book.parts["xl/sharedStrings.xml"] ?? Data(), as: UTF8.self),
+                    String(decoding: book.parts["docProps/core.xml"] ?? Data(), as: UTF8.self))
+        }
+        // 2024-12-31T21:00:00Z is the 31st in New York and already 1 January in Shanghai.
+        let epoch = ["SOURCE_DATE_EPOCH": "1735678800"]
+        #expect(try cover(["--time-zone", "America/New_York"], epoch).strings.contains("2024年12月31日"))
+        #expect(try cover([], epoch).strings.contains("2025年1月1日"))
+        // Without SOURCE_DATE_EPOCH: midnight of 1 January in the office's zone.
+        #expect(try cover(["--time-zone", "America/New_York"], [:]).core.contains("2025-01-01T05:00:00Z"))
+        #expect(try cover([], [:]).core.contains("2024-12-31T16:00:00Z"))
+    }
 }

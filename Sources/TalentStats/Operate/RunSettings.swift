@@ -65,6 +65,7 @@ public struct RunSettings: Sendable {
         var options = RunOptions(input: path(flags.input, config.input, "input"), output: path(flags.output, config.output, "output"), period: period)
         options.organization = flags.organization ?? config.organization
         options.contact = flags.contact ?? config.contact ?? ""
+        options.timeZone = timeZone
         if let text = flags.outlierThreshold {
             guard let value = FixedDecimal(plain: Substring(text)) else { throw bad("--outlier-threshold '\(text)' is not a fraction such as 0.5") }
             options.outlierThreshold = value

@@ -25,9 +25,13 @@ public struct ReportSettings: Sendable {
     /// input so that reruns give identical bytes: `SOURCE_DATE_EPOCH` when set, else the first day
     /// of the month after the report period.
     public var generated: Date
+    /// The office's time zone (`time_zone`): the calendar day the generation date is printed as.
+    public var timeZone: TimeZone
 
     public init(organization: String, contact: String = "", missingSymbol: String = "—",
-                outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2), generated: Date) {
+                outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2), generated: Date,
+                timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!) {
+        self.timeZone = timeZone
         self.organization = organization
         self.contact = contact
         self.missingSymbol = missingSymbol
@@ -37,7 +41,9 @@ public struct ReportSettings: Sendable {
 
     /// The default generation date for `period` (see ``generated``). A `SOURCE_DATE_EPOCH` that is
     /// not valid (``EnvironmentSettings/sourceDateEpoch(_:)``; the command line refuses it) is not used.
-    public static func defaultGenerationDate(for period: YearMonth, environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
+    /// Without `SOURCE_DATE_EPOCH`, midnight of the 1st of the next month in the office's `timeZone`.
+    public static func defaultGenerationDate(for period: YearMonth, timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!,
+                                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
         if let epoch = (try? EnvironmentSettings.sourceDateEpoch(environment)) ?? nil { return epoch }
         let next = YearMonth(ordinal: period.ordinal + 1) ?? period
         var components = DateComponents()
@@ -45,8 +51,8 @@ public struct ReportSettings: Sendable {
         components.month = next.month
         components.day = 1
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        return calendar.date(from: components)!
+        calendar.timeZone = timeZone
+        return calendar.date(from: components) ?? Date(timeIntervalSince1970: 0)
     }
 }
 

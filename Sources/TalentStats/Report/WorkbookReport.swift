@@ -271,9 +271,9 @@ private struct Layout {
 
     func dateText(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        calendar.timeZone = model.settings.timeZone
         let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return "\(c.year!)年\(c.month!)月\(c.day!)日"
+        return "\(c.year ?? 1970)年\(c.month ?? 1)月\(c.day ?? 1)日"
     }
 
     // MARK: - Overview
