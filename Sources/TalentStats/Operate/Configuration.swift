@@ -33,6 +33,11 @@ public struct Configuration: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ConfigurationError(file: url.path, line: nil, message: "cannot read the configuration file (missing or unreadable)")
         }
+        // The TOML parser reads C strings: a NUL would silently end the file there.
+        if let nul = data.firstIndex(of: 0) {
+            throw ConfigurationError(file: url.path, line: data[..<nul].filter { $0 == 0x0A }.count + 1,
+                                     message: "the configuration file contains a NUL byte (offset \(nul - data.startIndex)); save it as plain UTF-8 text")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(file: url.path, line: nil, message: "the configuration file is not UTF-8 text")
         }

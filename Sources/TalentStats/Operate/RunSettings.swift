@@ -65,6 +65,11 @@ public struct RunSettings: Sendable {
         var options = RunOptions(input: path(flags.input, config.input, "input"), output: path(flags.output, config.output, "output"), period: period)
         options.organization = flags.organization ?? config.organization
         options.contact = flags.contact ?? config.contact ?? ""
+        // Both are printed on the cover, in the header and in the document properties.
+        for (name, value, limit) in [("organization", options.organization ?? "", 200), ("contact", options.contact, 500)]
+        where value.count > limit {
+            throw bad("--\(name) / \(name) has \(value.count) characters; at most \(limit) fit the cover and the page header")
+        }
         options.timeZone = timeZone
         if let text = flags.outlierThreshold {
             guard let value = FixedDecimal(plain: Substring(text)) else { throw bad("--outlier-threshold '\(text)' is not a fraction such as 0.5") }
