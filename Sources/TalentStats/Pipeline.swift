@@ -164,6 +164,15 @@ public struct Pipeline {
             throw RunFailure("cannot use the output folder \(options.output.path): \(error); check that it exists and is writable, or pass --output")
         }
         defer { lock.release() }
+        // Before anything else, and whatever this run then does: a report folder that a killed run
+        // (without RENAME_EXCHANGE) left aside goes back in place.
+        do {
+            for name in try AtomicPublisher.recoverAll(in: options.output) {
+                logger.warning("recovered: \(options.output.appendingPathComponent(name).path) was left aside by a run that was killed while publishing; put back")
+            }
+        } catch let failure as AtomicPublisher.Failure {
+            throw RunFailure(failure.description)
+        }
         let computed = try compute()
         do { try computed.validated.rejectionLog.finishRecording() } catch {
             throw RunFailure("\(error); nothing was published, the previous report (if any) is unchanged")

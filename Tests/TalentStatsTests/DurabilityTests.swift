@@ -195,6 +195,26 @@ import TestSupport
         #expect(try hidden(tmp).isEmpty)
     }
 
+    /// The run after a kill may be of another period, or may fail before publishing: either way the
+    /// report left aside is back in place before the run reads any input, and the log says so.
+    @Test func anyLaterRunPutsBackAReportLeftAside() throws {
+        let tmp = try setUp()
+        #expect(try report(tmp).status == 2)
+        let before = try snapshot(tmp.file("out/2024-02"))
+        for later in [["--period", "2024-01"], ["--period", "2030-01"], ["--input", tmp.file("nowhere").path]] {
+            let run = try background(tmp, ["--organization", "changed"], hook: "no-rename-exchange,pause:between-renames:60")
+            #expect(run.wait(for: "paused at between-renames"))
+            run.kill()
+            #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))
+            // Another period (published, or failing for want of data), or a run that cannot even read its input.
+            let next = try Binary.run(["report", "--input", tmp.file("input").path, "--output", tmp.file("out").path] + later
+                                      + (later.contains("--period") ? [] : ["--period", "2024-02"]), in: tmp.url)
+            #expect(next.stderr.contains("recovered: \(tmp.file("out/2024-02").path) was left aside"), "\(next.stderr)")
+            #expect(try snapshot(tmp.file("out/2024-02")) == before, "\(later)")
+            #expect(try hidden(tmp).allSatisfy { !$0.contains(".old-") })
+        }
+    }
+
     // MARK: - Pieces
 
     /// A target and an aside folder both present (killed after the new report was in place): the

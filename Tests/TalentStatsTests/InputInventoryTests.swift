@@ -113,6 +113,50 @@ import TestSupport
         #expect(Set(files.map(\.path)).count == 2)
     }
 
+    /// Names shown alike are shown escaped until no two are alike: a GBK name equal to a UTF-8 name,
+    /// and an escaped form equal to a UTF-8 name that happens to be written with `\x`.
+    @Test func noTwoFilesAreEverShownAlike() throws {
+        let tmp = try TemporaryFolder()
+        let raw = tmp.file("raw")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        let gbk = Array("东城11月".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8)
+        let names: [[UInt8]] = [
+            Array("东城11月.csv".utf8), gbk, Array(FileName.escaped(gbk).utf8),
+            [0xFF, 0xFE] + Array(" bad.csv".utf8), Array("\\xFF\\xFE bad.csv".utf8),
+            Array("ctl.csv".utf8), Array("ctl".utf8) + [0x01, 0x1B, 0x7F] + Array(".csv".utf8),
+            Array("fffe".utf8) + Array("\u{FFFE}\u{FFFF}".utf8) + Array(".csv".utf8), Array("line\nbreak.csv".utf8),
+        ]
+        for name in names { try Self.writeRaw(raw, name: name, "x") }
+        let files = try InputDiscovery.inventory(under: raw).files
+        #expect(files.count == names.count)
+        #expect(Set(files.map(\.relativePath)).count == names.count, "\(files.map(\.relativePath))")
+        func name(_ file: InputFile) -> [UInt8] { Array(file.path.bytes.dropFirst(raw.path.utf8.count + 1)) }
+        let shown = Dictionary(uniqueKeysWithValues: files.map { (name($0), ($0.relativePath, $0.nameEncoding)) })
+        #expect(shown[Array("ctl.csv".utf8)]! == ("ctl.csv", .utf8))
+        #expect(shown[Array("ctl".utf8) + [0x01, 0x1B, 0x7F] + Array(".csv".utf8)]! == ("ctl\\x01\\x1B\\x7F.csv", .escaped))
+        #expect(shown[Array("fffe".utf8) + Array("\u{FFFE}\u{FFFF}".utf8) + Array(".csv".utf8)]!.1 == .escaped)
+        #expect(shown[Array("line\nbreak.csv".utf8)]! == ("line\\x0Abreak.csv", .escaped))
+        // Every name shown escaped is reported as escaped, and no shown name holds an invisible character.
+        for file in files {
+            #expect(!file.relativePath.unicodeScalars.contains(where: TextNormalization.isInvisible))
+            if file.relativePath.contains("\\x") && name(file) != Array(FileName.escaped(gbk).utf8)
+                && name(file) != Array("\\xFF\\xFE bad.csv".utf8) {
+                #expect(file.nameEncoding == .escaped, "\(file.relativePath)")
+            }
+        }
+    }
+
+    @Test func invisibleCharactersInRejectedTextAreShownEscaped() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.setUp(tmp)
+        try tmp.write("input/raw/a.csv", "统计期,镇街,指标,数值\n2024-12,东城,人才总量,5\u{FFFE}\u{85}\n2024-12,南城,人才总量,1\n")
+        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        #expect(run.status == 2)
+        let rejects = try String(contentsOf: tmp.file("out/2024-12/rejects.csv"), encoding: .utf8)
+        #expect(rejects.contains("5\\u{fffe}\\u{85}"), "\(rejects)")
+        #expect(!rejects.unicodeScalars.contains { $0.value == 0xFFFE || $0.value == 0x85 })
+    }
+
     // MARK: - Files that are not read
 
     @Test func everyFileThatIsNotReadIsListedWithItsReasonAndTheRunHasFindings() throws {
@@ -131,7 +175,8 @@ import TestSupport
         ]
         for (name, _) in unread { try tmp.write("input/raw/" + name, "PK\u{3}\u{4} not really") }
         // Silent by design: hidden files, README*, *.md, Office owner files, Windows litter.
-        for name in [".hidden.xlsx", ".~lock.a.csv#", "README", "readme.txt", "notes.md", "~$东城12月.xlsx", "Thumbs.db", "desktop.ini"] {
+        for name in [".hidden.xlsx", ".~lock.a.csv#", "README", "readme.txt", "notes.md", "~$东城12月.xlsx", "~$2024-12.csv",
+                     "README.csv", "Thumbs.db", "desktop.ini"] {
             try tmp.write("input/raw/" + name, "ignored")
         }
         try tmp.write("input/raw/.git/objects/x.xlsx", "hidden folder")
@@ -168,7 +213,8 @@ import TestSupport
         #expect(xlsx["bytes"] as? Int == "PK\u{3}\u{4} not really".utf8.count)
         let totals = try #require(manifest["totals"] as? [String: Any])
         #expect(totals["files"] as? [String: Int] == ["listed": 11, "used": 1, "rejected": 0, "not_read": 10])
-        #expect(manifest["ignored"] as? [String] == ["README", "Thumbs.db", "desktop.ini", "notes.md", "readme.txt", "~$东城12月.xlsx"])
+        #expect(manifest["ignored"] as? [String] == ["README", "README.csv", "Thumbs.db", "desktop.ini", "notes.md", "readme.txt",
+                                                      "~$2024-12.csv", "~$东城12月.xlsx"])
         #expect((manifest["findings"] as? [String: Any])?["needs_attention"] as? Bool == true)
 
         // rejects.csv: one not_read line per file, at line 0.

@@ -37,9 +37,17 @@ public enum TextNormalization {
 }
 
 extension TextNormalization {
-    /// Raw input quoted in a message: control characters shown as `\u{XX}`, and text longer than
-    /// `limit` characters cut with its length stated, so that a broken file cannot produce a
-    /// message larger than a spreadsheet cell holds.
+    /// Characters a reader cannot see or that no text file should carry: C0 and C1 controls, DEL,
+    /// and the noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF and the last two of every plane).
+    /// Messages and file names show them escaped.
+    public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
+    }
+
+    /// Raw input quoted in a message: invisible characters (``isInvisible(_:)``) shown as `\u{XX}`,
+    /// and text longer than `limit` characters cut with its length stated, so that a broken file
+    /// cannot produce a message larger than a spreadsheet cell holds.
     public static func excerpt(_ text: String, limit: Int = 60) -> String {
         var out = ""
         var count = 0
@@ -47,8 +55,8 @@ extension TextNormalization {
             if count == limit {
                 return out + "…(\(text.count) characters)"
             }
-            if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                out += character.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+            if character.unicodeScalars.contains(where: isInvisible) {
+                out += character.unicodeScalars.map { isInvisible($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
             } else {
                 out.append(character)
             }

@@ -128,16 +128,21 @@ public enum InputDiscovery {
         }
         walk(rootPath, names: names, prefix: [], into: &found, ignored: &ignored)
 
-        // What people read must name one file only: a decoded name that equals another file's name
-        // is shown escaped instead.
-        var shown: [String: Int] = [:]
-        for f in found { shown[f.display.text, default: 0] += 1 }
-        let entries = found.map { f -> (text: String, found: Found) in
-            if shown[f.display.text, default: 0] > 1, f.display.encoding == .gb18030 {
-                return (f.relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-                    .map { FileName.escaped(Array($0)) }.joined(separator: "/"), f)
+        // What people read must name one file only. Names shown alike are shown escaped instead,
+        // until no two are alike: the escaped form is one-to-one with the bytes, so this ends.
+        var entries = found.map { (text: $0.display.text, encoding: $0.display.encoding, found: $0) }
+        while true {
+            var shown: [String: Int] = [:]
+            for e in entries { shown[e.text, default: 0] += 1 }
+            let clashing = entries.indices.filter { shown[entries[$0].text, default: 0] > 1 && entries[$0].encoding != .escaped }
+            if clashing.isEmpty { break }
+            // Decoded GB18030 names give way first; a UTF-8 name only when it still clashes.
+            let decoded = clashing.filter { entries[$0].encoding == .gb18030 }
+            for i in decoded.isEmpty ? clashing : decoded {
+                let escaped = entries[i].found.relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                    .map { FileName.escaped(Array($0)) }.joined(separator: "/")
+                entries[i] = (escaped, .escaped, entries[i].found)
             }
-            return (f.display.text, f)
         }
         let ordered = entries.sorted { a, b in
             let x = Array(a.text.utf8), y = Array(b.text.utf8)
@@ -145,7 +150,7 @@ public enum InputDiscovery {
         }
         let files = ordered.enumerated().map { n, entry in
             InputFile(index: n, relativePath: entry.text, path: rootPath.appending(entry.found.relative),
-                      nameEncoding: entry.found.display.encoding, notReadReason: entry.found.notReadReason)
+                      nameEncoding: entry.encoding, notReadReason: entry.found.notReadReason)
         }
         return Inventory(files: files, ignored: ignored.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
@@ -199,12 +204,13 @@ public enum InputDiscovery {
                     list(.folderUnlistable(String(cString: strerror(errno))))
                 }
             case S_IFREG:
-                if isCSV { list(nil) } else if isIgnored(name) { ignored.append(display().text) } else { list(.notCSV(name)) }
+                // The ignore list first: Excel's `~$2024-12.csv` owner file is litter, not data.
+                if isIgnored(name) { ignored.append(display().text) } else if isCSV { list(nil) } else { list(.notCSV(name)) }
             default:
                 // Links, pipes, devices. Anything named *.csv goes to the reader, which rejects what
                 // is not a regular file without blocking; the rest is listed here.
-                if isCSV { list(nil); continue }
                 if isIgnored(name) { ignored.append(display().text); continue }
+                if isCSV { list(nil); continue }
                 var target = stat()
                 let isLink = info.st_mode & S_IFMT == S_IFLNK
                 if isLink, path.withCString({ stat($0, &target) }) == 0 {

@@ -45,25 +45,30 @@ public enum NameEncoding: String, Sendable, Codable {
 /// Turns file-name bytes into text a person can read, without losing which file is meant.
 public enum FileName {
     /// UTF-8 names as they are; otherwise GB18030 when the bytes are valid GB18030 (Chinese
-    /// Windows, GBK); otherwise every byte at or above 0x80 written `\xHH` and `\` written `\\`,
-    /// so that two different names never show alike.
+    /// Windows, GBK); otherwise, or when the decoded name holds a character no reader can see
+    /// (a control character, U+FFFE, U+FFFF, …), the ``escaped(_:)`` form.
     public static func display(_ bytes: [UInt8]) -> (text: String, encoding: NameEncoding) {
-        if let text = String(validating: bytes, as: UTF8.self) { return (text, .utf8) }
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return text.unicodeScalars.contains(where: TextNormalization.isInvisible) ? (escaped(bytes), .escaped) : (text, .utf8)
+        }
         var gb = GB18030Validator()
         for byte in bytes { gb.feed(byte) }
-        if gb.isValid, let text = String(bytes: bytes, encoding: TextEncoding.foundationGB18030), !text.isEmpty {
+        if gb.isValid, let text = String(bytes: bytes, encoding: TextEncoding.foundationGB18030), !text.isEmpty,
+           !text.unicodeScalars.contains(where: TextNormalization.isInvisible) {
             return (text, .gb18030)
         }
         return (escaped(bytes), .escaped)
     }
 
-    /// The `\xHH` form of a name.
+    /// The name with every byte at or above 0x80, every control byte and DEL written `\xHH`, and `\`
+    /// written `\\`: one-to-one with the bytes, so two different names never show alike.
     public static func escaped(_ bytes: [UInt8]) -> String {
         var text = ""
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\\"): text += "\\\\"
-            case 0x80...: text += "\\x" + String(byte, radix: 16, uppercase: true)
+            case 0x00..<0x10: text += "\\x0" + String(byte, radix: 16, uppercase: true)
+            case 0x10..<0x20, 0x7F...: text += "\\x" + String(byte, radix: 16, uppercase: true)
             default: text.unicodeScalars.append(Unicode.Scalar(byte))
             }
         }

@@ -5,13 +5,15 @@ import Foundation
 ///
 /// - `SOURCE_DATE_EPOCH`: the generation date, a non-negative integer of seconds since
 ///   1970-01-01T00:00:00Z (<https://reproducible-builds.org/specs/source-date-epoch/>), at most
-///   253402300799 (9999-12-31T23:59:59Z, the last instant a workbook can record).
+///   253402250399 (9999-12-31T09:59:59Z: the last instant that is in 9999 in every time zone, and
+///   so one a workbook can record and print).
 /// - `TALENTSTATS_NOW`: "now" for tests, ISO 8601 with a zone, in the years 1900–2100.
 /// - `TALENTSTATS_TEST_HOOK`: fault injection for tests (``TestHooks``); a value that names no
 ///   hook or stage is ignored, as documented there.
 public enum EnvironmentSettings {
     /// The latest `SOURCE_DATE_EPOCH` accepted.
-    public static let latestSourceDateEpoch: Int64 = 253_402_300_799
+    /// (9999-12-31T09:59:59Z: still in the year 9999 in every time zone, up to UTC+14.)
+    public static let latestSourceDateEpoch: Int64 = 253_402_300_799 - 14 * 3600
 
     /// The date `SOURCE_DATE_EPOCH` gives; `nil` when it is not set.
     /// - Throws: ``ConfigurationError`` when it is set but is not a non-negative integer in range.

@@ -65,10 +65,14 @@ public struct RunSettings: Sendable {
         var options = RunOptions(input: path(flags.input, config.input, "input"), output: path(flags.output, config.output, "output"), period: period)
         options.organization = flags.organization ?? config.organization
         options.contact = flags.contact ?? config.contact ?? ""
-        // Both are printed on the cover, in the header and in the document properties.
-        for (name, value, limit) in [("organization", options.organization ?? "", 200), ("contact", options.contact, 500)]
-        where value.count > limit {
-            throw bad("--\(name) / \(name) has \(value.count) characters; at most \(limit) fit the cover and the page header")
+        // Both are printed on the cover and in the document properties; the organization also in
+        // every page footer, where Excel allows 255 characters in all and `&` is written `&&`.
+        for (name, value, limit) in [("organization", options.organization ?? "", 200), ("contact", options.contact, 500)] {
+            let length = value.count + (name == "organization" ? value.filter { $0 == "&" }.count : 0)
+            guard length <= limit else {
+                throw bad("--\(name) / \(name) has \(length) characters\(length == value.count ? "" : " (each & counts twice)"); "
+                    + "at most \(limit) fit the cover and the page footer")
+            }
         }
         options.timeZone = timeZone
         if let text = flags.outlierThreshold {

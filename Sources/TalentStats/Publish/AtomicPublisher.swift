@@ -55,11 +55,37 @@ public struct AtomicPublisher {
         return staging
     }
 
+    /// Puts back every previous set a killed run left aside in `folder` (for any period, not only
+    /// the one about to be published) and removes killed runs' staging folders. Called by every
+    /// run that holds the output folder's lock, before it reads any input, so that a report folder
+    /// is never missing for longer than one run, even when that run fails.
+    /// - Returns: the report folders put back.
+    public static func recoverAll(in folder: URL) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var asides: [String: [String]] = [:]
+        for name in names where name.hasPrefix(".") {
+            if let marker = name.range(of: ".old-", options: .backwards), marker.lowerBound > name.index(after: name.startIndex) {
+                asides[String(name[name.index(after: name.startIndex)..<marker.lowerBound]), default: []].append(name)
+            } else if name.range(of: ".tmp-") != nil, name.hasSuffix(".lock") == false {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            }
+        }
+        var recovered: [String] = []
+        for (target, names) in asides.sorted(by: { $0.key < $1.key }) {
+            let publisher = AtomicPublisher(target: folder.appendingPathComponent(target))
+            if try publisher.recoverPreviousSet(among: names) { recovered.append(target) }
+        }
+        return recovered
+    }
+
     /// A run killed between the two renames of the fallback left the previous set aside and no
     /// target: puts it back. Aside folders are deleted only once the target is in place and the
     /// parent folder is flushed to disk.
-    private func recoverPreviousSet(among asides: [String]) throws {
-        guard !asides.isEmpty else { return }
+    /// - Returns: whether the target was put back.
+    @discardableResult
+    private func recoverPreviousSet(among asides: [String]) throws -> Bool {
+        guard !asides.isEmpty else { return false }
+        var putBack = false
         let parent = target.deletingLastPathComponent()
         var info = stat()
         if lstat(target.path, &info) != 0 {
@@ -78,11 +104,13 @@ public struct AtomicPublisher {
                 throw Failure(description: "the previous report is in \(aside.path) and cannot be put back at "
                     + "\(target.path): \(Self.reason(errno)); rename it by hand and run again")
             }
+            putBack = true
         }
         try Self.syncFolder(parent)
         for name in asides where FileManager.default.fileExists(atPath: parent.appendingPathComponent(name).path) {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
+        return putBack
     }
 
     /// Writes one file into the staging folder and flushes it to disk.
