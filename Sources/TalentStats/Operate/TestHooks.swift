@@ -4,8 +4,8 @@ import Foundation
 /// variable `TALENTSTATS_TEST_HOOK`: one or more comma-separated hooks, each `fail:STAGE`,
 /// `pause:STAGE:SECONDS` or `no-rename-exchange` (publish as on a file system without
 /// `renameat2(RENAME_EXCHANGE)`). Without the variable it does nothing. Stages: `after-survey` (a
-/// file's encoding checked, not yet parsed; pause only, as ingest does not fail a run), `before-publish` (outputs half written in the staging
-/// folder), `before-commit` (every output written, not yet swapped in) and `between-renames` (the
+/// file's encoding checked, not yet parsed; pause only, as ingest does not fail a run),
+/// `before-publish` (outputs half written in the staging folder), `before-commit` (every output written, not yet swapped in) and `between-renames` (the
 /// fallback's previous report moved aside, the new one not yet in place).
 /// A value naming no known action or no stage reached is ignored, and a pause of other than
 /// 0–3600 seconds lasts 30 seconds.
