@@ -64,4 +64,27 @@ import TestSupport
         #expect(agg["2024-12,\(dc),new_skilled_workers,ytd"] == "6000000000006")
         #expect(agg["2024-12,\(dc),new_skilled_workers,ytd_prev"] == "6000000000006")
     }
+
+    /// Values past the limits are rejected with the reason that applies, not a generic one.
+    @Test func valuesPastTheLimitsSayWhy() throws {
+        let tmp = try TemporaryFolder()
+        try FileManager.default.copyItem(at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
+        try tmp.write("input/raw/a.csv", """
+            period,district,metric,value,unit
+            2024-12,东城,talent_headcount,1000000000000,万人
+            2024-12,东城,cross_border_export,1000000000000,亿元
+            2024-12,东城,cross_border_export,0.000000001,元
+            2024-12,东城,cross_border_export,\(String(repeating: "9", count: 41)),
+            2024-12,东城,cross_border_export,1.0000000001,
+            2024-12,南城,talent_headcount,1,
+
+            """)
+        let run = try Binary.run(["validate", "--period", "2024-12", "--input", "input"], in: tmp.url)
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("a.csv:2: bad_value: column 4: value 1000000000000 万人 is larger than 1000000000000 人 once converted"), "\(run.stdout)")
+        #expect(run.stdout.contains("a.csv:3: bad_value: column 4: value 1000000000000 亿元 is larger than 1000000000000 万元 once converted"))
+        #expect(run.stdout.contains("a.csv:4: bad_value: column 4: value 0.000000001 元 cannot be held exactly in 万元 (more than 9 decimal places once converted)"))
+        #expect(run.stdout.contains("a.csv:5: bad_value: column 4: value '\(String(repeating: "9", count: 41))' is larger than 1000000000000"))
+        #expect(run.stdout.contains("a.csv:6: bad_value: column 4: value '1.0000000001' has more than 9 decimal places"))
+    }
 }

@@ -61,7 +61,8 @@ import TestSupport
             #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))
         }
         print("SOURCE_DATE_EPOCH=inf: \(try Binary.run(args, in: tmp.url, environment: ["SOURCE_DATE_EPOCH": "inf"]).stderr.split(separator: "\n").first ?? "")")
-        for bad in ["yesterday", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"] {
+        for bad in ["yesterday", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z", "2025-02-30T00:00:00Z", "2025-01-01T00:00:00+99:00",
+                    "2025-13-01T00:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01T00:00:00"] {
             let run = try Binary.run(args, in: tmp.url, environment: ["TALENTSTATS_NOW": bad])
             #expect(run.status == 64 && run.stderr.contains("TALENTSTATS_NOW"), "TALENTSTATS_NOW=\(bad): \(run.stderr)")
         }

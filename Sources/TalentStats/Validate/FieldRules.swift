@@ -37,7 +37,9 @@ enum FieldRules {
             return bad(text.contains(" ") ? "has a space inside" : "is not a decimal number")
         }
         guard let value = FixedDecimal(plain: plain) else {
-            return bad("has more than \(FixedDecimal.scale) decimal places or is not a number")
+            let decimals = parts.count == 2 ? parts[1].count : 0
+            return bad(decimals > FixedDecimal.scale ? "has more than \(FixedDecimal.scale) decimal places"
+                                                    : "is larger than \(FixedDecimal.maxInputMagnitude)")
         }
         guard value <= FixedDecimal.maxInputMagnitude else { return bad("is larger than \(FixedDecimal.maxInputMagnitude)") }
         return .success(value)
@@ -57,7 +59,11 @@ enum FieldRules {
             return .failure(Failure(code: .badUnit, message: "unit '\(TextNormalization.excerpt(unitText))' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"))
         }
         guard let result = value.shifted(by: exponent), result <= FixedDecimal.maxInputMagnitude else {
-            return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) cannot be held exactly in \(metric.unit.symbol)"))
+            // Converting up (万人 → 人) can only overflow; converting down (元 → 万元) can only lose places.
+            let why = exponent > 0
+                ? "is larger than \(FixedDecimal.maxInputMagnitude) \(metric.unit.symbol) once converted"
+                : "cannot be held exactly in \(metric.unit.symbol) (more than \(FixedDecimal.scale) decimal places once converted)"
+            return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) \(why)"))
         }
         if metric.integer && !result.isWholeNumber {
             let converted = exponent == 0 ? "" : " (\(value) \(unit.symbol) is \(result) \(metric.unit.symbol))"
