@@ -21,7 +21,8 @@ mkdir -p "$out/corpus-ingest" "$out/corpus-pipeline"
 core=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.swift Sources/TalentStats/Validate/*.swift \
   Sources/TalentStats/Ingest/*.swift Sources/TalentStats/Operate/TestHooks.swift | grep -v 'Ingest/FileHash.swift')
 pipeline=$(ls Sources/TalentStats/Aggregate/*.swift Sources/TalentStats/Report/*.swift Sources/TalentStats/Publish/*.swift \
-  Sources/TalentStats/Operate/EnvironmentSettings.swift Sources/TalentStats/Operate/ConfigurationError.swift)
+  Sources/TalentStats/Operate/EnvironmentSettings.swift Sources/TalentStats/Operate/ConfigurationError.swift \
+  Sources/TalentStats/Operate/Schedule.swift)
 flags=(-sanitize=fuzzer,address -parse-as-library -O)
 stale() { [ ! -x "$1" ] || [ -n "$(find Sources Tests/Fuzz -newer "$1" -name '*.swift' | head -1)" ]; }
 
