@@ -215,6 +215,24 @@ import TestSupport
         }
     }
 
+    /// Recovery touches only what a killed run leaves: `.NAME.old-DIGITS` and `.NAME.tmp-DIGITS`
+    /// folders. A file with such a name, another program's hidden folder, or a name without a pid
+    /// stays as it is, and never takes a report's place.
+    @Test func recoveryTouchesOnlyItsOwnLeftovers() throws {
+        let tmp = try TemporaryFolder()
+        try tmp.write("out/.2024-12.old-9", "junk")           // a file, not a folder
+        try tmp.write("out/.keep.tmp-data/x.txt", "someone else's")
+        try tmp.write("out/.x.old-/y.txt", "no pid")
+        try tmp.write("out/.2024-11.old-12/a.txt", "previous report")
+        try tmp.write("out/.2024-10.tmp-7/b.txt", "partial")
+        let recovered = try AtomicPublisher.recoverAll(in: tmp.file("out"))
+        #expect(recovered == ["2024-11"])
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: tmp.file("out").path))
+        #expect(left == [".2024-12.old-9", ".keep.tmp-data", ".x.old-", "2024-11"], "\(left)")
+        #expect(try String(contentsOf: tmp.file("out/2024-11/a.txt"), encoding: .utf8) == "previous report")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-12").path))
+    }
+
     // MARK: - Pieces
 
     /// A target and an aside folder both present (killed after the new report was in place): the

@@ -14,6 +14,9 @@ import TestSupport
         ("organization = \"\(String(repeating: "字", count: 40_000))\"", "organization has 40000 characters; at most 200"),
         ("contact = \"\(String(repeating: "x", count: 501))\"", "contact has 501 characters; at most 500"),
         ("contact = { a = 1 }", "'contact' must be text"),
+        // Code points count, not characters: 200 "é" written as e + U+0301 are 400.
+        ("organization = \"\(String(repeating: "e\u{301}", count: 200))\"", "organization has 400 characters; at most 200"),
+        ("organization = \"\(String(repeating: "&", count: 101))\"", "has 202 characters (each & counts twice)"),
         ("outlier_threshold = -1", "'outlier_threshold' must be a fraction"),
         ("outlier_threshold = inf", "'outlier_threshold' must be a fraction"),
         ("outlier_threshold = nan", "'outlier_threshold' must be a fraction"),

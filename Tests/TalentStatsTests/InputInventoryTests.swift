@@ -146,6 +146,56 @@ import TestSupport
         }
     }
 
+    /// Which file supersedes which is decided by the bytes of the paths: adding a file whose name
+    /// shows like another's cannot change a published figure.
+    @Test func processingOrderDoesNotDependOnOtherFiles() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.setUp(tmp)
+        let raw = input.appendingPathComponent("raw")
+        try tmp.write("input/raw/base.csv", Self.month("2024-12", headcount: 282837))
+        let gbk = Array("东城".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8)
+        try Self.writeRaw(raw, name: gbk, Self.month("2024-12", headcount: 1))  // B6 AB … sorts after "base.csv"
+        func published() throws -> String? {
+            let out = tmp.file("out-\(UUID().uuidString)")
+            let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", out.path], in: tmp.url)
+            #expect(run.status == 2, "\(run.stderr)")
+            return try Fixtures.aggregates(out.appendingPathComponent("2024-12/aggregates.csv"))["2024-12,441900003,talent_headcount,month"]
+        }
+        #expect(try published() == "1")
+        // A UTF-8 东城.csv (E4 B8 9C …, after both) about another district: the GBK one is now shown
+        // escaped, but still read second, so 东城's figure stays.
+        try tmp.write("input/raw/东城.csv", "统计期,镇街,指标,数值\n2024-12,南城,人才总量,7\n")
+        #expect(try published() == "1")
+    }
+
+    /// Zero-width, format and bidirectional characters would make two names, or a name and its
+    /// extension, look alike: such names are shown escaped. The ignore list's names too are unique.
+    @Test func namesWithFormatCharactersAreEscapedAndIgnoredNamesAreUnique() throws {
+        let tmp = try TemporaryFolder()
+        let raw = tmp.file("raw")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        let tricky = ["东城.csv", "东\u{200B}城.csv", "东城\u{00AD}.csv", "东城\u{FEFF}.csv", "report\u{202E}vsc.xlsx", "a\u{2028}b.csv"]
+        for name in tricky { try Self.writeRaw(raw, name: Array(name.utf8), "x") }
+        let gbk = Array("readme东城.txt".data(using: String.Encoding(rawValue: 0x8000_0632))!)
+        try Self.writeRaw(raw, name: gbk, "x")
+        try Self.writeRaw(raw, name: Array("readme东城.txt".utf8), "x")
+        let inventory = try InputDiscovery.inventory(under: raw)
+        #expect(Set(inventory.files.map(\.relativePath)).count == tricky.count)
+        #expect(inventory.files.filter { $0.nameEncoding == .escaped }.count == tricky.count - 1)
+        #expect(inventory.files.contains { $0.relativePath == "东城.csv" && $0.nameEncoding == .utf8 })
+        #expect(inventory.files.contains { $0.relativePath == "report\\xE2\\x80\\xAEvsc.xlsx" })
+        #expect(inventory.ignored.count == 2 && Set(inventory.ignored).count == 2, "\(inventory.ignored)")
+    }
+
+    @Test func aLinkLoopIsNamedAsSuch() throws {
+        let tmp = try TemporaryFolder()
+        let raw = tmp.file("raw")
+        try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+        #expect(symlink("loop", raw.appendingPathComponent("loop").path) == 0)
+        let files = try InputDiscovery.inventory(under: raw).files
+        #expect(files.map { $0.notReadReason?.message.hasPrefix("a link loop") } == [true])
+    }
+
     @Test func invisibleCharactersInRejectedTextAreShownEscaped() throws {
         let tmp = try TemporaryFolder()
         let input = try Self.setUp(tmp)

@@ -37,12 +37,17 @@ public enum TextNormalization {
 }
 
 extension TextNormalization {
-    /// Characters a reader cannot see or that no text file should carry: C0 and C1 controls, DEL,
-    /// and the noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF and the last two of every plane).
-    /// Messages and file names show them escaped.
+    /// Characters a reader cannot see, or that make text show as other text: C0 and C1 controls,
+    /// DEL, the noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF and the last two of every plane), format
+    /// characters (zero-width space and joiners, soft hyphen, BOM, bidirectional overrides such as
+    /// U+202E) and the line and paragraph separators. Messages and file names show them escaped.
     public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        return v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
+        if v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE { return true }
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
     }
 
     /// Raw input quoted in a message: invisible characters (``isInvisible(_:)``) shown as `\u{XX}`,

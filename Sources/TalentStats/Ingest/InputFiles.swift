@@ -2,7 +2,7 @@ import Foundation
 
 /// A file found under the raw input folder, and whether it is read.
 public struct InputFile: Hashable, Sendable {
-    /// Position in processing order (byte order of ``relativePath``).
+    /// Position in processing order (byte order of the path's bytes relative to `input/raw/`).
     public let index: Int
     /// Path relative to `input/raw/`, with `/` separators, as people read it: the name's bytes
     /// decoded (see ``FileName/display(_:)``). What manifests, messages and the workbook show.
@@ -51,6 +51,9 @@ public struct UnreadReason: Hashable, Sendable {
     static func brokenLink(_ error: String) -> Self {
         Self(message: "a link whose target does not exist (\(error))", chinese: "链接指向的文件不存在，未读取")
     }
+    static let linkLoop = Self(
+        message: "a link loop (the link leads back to itself); remove it or point it at a CSV file",
+        chinese: "循环链接（链接最终指向自身），未读取")
     static let special = Self(
         message: "not a regular file (a pipe, a socket or a device); only regular files are read",
         chinese: "不是普通文件（管道、套接字或设备），未读取")
@@ -78,8 +81,8 @@ public struct UnreadReason: Hashable, Sendable {
     }
 }
 
-/// Finds every file under the raw input folder, at any depth, in byte order of the relative paths
-/// people read.
+/// Finds every file under the raw input folder, at any depth, in byte order of the paths relative to
+/// it (their bytes, as the file system holds them).
 ///
 /// Every `*.csv` (any case) is read. Every other file is listed as not read, with the reason, so that
 /// a district's workbook or zip dropped into `raw/` is never passed over in silence. Names are bytes:
@@ -121,12 +124,11 @@ public enum InputDiscovery {
             throw Failure(description: "the raw input folder \(root.path) does not exist; create it and put the districts' CSV files in it, or pass --input")
         }
         var found: [Found] = []
-        var ignored: [String] = []
         let rootPath = SystemPath(root.path)
         guard let names = listFolder(rootPath) else {
             throw Failure(description: "cannot list the input folder \(root.path): \(String(cString: strerror(errno)))")
         }
-        walk(rootPath, names: names, prefix: [], into: &found, ignored: &ignored)
+        walk(rootPath, names: names, prefix: [], into: &found)
 
         // What people read must name one file only. Names shown alike are shown escaped instead,
         // until no two are alike: the escaped form is one-to-one with the bytes, so this ends.
@@ -144,15 +146,15 @@ public enum InputDiscovery {
                 entries[i] = (escaped, .escaped, entries[i].found)
             }
         }
-        let ordered = entries.sorted { a, b in
-            let x = Array(a.text.utf8), y = Array(b.text.utf8)
-            return x != y ? x.lexicographicallyPrecedes(y) : a.found.relative.lexicographicallyPrecedes(b.found.relative)
-        }
-        let files = ordered.enumerated().map { n, entry in
+        // Processing order (which decides what supersedes what) is the byte order of the paths
+        // themselves, so that no other file's presence can change it.
+        let ordered = entries.sorted { $0.found.relative.lexicographicallyPrecedes($1.found.relative) }
+        let ignored = ordered.filter(\.found.isIgnored).map(\.text)
+        let files = ordered.filter { !$0.found.isIgnored }.enumerated().map { n, entry in
             InputFile(index: n, relativePath: entry.text, path: rootPath.appending(entry.found.relative),
                       nameEncoding: entry.encoding, notReadReason: entry.found.notReadReason)
         }
-        return Inventory(files: files, ignored: ignored.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        return Inventory(files: files, ignored: ignored)
     }
 
     // MARK: - Walking
@@ -161,6 +163,8 @@ public enum InputDiscovery {
         let relative: [UInt8]
         let display: (text: String, encoding: NameEncoding)
         let notReadReason: UnreadReason?
+        /// On the ignore list: listed in the manifest's `ignored` only.
+        var isIgnored = false
     }
 
     /// The entry names of a folder (without `.` and `..`), or `nil` with `errno` set.
@@ -177,8 +181,7 @@ public enum InputDiscovery {
         return names
     }
 
-    private static func walk(_ folder: SystemPath, names: [[UInt8]], prefix: [UInt8],
-                             into found: inout [Found], ignored: inout [String]) {
+    private static func walk(_ folder: SystemPath, names: [[UInt8]], prefix: [UInt8], into found: inout [Found]) {
         for name in names where name.first != UInt8(ascii: ".") {
             let path = folder.appending(name)
             let relative = prefix.isEmpty ? name : prefix + [UInt8(ascii: "/")] + name
@@ -189,6 +192,7 @@ public enum InputDiscovery {
                 return (parts.map(\.text).joined(separator: "/"), encoding)
             }
             func list(_ reason: UnreadReason?) { found.append(Found(relative: relative, display: display(), notReadReason: reason)) }
+            func ignore() { found.append(Found(relative: relative, display: display(), notReadReason: nil, isIgnored: true)) }
 
             var info = stat()
             guard path.withCString({ lstat($0, &info) }) == 0 else {
@@ -199,17 +203,17 @@ public enum InputDiscovery {
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 if let names = listFolder(path) {
-                    walk(path, names: names, prefix: relative, into: &found, ignored: &ignored)
+                    walk(path, names: names, prefix: relative, into: &found)
                 } else {
                     list(.folderUnlistable(String(cString: strerror(errno))))
                 }
             case S_IFREG:
                 // The ignore list first: Excel's `~$2024-12.csv` owner file is litter, not data.
-                if isIgnored(name) { ignored.append(display().text) } else if isCSV { list(nil) } else { list(.notCSV(name)) }
+                if isIgnored(name) { ignore() } else if isCSV { list(nil) } else { list(.notCSV(name)) }
             default:
                 // Links, pipes, devices. Anything named *.csv goes to the reader, which rejects what
                 // is not a regular file without blocking; the rest is listed here.
-                if isIgnored(name) { ignored.append(display().text); continue }
+                if isIgnored(name) { ignore(); continue }
                 if isCSV { list(nil); continue }
                 var target = stat()
                 let isLink = info.st_mode & S_IFMT == S_IFLNK
@@ -220,7 +224,7 @@ public enum InputDiscovery {
                     default: list(.linkToSpecial)
                     }
                 } else if isLink {
-                    list(.brokenLink(String(cString: strerror(errno))))
+                    list(errno == ELOOP ? .linkLoop : .brokenLink(String(cString: strerror(errno))))
                 } else {
                     list(.special)
                 }

@@ -68,9 +68,10 @@ public struct RunSettings: Sendable {
         // Both are printed on the cover and in the document properties; the organization also in
         // every page footer, where Excel allows 255 characters in all and `&` is written `&&`.
         for (name, value, limit) in [("organization", options.organization ?? "", 200), ("contact", options.contact, 500)] {
-            let length = value.count + (name == "organization" ? value.filter { $0 == "&" }.count : 0)
+            // Code points, as Excel and libxlsxwriter count them (not grapheme clusters).
+            let length = value.unicodeScalars.count + (name == "organization" ? value.unicodeScalars.filter { $0 == "&" }.count : 0)
             guard length <= limit else {
-                throw bad("--\(name) / \(name) has \(length) characters\(length == value.count ? "" : " (each & counts twice)"); "
+                throw bad("--\(name) / \(name) has \(length) characters\(name == "organization" && value.contains("&") ? " (each & counts twice)" : ""); "
                     + "at most \(limit) fit the cover and the page footer")
             }
         }

@@ -44,8 +44,9 @@ public struct AtomicPublisher {
         }
         // Leftovers of runs that were killed: the caller holds the run lock, so none is in use.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        try recoverPreviousSet(among: names.filter { $0.hasPrefix(".\(target.lastPathComponent).old-") })
-        for name in names where name.hasPrefix(".\(target.lastPathComponent).tmp-") {
+        let mine = names.filter { Leftover($0)?.target == target.lastPathComponent && Self.isFolder(parent.appendingPathComponent($0)) }
+        try recoverPreviousSet(among: mine.filter { Leftover($0)?.kind == .aside })
+        for name in mine where Leftover(name)?.kind == .staging {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
         let staging = stagingFolder
@@ -63,11 +64,11 @@ public struct AtomicPublisher {
     public static func recoverAll(in folder: URL) throws -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var asides: [String: [String]] = [:]
-        for name in names where name.hasPrefix(".") {
-            if let marker = name.range(of: ".old-", options: .backwards), marker.lowerBound > name.index(after: name.startIndex) {
-                asides[String(name[name.index(after: name.startIndex)..<marker.lowerBound]), default: []].append(name)
-            } else if name.range(of: ".tmp-") != nil, name.hasSuffix(".lock") == false {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        for name in names {
+            guard let leftover = Leftover(name), isFolder(folder.appendingPathComponent(name)) else { continue }
+            switch leftover.kind {
+            case .aside: asides[leftover.target, default: []].append(name)
+            case .staging: try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
             }
         }
         var recovered: [String] = []
@@ -76,6 +77,35 @@ public struct AtomicPublisher {
             if try publisher.recoverPreviousSet(among: names) { recovered.append(target) }
         }
         return recovered
+    }
+
+    /// What a killed run may leave beside its target: `.TARGET.old-PID` (the previous set, moved
+    /// aside) or `.TARGET.tmp-PID` (a staging folder). Nothing else is ever touched.
+    struct Leftover: Equatable {
+        enum Kind { case aside, staging }
+        let target: String
+        let kind: Kind
+
+        init?(_ name: String) {
+            guard name.hasPrefix("."), name.count > 1 else { return nil }
+            for (marker, kind) in [(".old-", Kind.aside), (".tmp-", Kind.staging)] {
+                guard let range = name.range(of: marker, options: .backwards) else { continue }
+                let target = name[name.index(after: name.startIndex)..<range.lowerBound]
+                let pid = name[range.upperBound...]
+                guard !target.isEmpty, !target.hasPrefix("."), !pid.isEmpty, pid.allSatisfy(\.isASCII), pid.allSatisfy(\.isNumber)
+                else { return nil }
+                self.target = String(target)
+                self.kind = kind
+                return
+            }
+            return nil
+        }
+    }
+
+    /// A real folder (not a link, not a file).
+    static func isFolder(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// A run killed between the two renames of the fallback left the previous set aside and no
