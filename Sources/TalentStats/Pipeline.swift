@@ -134,6 +134,9 @@ public struct Pipeline {
         let t = validated.totals
         logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
         precondition(t.balances, "row accounting does not balance: \(t)")
+        guard validated.changedWhileComparing.isEmpty else {
+            throw RunFailure("\(validated.changedWhileComparing.joined(separator: ", ")) changed or was replaced while the run was reading later files, so repeated keys could not be checked against it; nothing was published. Run again once every file is complete")
+        }
         guard !validated.tooManyObservations else {
             throw RunFailure("more than \(UInt32.max) observations in one run: duplicates cannot be checked reliably; report from fewer files (move older periods out of input/raw)")
         }

@@ -95,6 +95,9 @@ public struct FileFacts: Sendable {
     public let layout: LayoutKind?
     /// Set when the file was read (not rejected whole).
     public var format: FileFormat? = nil
+    /// Inode, size and modification time when the file was read, to tell later whether it is still
+    /// the file that was read.
+    var stamp: FileStamp? = nil
 }
 
 /// The end of reading one file.
@@ -166,7 +169,7 @@ public enum Ingest {
         func done(_ outcome: FileOutcome) -> FileOutcome {
             let sha = hash.wait()
             switch outcome {
-            case .read(var f): f.sha256 = sha; return .read(f)
+            case .read(var f): f.sha256 = sha; f.stamp = stamp; return .read(f)
             case .rejected(var f, let message): f.sha256 = sha; return .rejected(f, message: message)
             case .notRead: return outcome
             }

@@ -78,6 +78,10 @@ public struct ValidatedData: Sendable {
     public let distinctKeys: Int
     /// Observations are numbered in 32 bits in the key tables; a run with more cannot be checked.
     public let tooManyObservations: Bool
+    /// Files that were replaced or changed after they were read, while a later row's key had to be
+    /// compared with one of theirs: what was decided for those keys cannot be trusted, and the run
+    /// must not publish.
+    public var changedWhileComparing: [String] = []
 
     public var totals: RowAccounting { files.reduce(RowAccounting()) { $0 + $1.accounting } }
     /// Files rejected whole (not counting those not read).
@@ -125,6 +129,9 @@ public struct Validator: ObservationSink {
     private var fileStarts: [Int] = []
     private var checkpoints: [[RowLocator.Checkpoint]] = []
     private let rejections = RejectionLog()
+    /// Earlier files found changed when a row of theirs was read again (by index).
+    private let changed = ChangedFiles()
+    private var currentStamp: FileStamp?
     private var revisions: [Revision] = []
     private var revisionCount = 0
 
@@ -168,6 +175,7 @@ public struct Validator: ObservationSink {
         precondition(current == nil, "begin(_:) called twice without end(_:)")
         precondition(file.index == files.count, "files must be fed in processing order")
         current = file
+        currentStamp = FileStamp(path: file.path)
         currentStart = nextOrdinal
         currentFormat = nil
         currentCheckpoints = []
@@ -210,7 +218,8 @@ public struct Validator: ObservationSink {
         return ValidatedData(reference: reference, reportPeriod: reportPeriod, sums: sums, files: files,
                              rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
                              distinctKeys: tables.count { $0 <= reportPeriod.ordinal },
-                             tooManyObservations: nextOrdinal > Int(UInt32.max))
+                             tooManyObservations: nextOrdinal > Int(UInt32.max),
+                             changedWhileComparing: changed.files.sorted().map { files[$0].facts.file.relativePath })
     }
 
     // MARK: - Sink
@@ -310,6 +319,7 @@ public struct Validator: ObservationSink {
         accounting.rejected += chunk.accounting.rejected
         accounting.outOfScope += chunk.accounting.outOfScope
         for r in chunk.rejections.listed { rejections.append(r) }
+        if !chunk.changed.files.isEmpty, let current { changed.files.insert(current.index) }
         sums.add(chunk.sums)
         let fileIndex = files.count
         for month in chunk.tables.months {
@@ -504,6 +514,12 @@ public struct Validator: ObservationSink {
             let format = isCurrent ? currentFormat : files[fileIndex].facts.format
             let points = isCurrent ? currentCheckpoints : checkpoints[fileIndex]
             let target = ordinal - start
+            // The row is read again from the file by path: that must still be the file that was read.
+            if let file = isCurrent ? current : files[fileIndex].facts.file,
+               FileStamp(path: file.path) != (isCurrent ? currentStamp : files[fileIndex].facts.stamp) {
+                changed.files.insert(fileIndex)
+                return nil
+            }
             guard let format, let file = isCurrent ? current : files[fileIndex].facts.file,
                   let checkpoint = points.last(where: { $0.ordinal <= target }),
                   case .observation(let found)? = RowLocator.find(ordinal: target, in: file, format: format, from: checkpoint,
@@ -568,4 +584,10 @@ public struct Validator: ObservationSink {
         }
         return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
     }
+}
+
+/// The files a validator found changed since they were read. A class, so that the validator's
+/// non-mutating lookups (called inside its key tables' closures) can record into it.
+final class ChangedFiles {
+    var files: Set<Int> = []
 }
