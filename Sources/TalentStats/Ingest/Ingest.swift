@@ -98,6 +98,9 @@ public struct FileFacts: Sendable {
     /// Inode, size and modification time when the file was read, to tell later whether it is still
     /// the file that was read.
     var stamp: FileStamp? = nil
+    /// Whether the file was read in two halves on two cores (the results are the same either way;
+    /// tests use this to prove the parallel path ran).
+    public internal(set) var readInTwoHalves = false
 }
 
 /// The end of reading one file.
@@ -257,6 +260,7 @@ public enum Ingest {
                     if reader.lastRecordOffset == task.split.offset, reader.lastRecordLine == task.split.line,
                        task.failure == nil, sink.absorb(task.sink) {
                         progress?(facts.bytes)
+                        facts.readInTwoHalves = true
                         return .read(facts)
                     }
                     // Not a record boundary after all, or the chunk could not be used: read on here.

@@ -65,6 +65,7 @@ extension Rejection {
 
 /// One rejected observation (or a whole file, at line 0).
 public struct Rejection: Sendable, Equatable {
+
     /// Path relative to the raw input folder.
     public let file: String
     public let line: Int
@@ -77,6 +78,18 @@ public struct Rejection: Sendable, Equatable {
     public var found: String? = nil
     /// The reason in Chinese, when the stage that found the problem gives one.
     public var chineseDetail: String? = nil
+    /// For a `duplicate`: the key, as described in the message, and the line of the first occurrence.
+    public var repeats: Repeat? = nil
+
+    public struct Repeat: Sendable, Equatable {
+        public let key: String
+        public let line: Int
+    }
+
+    /// The message of a duplicate of `key` first seen on `line`.
+    static func duplicateMessage(key: String, line: Int) -> String {
+        "repeats \(key) from line \(line) of this file; only the first is used"
+    }
 
     public init(file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil,
                 chineseDetail: String? = nil) {

@@ -318,7 +318,19 @@ public struct Validator: ObservationSink {
         accounting.used += chunk.accounting.used
         accounting.rejected += chunk.accounting.rejected
         accounting.outOfScope += chunk.accounting.outOfScope
-        for r in chunk.rejections.listed { rejections.append(r) }
+        // The chunk's first occurrences that turn out to repeat a key of the first half: the chunk's
+        // duplicates of them name the first half's line, as a read in one piece would.
+        var firstLines: [Int: Int] = [:]
+        defer {
+            for var r in chunk.rejections.listed {
+                if let repeats = r.repeats, let first = firstLines[repeats.line] {
+                    r = Rejection(file: r.file, line: r.line, code: r.code, message: Rejection.duplicateMessage(key: repeats.key, line: first),
+                                  column: r.column, found: r.found, chineseDetail: r.chineseDetail)
+                    r.repeats = Rejection.Repeat(key: repeats.key, line: first)
+                }
+                rejections.append(r)
+            }
+        }
         if !chunk.changed.files.isEmpty, let current { changed.files.insert(current.index) }
         sums.add(chunk.sums)
         let fileIndex = files.count
@@ -364,6 +376,7 @@ public struct Validator: ObservationSink {
                         accounting.outOfScope -= 1
                     }
                     rejectDuplicate(line: row.line, of: earlier)
+                    firstLines[row.line] = earlier.line
                 } else {
                     supersede(earlier, by: row.value, line: row.line)
                     tables.withTable(mine) { $0.setPayload(UInt32(truncatingIfNeeded: ordinal), at: slot) }
@@ -473,7 +486,12 @@ public struct Validator: ObservationSink {
 
     /// A row of the current file repeats a key seen earlier in the same file: only the first counts.
     private mutating func rejectDuplicate(line: Int, of earlier: (key: ObservationKey, value: FixedDecimal, file: Int, line: Int)) {
-        reject(current!, line, .duplicate, "repeats \(describe(earlier.key)) from line \(earlier.line) of this file; only the first is used")
+        let key = describe(earlier.key)
+        accounting.rejected += 1
+        var rejection = Rejection(file: current!.relativePath, line: line, code: .duplicate,
+                                  message: Rejection.duplicateMessage(key: key, line: earlier.line))
+        rejection.repeats = Rejection.Repeat(key: key, line: earlier.line)
+        rejections.append(rejection)
     }
 
     /// A row of the current file resubmits a key of an earlier file: the earlier value leaves the
