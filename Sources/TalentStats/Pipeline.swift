@@ -126,6 +126,9 @@ public struct Pipeline {
             let outcome = Ingest.read(file, reference: reference, limits: options.limits, progress: { bytes in
                 progress?(IngestProgress(bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count))
             }, into: &validator)
+            if case .read(let facts) = outcome, facts.readInTwoHalves {
+                logger.debug("\(file.relativePath): read in two halves on two cores")
+            }
             validator.end(outcome)
             doneBytes += sizes[n]
             progress?(IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))

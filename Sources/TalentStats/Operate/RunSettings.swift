@@ -85,7 +85,8 @@ public struct RunSettings: Sendable {
         let maxRecord = flags.maxRecordBytes ?? config.maxRecordBytes ?? IngestLimits.default.maxRecordBytes
         let maxFile = flags.maxFileBytes ?? config.maxFileBytes ?? IngestLimits.default.maxFileBytes
         guard maxRecord > 0, maxFile > 0 else { throw bad("--max-record-bytes and --max-file-bytes must be positive") }
-        options.limits = IngestLimits(maxRecordBytes: maxRecord, maxFileBytes: maxFile)
+        options.limits = IngestLimits(maxRecordBytes: maxRecord, maxFileBytes: maxFile,
+                                      parallelMinBytes: TestHooks.number("parallel-min-bytes") ?? IngestLimits.default.parallelMinBytes)
         let logFile = flags.logFile.map { URL(fileURLWithPath: $0, relativeTo: workingDirectory).path }
             ?? config.logFile.map { URL(fileURLWithPath: $0, relativeTo: base).path }
         return RunSettings(options: options, logFile: logFile, timeZone: timeZone, configFile: configFile?.path, periodIsDefault: flags.period == nil)

@@ -2,8 +2,9 @@ import Foundation
 
 /// Fault injection for the end-to-end tests of unattended operation, read from the environment
 /// variable `TALENTSTATS_TEST_HOOK`: one or more comma-separated hooks, each `fail:STAGE`,
-/// `pause:STAGE:SECONDS` or `no-rename-exchange` (publish as on a file system without
-/// `renameat2(RENAME_EXCHANGE)`). Without the variable it does nothing. Stages: `after-survey` (a
+/// `pause:STAGE:SECONDS`, `no-rename-exchange` (publish as on a file system without
+/// `renameat2(RENAME_EXCHANGE)`) or `parallel-min-bytes:N` (read files of N bytes or more in two
+/// halves). Without the variable it does nothing. Stages: `after-survey` (a
 /// file's encoding checked, not yet parsed; pause only, as ingest does not fail a run),
 /// `before-publish` (outputs half written in the staging folder), `before-commit` (every output written, not yet swapped in) and `between-renames` (the
 /// fallback's previous report moved aside, the new one not yet in place).
@@ -35,6 +36,16 @@ enum TestHooks {
     /// Whether a hook without a stage (`no-rename-exchange`) is set.
     static func isSet(_ flag: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         hooks(environment).contains(flag)
+    }
+
+    /// The number given by a `NAME:N` hook (`parallel-min-bytes:1` reads files of at least one
+    /// byte in two halves, so that end-to-end tests exercise the parallel path on small inputs).
+    static func number(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        for hook in hooks(environment) {
+            let parts = hook.split(separator: ":").map(String.init)
+            if parts.count == 2, parts[0] == name, let n = Int(parts[1]), n > 0 { return n }
+        }
+        return nil
     }
 
     private static func hooks(_ environment: [String: String]) -> [String] {
