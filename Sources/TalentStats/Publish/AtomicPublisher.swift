@@ -147,28 +147,39 @@ public struct AtomicPublisher {
     public static func write(_ data: Data, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(description: "cannot create \(url.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        var closed = false
+        defer { if !closed { close(fd) } }
         try data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(description: "cannot write \(url.path): \(String(cString: strerror(errno)))\(errno == ENOSPC ? "; free disk space and run again" : "")")
+                if n < 0 && errno == EINTR { continue }
+                // A write that takes nothing would loop for ever: the device is full.
+                if n <= 0 {
+                    let code = n == 0 ? ENOSPC : errno
+                    throw Failure(description: "cannot write \(url.path): \(String(cString: strerror(code)))\(code == ENOSPC ? "; free disk space and run again" : "")")
                 }
                 offset += n
             }
         }
         guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
+        closed = true
+        // Some file systems (NFS) report a failed write only when the file is closed.
+        guard close(fd) == 0 else { throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))") }
     }
 
     /// Flushes a file another writer produced (the workbook) to disk.
     public static func sync(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Failure(description: "cannot open \(url.path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            close(fd)
+            throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(code)))")
+        }
+        guard close(fd) == 0 else { throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))") }
     }
+
     // MARK: - Publishing
 
     /// Puts the staging folder in place of the target as one step (or, without an atomic exchange,
