@@ -60,7 +60,7 @@ public struct UnreadReason: Hashable, Sendable {
 
     /// A regular file that is not `*.csv`, by its extension.
     static func notCSV(_ name: [UInt8]) -> Self {
-        let lower = String(decoding: name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let lower = String(decoding: asciiLowercased(name), as: UTF8.self)
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
         let ext = parts.count > 1 ? String(parts.last!) : ""
         switch ext {
@@ -108,7 +108,7 @@ public enum InputDiscovery {
     /// Names (matched case-insensitively) left out without a word: `README*`, `*.md`, Office's
     /// `~$` owner files, Windows' `Thumbs.db` and `desktop.ini`.
     public static func isIgnored(_ name: [UInt8]) -> Bool {
-        let lower = name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        let lower = asciiLowercased(name)
         return lower.starts(with: Array("readme".utf8)) || lower.starts(with: Array("~$".utf8))
             || lower.hasSuffix(".md") || lower == Array("thumbs.db".utf8) || lower == Array("desktop.ini".utf8)
     }
@@ -233,9 +233,15 @@ public enum InputDiscovery {
     }
 
     static func hasCSVExtension(_ name: [UInt8]) -> Bool {
-        let lower = name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        let lower = asciiLowercased(name)
         return lower.hasSuffix(".csv")
     }
+}
+
+/// A name's bytes with ASCII letters lower-cased (other bytes unchanged), for case-insensitive
+/// matching of extensions and the ignore list.
+func asciiLowercased(_ name: [UInt8]) -> [UInt8] {
+    name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
 }
 
 extension Array where Element == UInt8 {

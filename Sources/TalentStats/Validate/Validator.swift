@@ -532,13 +532,13 @@ public struct Validator: ObservationSink {
             let format = isCurrent ? currentFormat : files[fileIndex].facts.format
             let points = isCurrent ? currentCheckpoints : checkpoints[fileIndex]
             let target = ordinal - start
+            guard let file = isCurrent ? current : files[fileIndex].facts.file else { return nil }
             // The row is read again from the file by path: that must still be the file that was read.
-            if let file = isCurrent ? current : files[fileIndex].facts.file,
-               FileStamp(path: file.path) != (isCurrent ? currentStamp : files[fileIndex].facts.stamp) {
+            if FileStamp(path: file.path) != (isCurrent ? currentStamp : files[fileIndex].facts.stamp) {
                 changed.files.insert(fileIndex)
                 return nil
             }
-            guard let format, let file = isCurrent ? current : files[fileIndex].facts.file,
+            guard let format,
                   let checkpoint = points.last(where: { $0.ordinal <= target }),
                   case .observation(let found)? = RowLocator.find(ordinal: target, in: file, format: format, from: checkpoint,
                                                                   reference: reference, limits: limits)
