@@ -122,30 +122,25 @@ public struct Pipeline {
         let totalBytes = sizes.reduce(0, +)
         var doneBytes = 0
         for (n, file) in files.enumerated() {
-            validator.begin(file)
-            let outcome = Ingest.read(file, reference: reference, limits: options.limits, progress: { bytes in
+            let outcome = Intake.read(file, into: &validator, progress: { bytes in
                 progress?(IngestProgress(bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count))
-            }, into: &validator)
-            if case .read(let facts) = outcome, facts.readInTwoHalves {
-                logger.debug("\(file.relativePath): read in two halves on two cores")
+            })
+            if case .read(let facts) = outcome, facts.readOnTwoThreads {
+                logger.debug("\(file.relativePath): read on one thread and checked on another")
             }
-            validator.end(outcome)
             doneBytes += sizes[n]
             progress?(IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))
         }
         let validated = validator.finish()
         let t = validated.totals
-        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(lap()))")
+        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded, \(validated.distinctKeys) distinct keys in \(validated.accepted.bytes / 1_048_576) MiB (\(lap()))")
         precondition(t.balances, "row accounting does not balance: \(t)")
-        guard validated.changedWhileComparing.isEmpty else {
-            throw RunFailure("\(validated.changedWhileComparing.joined(separator: ", ")) changed or was replaced while the run was reading later files, so repeated keys could not be checked against it; nothing was published. Run again once every file is complete")
-        }
-        guard !validated.tooManyObservations else {
-            throw RunFailure("more than \(UInt32.max) observations in one run: duplicates cannot be checked reliably; report from fewer files (move older periods out of input/raw)")
+        if let problem = validated.capacityProblem {
+            throw RunFailure("\(problem); nothing was published")
         }
 
         let periodText = options.period.description
-        guard validated.sums.monthsWithData.contains(options.period) else {
+        guard validated.accepted.months.contains(options.period) else {
             throw RunFailure("no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files")
         }
         let aggregates = Aggregator.aggregate(validated)

@@ -93,7 +93,7 @@ extension Talentstats {
                 reference = computed.validated.reference
                 currentFile = AggregateFile(computed.aggregates, path: "recomputed from \(settings.options.input.path) for \(period)")
                 comparisonResult = Comparison(old: baselineFile, new: currentFile, tolerance: tolerance, metrics: comparison.metrics, periods: inScope)
-                var explainer = Explainer(validated: computed.validated, limits: settings.options.limits)
+                var explainer = Explainer(validated: computed.validated)
                 explanations = explainer.explain(comparisonResult.differences)
                 var files: [String: String] = [:]
                 for f in computed.validated.files { files[f.facts.file.relativePath] = f.facts.sha256 }

@@ -39,9 +39,7 @@ import TestSupport
     static func run(_ url: URL, limits: IngestLimits = .default) -> ValidatedData {
         let file = InputFile(index: 0, relativePath: url.lastPathComponent, url: url)
         var validator = Validator(reference: dongguan, reportPeriod: YearMonth(year: 2024, month: 12)!, limits: limits)
-        validator.begin(file)
-        let outcome = Ingest.read(file, reference: dongguan, limits: limits, into: &validator)
-        validator.end(outcome)
+        let outcome = Intake.read(file, into: &validator)
         return validator.finish()
     }
 
@@ -72,17 +70,12 @@ import TestSupport
     }
 
     @Test func lineNumbersSurviveMixedLineEndings() throws {
-        struct Lines: ObservationSink {
-            var lines: [Int] = []
-            mutating func format(_ format: FileFormat) {}
-            mutating func observation(_ fields: RawFields) { lines.append(fields.line) }
-            mutating func malformed(line: Int, message: String) { lines.append(-line) }
-            mutating func checkpoint(offset: Int, line: Int) {}
-        }
         let url = try Fixtures.folder("adversarial").appendingPathComponent("mixed-line-endings.csv")
-        var sink = Lines()
-        _ = Ingest.read(InputFile(index: 0, relativePath: "m.csv", url: url), reference: Self.dongguan, into: &sink)
-        #expect(sink.lines == [2, 3, 4, 5])
+        let reader = try Ingest.open(InputFile(index: 0, relativePath: "m.csv", url: url), reference: Self.dongguan).get()
+        var lines: [Int] = []
+        while let batch = reader.nextBatch() { lines += batch.rows.map { $0.problem >= 0 ? -$0.line : $0.line } }
+        _ = reader.finish(readOnTwoThreads: false)
+        #expect(lines == [2, 3, 4, 5])
     }
 
     @Test func errorMessagesNameTheColumn() throws {
@@ -124,8 +117,7 @@ import TestSupport
         #expect(files.map(\.relativePath) == ["folder.csv", "loop.csv", "pipe.csv", "sub/ok.csv"])
         var validator = Validator(reference: Self.dongguan, reportPeriod: YearMonth(year: 2024, month: 12)!)
         for file in files {
-            validator.begin(file)
-            validator.end(Ingest.read(file, reference: Self.dongguan, into: &validator))
+            Intake.read(file, into: &validator)
         }
         let data = validator.finish()
         #expect(data.rejections.map(\.file) == ["folder.csv", "loop.csv", "pipe.csv"])

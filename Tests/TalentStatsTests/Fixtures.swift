@@ -68,3 +68,10 @@ struct ValidatorHarness {
 
     func finish() -> ValidatedData { validator.finish() }
 }
+
+extension ValidatedData {
+    /// The accepted sum for a month, district and metric, if any observation holds it.
+    func value(_ month: YearMonth, district: Int, metric: Int) -> FixedDecimal? {
+        sums.value(month: month, district: district, metric: metric)
+    }
+}

@@ -49,8 +49,7 @@ struct SeededGenerator: RandomNumberGenerator {
         for (index, rows) in files.enumerated() {
             let url = try tmp.write(String(format: "raw/%03d.csv", index), ([header] + rows).joined(separator: "\n") + "\n")
             let file = InputFile(index: index, relativePath: url.lastPathComponent, url: url)
-            validator.begin(file)
-            validator.end(Ingest.read(file, reference: reference, into: &validator))
+            Intake.read(file, into: &validator)
         }
         let data = validator.finish()
         return (data, Aggregator.aggregate(data))
@@ -148,7 +147,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-/// Reading a file in two halves on two cores gives exactly what reading it in one piece gives.
+/// Reading a file on one thread while another checks it gives exactly what one thread gives.
 @Suite struct ParallelReadTests {
     let reference = Fixtures.reference
     let report = YearMonth(year: 2024, month: 6)!
@@ -160,8 +159,7 @@ struct SeededGenerator: RandomNumberGenerator {
         for (index, text) in files.enumerated() {
             let url = try tmp.write(String(format: "%03d.csv", index), text)
             let file = InputFile(index: index, relativePath: url.lastPathComponent, url: url)
-            validator.begin(file)
-            validator.end(Ingest.read(file, reference: reference, limits: limits, into: &validator))
+            Intake.read(file, into: &validator)
         }
         let data = validator.finish()
         return (data, Aggregator.aggregate(data))
@@ -176,8 +174,8 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(s.rejections == p.rejections, "\(label)")
         // The parallel path ran (on a machine with more than one core).
         if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            #expect(p.files.contains { $0.facts.readInTwoHalves } == inTwoHalves, "\(label): read in two halves?")
-            #expect(!s.files.contains { $0.facts.readInTwoHalves })
+            #expect(p.files.contains { $0.facts.readOnTwoThreads } == inTwoHalves, "\(label): read in two halves?")
+            #expect(!s.files.contains { $0.facts.readOnTwoThreads })
         }
         #expect(s.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" } == p.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }, "\(label)")
     }
@@ -199,11 +197,11 @@ struct SeededGenerator: RandomNumberGenerator {
         try same([header + body.joined(separator: "\n") + "\n", resubmit, header + body.reversed().joined(separator: "\r\n") + "\r\n"], "seed \(seed)")
     }
 
-    @Test func aQuotedFieldAcrossTheMiddleIsReadInOnePiece() throws {
-        // A long quoted note with line breaks in it straddles the middle: the split is not a record start.
+    @Test func aLongQuotedFieldWithLineBreaksIsOneRecordOnEitherPath() throws {
+        // A long quoted note with line breaks in it: one record, at its first line, on either path.
         let note = "\"" + String(repeating: "备注\n", count: 400) + "\""
         let text = "period,district,metric,value,note\n2024-01,甲,people,1,\(note)\n2024-02,甲,people,2,x\n2024-02,甲,people,3,y\n"
-        try same([text], "quoted", inTwoHalves: false)
+        try same([text], "quoted")
         let (data, _) = try run([text], parallel: true)
         #expect(data.rejections.map(\.line) == [404])
         #expect(data.totals == RowAccounting(read: 3, used: 2, rejected: 1, outOfScope: 0, superseded: 0))

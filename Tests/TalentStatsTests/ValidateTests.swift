@@ -142,35 +142,3 @@ import Testing
         #expect(lines[5] == "\"a,b.csv\",5,bad_value,\"value \"\"x\"\" 5\"")
     }
 }
-
-@Suite struct FingerprintTableTests {
-    @Test func sharedFingerprintsAreTellApartByTheCaller() {
-        var table = FingerprintTable(capacity: 16)
-        defer { table.deallocate() }
-        let fingerprint: UInt64 = 0xDEAD_BEEF_0000_0001
-        table.insert(fingerprint, 7)
-        table.insert(fingerprint, 9)  // another key with the same fingerprint
-        #expect(table.contains(fingerprint))
-        #expect(!table.contains(0x1234_5678_0000_0000))
-        var asked: [UInt32] = []
-        let slot = table.find(fingerprint) { payload in asked.append(payload); return payload == 9 }
-        #expect(asked == [7, 9])
-        #expect(slot != nil)
-        table.setPayload(11, at: slot!)
-        var payloads: [UInt32] = []
-        table.forEach { _, p in payloads.append(p) }
-        #expect(payloads.sorted() == [7, 11])
-        #expect(table.find(fingerprint) { _ in false } == nil)
-    }
-
-    @Test func growsAndKeepsEveryEntry() {
-        var table = FingerprintTable(capacity: 16)
-        defer { table.deallocate() }
-        for i in 0..<10_000 { table.insert(KeyHash.fingerprint(district: i, metric: 0, entity: UnsafeBufferPointer(start: nil, count: 0)), UInt32(i)) }
-        #expect(table.count == 10_000)
-        #expect(table.capacity * 85 >= 10_000 * 100)
-        for i in stride(from: 0, to: 10_000, by: 97) {
-            #expect(table.find(KeyHash.fingerprint(district: i, metric: 0, entity: UnsafeBufferPointer(start: nil, count: 0))) { $0 == UInt32(i) } != nil)
-        }
-    }
-}

@@ -12,7 +12,8 @@ public enum Aggregator {
     public static func aggregate(_ data: ValidatedData) -> Aggregates {
         let reference = data.reference
         let report = data.reportPeriod
-        guard let first = data.sums.monthsWithData.first else {
+        let monthly = data.sums
+        guard let first = monthly.monthsWithData.first else {
             return Aggregates(rows: [], firstMonth: nil, reportPeriod: report, outOfRange: [])
         }
         let monthCount = report.ordinal - first.ordinal + 1
@@ -21,7 +22,7 @@ public enum Aggregator {
         // Monthly sums over entities: [metric][district][month offset].
         let sums: [[[FixedDecimal?]]] = (0..<reference.metrics.count).map { m in
             (0..<districtCount).map { d in
-                (0..<monthCount).map { i in data.value(YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m) }
+                (0..<monthCount).map { i in monthly.value(month: YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m) }
             }
         }
 

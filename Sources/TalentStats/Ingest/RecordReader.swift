@@ -29,8 +29,25 @@ public enum RecordEvent {
     case malformed(line: Int, message: String)
 }
 
+/// Bytes a reader read, shared with the batches whose fields refer to them. The reader writes into
+/// a block only while no batch holds it (``RecordReader`` checks `isKnownUniquelyReferenced`), so
+/// a batch's bytes never change under it.
+public final class ByteBlock: @unchecked Sendable {
+    // Safe to send: after the reader hands a block to a batch it only appends past the bytes the
+    // batch refers to, or moves on to a new block; a batch's bytes are never written again.
+    public let base: UnsafeMutablePointer<UInt8>
+    public let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+}
+
 /// A streaming RFC 4180 reader over a file descriptor, built for speed: it reads 1 MiB chunks into
-/// one buffer and hands out records as ranges of it.
+/// a block and hands out records as ranges of it.
 ///
 /// It splits at the byte level (`,` `"` CR LF are ASCII and never occur inside a GB18030 or UTF-8
 /// multi-byte character), so it runs before decoding. Lines are physical lines: CRLF, LF and a lone
@@ -43,6 +60,8 @@ public final class RecordReader {
     public let maxRecordBytes: Int
     private let chunkSize: Int
 
+    /// The block the last record returned lies in.
+    public private(set) var block: ByteBlock
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var end = 0          // valid bytes in buffer
@@ -62,15 +81,26 @@ public final class RecordReader {
         self.maxRecordBytes = maxRecordBytes
         self.chunkSize = max(1, chunkSize)
         capacity = self.chunkSize * 2
-        buffer = .allocate(capacity: capacity)
+        block = ByteBlock(capacity: capacity)
+        buffer = block.base
         bounds = .allocate(capacity: boundsCapacity * 2)
         bufferOffset = startOffset
         line = startLine
     }
 
-    deinit {
-        buffer.deallocate()
-        bounds.deallocate()
+    deinit { bounds.deallocate() }
+
+    /// Replaces the block with a new one of `capacity` bytes holding `[from, end)` of the old at its start.
+    private func moveToNewBlock(capacity newCapacity: Int, keepingFrom from: Int) {
+        let keep = end - from
+        let grown = ByteBlock(capacity: newCapacity)
+        if keep > 0 { grown.base.update(from: buffer + from, count: keep) }
+        block = grown
+        buffer = grown.base
+        capacity = newCapacity
+        bufferOffset += from
+        end = keep
+        position -= from
     }
 
     /// The physical line reached (the line after the last record returned).
@@ -83,7 +113,10 @@ public final class RecordReader {
     /// Moves the unread bytes to the front and reads more; returns false at the end of input.
     private func refill() throws -> Bool {
         if atEOF { return false }
-        if position > 0 {
+        if !isKnownUniquelyReferenced(&block) {
+            // A batch holds records of this block: the unread bytes go to a new one.
+            moveToNewBlock(capacity: max(capacity, end - position + chunkSize), keepingFrom: position)
+        } else if position > 0 {
             let keep = end - position
             if keep > 0 { buffer.update(from: buffer + position, count: keep) }
             bufferOffset += position
@@ -91,12 +124,7 @@ public final class RecordReader {
             position = 0
         }
         if capacity - end < chunkSize {
-            let newCapacity = max(capacity * 2, end + chunkSize)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = grown
-            capacity = newCapacity
+            moveToNewBlock(capacity: max(capacity * 2, end + chunkSize), keepingFrom: 0)
         }
         let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
         if n == 0 { atEOF = true; return false }
@@ -151,8 +179,12 @@ public final class RecordReader {
                 if !needMore && i - position > maxRecordBytes {
                     // Drop what is kept; go on scanning for the record's end.
                     skipping = true
-                    bufferOffset += i
-                    end = 0
+                    if !isKnownUniquelyReferenced(&block) {
+                        moveToNewBlock(capacity: capacity, keepingFrom: i)  // i == end: keeps nothing
+                    } else {
+                        bufferOffset += i
+                        end = 0
+                    }
                     position = 0
                     i = 0
                 }

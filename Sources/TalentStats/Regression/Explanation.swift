@@ -8,16 +8,14 @@ import Foundation
 /// and line, and, where a later file superseded an earlier one, both.
 public struct Explainer: Sendable {
     let validated: ValidatedData
-    let limits: IngestLimits
-    /// (month, district index, metric index) → the current rows behind that figure (found on demand).
+    /// (month, district index, metric index) → the current rows behind that figure (looked up on demand).
     private var sources: [RootKey: [SourcedValue]] = [:]
     private let revisions: [RootKey: [Revision]]
 
     struct RootKey: Hashable { let month: YearMonth; let district: Int; let metric: Int }
 
-    public init(validated: ValidatedData, limits: IngestLimits = .default) {
+    public init(validated: ValidatedData) {
         self.validated = validated
-        self.limits = limits
         var revisions: [RootKey: [Revision]] = [:]
         for revision in validated.revisions {
             revisions[RootKey(month: revision.key.month, district: revision.key.district, metric: revision.key.metric), default: []].append(revision)
@@ -25,42 +23,12 @@ public struct Explainer: Sendable {
         self.revisions = revisions
     }
 
-    /// Reads the current input again and collects the accepted rows behind `roots`: a row counts
-    /// when it is in scope, valid, and not superseded or repeated (the same rules as the run's).
+    /// Collects the accepted rows behind `roots` from the run's own key index: the rows the run
+    /// counted, by the same rules (no file is read again).
     mutating func findSources(_ roots: Set<RootKey>) {
-        guard !roots.isEmpty else { return }
-        struct Finder: ObservationSink {
-            let roots: Set<RootKey>
-            var validator: Validator
-            var file = 0
-            var found: [RootKey: [(ObservationKey, SourcedValue)]] = [:]
-            mutating func format(_ format: FileFormat) { validator.format(format) }
-            mutating func checkpoint(offset: Int, line: Int) { validator.checkpoint(offset: offset, line: line) }
-            mutating func malformed(line: Int, message: String) { validator.malformed(line: line, message: message) }
-            mutating func observation(_ fields: RawFields) {
-                validator.observation(fields)
-                guard let raw = fields.decoded(validator.reference), case .success(let (key, value)) = validator.interpret(raw) else { return }
-                let root = RootKey(month: key.month, district: key.district, metric: key.metric)
-                if roots.contains(root) {
-                    found[root, default: []].append((key, SourcedValue(value: value, file: file, line: raw.line)))
-                }
-            }
-        }
-        var finder = Finder(roots: roots, validator: Validator(reference: validated.reference, reportPeriod: validated.reportPeriod, limits: limits))
-        for record in validated.files {
-            finder.file = record.facts.file.index
-            finder.validator.begin(record.facts.file)
-            let outcome = Ingest.read(record.facts.file, reference: validated.reference, limits: limits, into: &finder)
-            finder.validator.end(outcome)
-        }
-        for (root, rows) in finder.found {
-            // Per key: the last file's row wins (resubmission); within a file, the first (duplicates).
-            var chosen: [ObservationKey: SourcedValue] = [:]
-            for (key, value) in rows {
-                if let current = chosen[key], current.file == value.file { continue }
-                chosen[key] = value
-            }
-            sources[root] = chosen.values.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
+        for root in roots {
+            sources[root] = validated.accepted.rows(month: root.month, district: root.district, metric: root.metric)
+                .map { SourcedValue(value: $0.value, file: $0.file, line: $0.line) }
         }
     }
 

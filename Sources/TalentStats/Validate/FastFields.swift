@@ -78,7 +78,7 @@ enum FastFields {
 
 /// Exact-bytes lookup of a few hundred spellings (district codes and names, metric ids and names,
 /// units) to an index, with no allocation per lookup.
-struct ByteLookup {
+struct ByteLookup: Sendable {
     private var slots: [Int32]  // entry number, or -1
     private var hashes: [UInt64] = []
     private var starts: [Int] = []

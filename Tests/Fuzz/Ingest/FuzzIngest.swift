@@ -36,9 +36,7 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let path = "\(fuzzPath)-\(index).csv"
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let file = InputFile(index: index, relativePath: "f\(index).csv", url: URL(fileURLWithPath: path))
-        validator.begin(file)
-        let outcome = Ingest.read(file, reference: fuzzReference, limits: limits, into: &validator)
-        validator.end(outcome)
+        let outcome = Intake.read(file, into: &validator)
     }
     let result = validator.finish()
     let totals = result.totals

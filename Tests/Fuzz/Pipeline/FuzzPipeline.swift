@@ -57,8 +57,7 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         close(fd)
         let shown = FileName.display(fileName)
         let file = InputFile(index: index, relativePath: index == 0 ? shown.text : "zz/b.csv", path: path, nameEncoding: shown.encoding)
-        validator.begin(file)
-        validator.end(Ingest.read(file, reference: pipelineReference, limits: limits, into: &validator))
+        Intake.read(file, into: &validator)
         _ = path.withCString { unlink($0) }
     }
     let validated = validator.finish()

@@ -1,0 +1,91 @@
+import Foundation
+
+/// How a file is laid out and encoded.
+public struct FileFormat: Sendable {
+    public let encoding: TextEncoding
+    public let layout: FileLayout
+    public let headerCount: Int
+}
+
+/// Facts about a file that go into the manifest.
+public struct FileFacts: Sendable {
+    public let file: InputFile
+    public let bytes: Int
+    public internal(set) var sha256: String
+    public let encoding: TextEncoding?
+    public let layout: LayoutKind?
+    /// Set when the file was read (not rejected whole).
+    public var format: FileFormat? = nil
+    /// Whether the file was read on one thread and checked on another (the results are the same
+    /// either way; tests use this to prove the two-thread path ran).
+    public internal(set) var readOnTwoThreads = false
+}
+
+/// The end of reading one file.
+public enum FileOutcome: Sendable {
+    case read(FileFacts)
+    /// The whole file is unusable; none of its rows was delivered.
+    case rejected(FileFacts, message: String)
+    /// Not a file the pipeline reads (a workbook, an archive, a text file): listed, not parsed.
+    case notRead(FileFacts, reason: UnreadReason)
+}
+
+/// Limits that keep a broken or hostile file from exhausting memory.
+public struct IngestLimits: Sendable {
+    /// The longest record kept (bytes); a longer one is rejected as `bad_row`.
+    public var maxRecordBytes: Int
+    /// The largest file read (bytes); a larger one is rejected as `bad_file`.
+    public var maxFileBytes: Int
+    /// Files at least this large are read on one thread while their rows are checked on another
+    /// (when the machine has two cores).
+    public var parallelMinBytes: Int
+
+    public static let `default` = IngestLimits(maxRecordBytes: 1 << 20, maxFileBytes: 8 << 30)
+
+    public init(maxRecordBytes: Int, maxFileBytes: Int, parallelMinBytes: Int = 4 << 20) {
+        self.maxRecordBytes = maxRecordBytes
+        self.maxFileBytes = maxFileBytes
+        self.parallelMinBytes = parallelMinBytes
+    }
+}
+
+/// What identifies a file's contents cheaply: inode, size and modification time.
+struct FileStamp: Equatable {
+    let inode: UInt64
+    let size: Int64
+    let seconds: Int
+    let nanoseconds: Int
+    let isRegular: Bool
+
+    init?(path: SystemPath) {
+        var info = stat()
+        guard path.withCString({ stat($0, &info) }) == 0 else { return nil }
+        isRegular = info.st_mode & S_IFMT == S_IFREG
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        seconds = Int(info.st_mtim.tv_sec)
+        nanoseconds = Int(info.st_mtim.tv_nsec)
+    }
+}
+
+/// A file's SHA-256 computed on another thread.
+final class BackgroundHash: @unchecked Sendable {
+    // Safe to send: `result` is written once on the hashing thread before `done` is signalled and
+    // read only after waiting on `done`.
+    private let done = DispatchSemaphore(value: 0)
+    private var result = ""
+
+    init(path: SystemPath) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = (try? FileSurvey.sha256(of: path)) ?? ""
+            done.signal()
+        }
+    }
+
+    /// Waits for the hash (empty if the file could not be read).
+    func wait() -> String {
+        done.wait()
+        done.signal()  // later calls return at once
+        return result
+    }
+}
