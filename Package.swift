@@ -26,11 +26,14 @@ let package = Package(
         ),
         // A safe Swift layer over the C library; knows nothing of talent or districts.
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
+        // One compiler hint the key check needs (prefetch), which Swift does not expose.
+        .target(name: "CCacheHint", path: "Sources/CCacheHint"),
         // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish.
         .target(
             name: "TalentStats",
             dependencies: [
                 "XlsxWriter",
+                "CCacheHint",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -108,11 +108,7 @@ struct ByteLookup: Sendable {
     }
 
     @inline(__always)
-    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in b { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return h
-    }
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 { EntityTable.hash(b) }
 
     func lookup(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { lookup($0) } }
 

@@ -1,3 +1,5 @@
+import CCacheHint
+
 /// The keys of one month held exactly, with the value and the origin (file and line) of the
 /// observation that currently holds each.
 ///
@@ -9,7 +11,7 @@
 ///
 /// The home slot is the high bits of a full 64-bit mix of the key (`fmix64`, a bijection), scaled
 /// to the capacity, so where a key lands does not depend on which keys came before it or in which
-/// order; a table grows (×2 while small, ×1.5 once large) before it is 80% full.
+/// order; a table grows (×2 while small, ×1.5 once large) before it is 87.5% full.
 ///
 /// A class, as it owns raw memory (freed with it); its slots are a plain value of pointers
 /// (``KeySlots``) that the key check copies out while it works on a month and puts back, so the
@@ -103,7 +105,7 @@ struct KeySlots {
     private var files: UnsafeMutablePointer<UInt16>
 
     static let bytesPerSlot = 14
-    static let maxLoadPercent = 80
+    static let maxLoadPercent = 875
 
     init(capacity: Int) {
         self.capacity = max(16, capacity)
@@ -155,16 +157,16 @@ struct KeySlots {
         }
     }
 
-    /// Loads the key's home slot, so that a later ``find(_:)`` finds it in cache: the independent
-    /// loads of a batch overlap their cache misses.
+    /// Starts loading the key's home slot, so that a later ``find(_:)`` finds it in cache: the
+    /// misses of a group of rows overlap instead of following one another.
     @inline(__always)
-    func touch(_ key: UInt32) -> UInt64 { slots[home(key)] }
+    func prefetch(_ key: UInt32) { cache_hint_prefetch(slots + home(key)) }
 
     /// Adds a key that is not in the table, with its value's 32-bit form; returns its slot.
     @inline(__always)
     @discardableResult
     mutating func insert(_ key: UInt32, stored: UInt32, file: UInt16, line: UInt32) -> Int {
-        if (count + 1) * 100 > capacity * Self.maxLoadPercent { grow() }
+        if (count + 1) * 1000 > capacity * Self.maxLoadPercent { grow() }
         let slot = emptySlot(for: key)
         slots[slot] = UInt64(key) << 32 | UInt64(stored)
         lines[slot] = line

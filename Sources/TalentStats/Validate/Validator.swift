@@ -117,28 +117,57 @@ public struct Validator {
         var table: MonthKeys?
         var slots = KeySlots?.none
         var r = 0
+        // Rows go in groups: first every row's entity slot is prefetched, then every entity interned
+        // and its key's slot prefetched, then every key placed, so the cache misses of a group overlap
+        // instead of following one another. The order of everything that is decided stays the
+        // rows' order.
+        let group = 16
+        let ids = UnsafeMutablePointer<Int>.allocate(capacity: group)
+        let keys = UnsafeMutablePointer<UInt32>.allocate(capacity: group)
+        let probes = UnsafeMutablePointer<EntityTable.Probe>.allocate(capacity: group)
+        defer {
+            ids.deallocate()
+            keys.deallocate()
+            probes.deallocate()
+        }
         batch.entityBytes.withUnsafeBufferPointer { entityBytes in
             batch.candidates.withUnsafeBufferPointer { candidates in
-                for i in 0..<candidates.count {
-                    while r < batch.rejections.count, batch.rejectionPositions[r] <= i {
-                        rejections.append(batch.rejections[r])
-                        r += 1
+                func entity(_ c: Candidate) -> UnsafeBufferPointer<UInt8> {
+                    UnsafeBufferPointer(rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
+                }
+                var start = 0
+                while start < candidates.count {
+                    let n = min(group, candidates.count - start)
+                    for j in 0..<n {
+                        (probes + j).initialize(to: EntityTable.probe(entity(candidates[start + j])))
+                        entities.prefetch(probes[j])
                     }
-                    let c = candidates[i]
-                    let entity = UnsafeBufferPointer(rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
-                    let entityID = entities.intern(entity)
-                    guard entityID < index.entityCapacity, c.line <= Int(UInt32.max) else {
-                        beyondCapacity(c, entityID: entityID)
-                        continue
+                    for j in 0..<n {
+                        let c = candidates[start + j]
+                        ids[j] = entities.intern(entity(c), probes[j])
+                        keys[j] = index.key(district: Int(c.district), metric: Int(c.metric), entity: ids[j])
+                        if Int(c.month) == month { slots!.prefetch(keys[j]) }
                     }
-                    if Int(c.month) != month {
-                        table?.slots = slots!
-                        month = Int(c.month)
-                        table = index.table(for: month)
-                        slots = table!.slots
+                    for j in 0..<n {
+                        let i = start + j
+                        while r < batch.rejections.count, batch.rejectionPositions[r] <= i {
+                            rejections.append(batch.rejections[r])
+                            r += 1
+                        }
+                        let c = candidates[i]
+                        guard ids[j] < index.entityCapacity, c.line <= Int(UInt32.max) else {
+                            beyondCapacity(c, entityID: ids[j])
+                            continue
+                        }
+                        if Int(c.month) != month {
+                            table?.slots = slots!
+                            month = Int(c.month)
+                            table = index.table(for: month)
+                            slots = table!.slots
+                        }
+                        place(c, key: keys[j], entityID: ids[j], file: fileNumber, table: table!, slots: &slots!, entities: entities)
                     }
-                    place(c, key: index.key(district: Int(c.district), metric: Int(c.metric), entity: entityID), entityID: entityID,
-                          file: fileNumber, table: table!, slots: &slots!, entities: entities)
+                    start += n
                 }
             }
         }
