@@ -28,7 +28,7 @@ stale() { [ ! -x "$1" ] || [ -n "$(find Sources Tests/Fuzz -newer "$1" -name '*.
 
 if stale "$out/fuzz-ingest"; then
   echo "fuzz: building the ingest target (swiftc -sanitize=fuzzer,address)"
-  swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift \
+  swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift -I Sources/CCacheHint/include \
     -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 if stale "$out/fuzz-pipeline"; then
@@ -37,7 +37,7 @@ if stale "$out/fuzz-pipeline"; then
     -I Sources/CXlsxWriter -emit-module-path "$out/XlsxWriter.swiftmodule" -o "$out/libXlsxWriter.a" \
     2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
   swiftc "${flags[@]}" -module-name TalentStatsFuzzPipeline $core $pipeline Tests/Fuzz/Pipeline/*.swift \
-    Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
+    Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Sources/CCacheHint/include -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
     -lxlsxwriter -lz -o "$out/fuzz-pipeline" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 

@@ -85,7 +85,8 @@ public struct Pipeline {
         func lap() -> String {
             let elapsed = ContinuousClock.now - clock
             clock = .now
-            return String(format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            return String(
+                format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
 
         let reference: ReferenceData
@@ -95,7 +96,10 @@ public struct Pipeline {
             throw RunFailure("reference data is invalid: \(error); fix the file and run again")
         }
         let referenceFiles = ["districts.csv", "metrics.csv"].map { name in
-            (path: "reference/\(name)", sha256: (try? FileSurvey.sha256(of: referenceFolder.appendingPathComponent(name).path)) ?? "")
+            (
+                path: "reference/\(name)",
+                sha256: (try? FileSurvey.sha256(of: referenceFolder.appendingPathComponent(name).path)) ?? ""
+            )
         }
         logger.info("reference: \(reference.districts.count) districts, \(reference.metrics.count) metrics (\(lap()))")
 
@@ -109,8 +113,13 @@ public struct Pipeline {
         let unread = files.filter { $0.notReadReason != nil }
         for file in unread { logger.warning("not read: \(file.relativePath): \(file.notReadReason!.message)") }
         guard files.count > unread.count else {
-            let listed = unread.isEmpty ? "" : " (\(unread.count) other files are not read: \(unread.prefix(3).map(\.relativePath).joined(separator: ", "))\(unread.count > 3 ? ", …" : ""))"
-            throw RunFailure("no *.csv files under \(options.input.appendingPathComponent("raw").path)\(listed); put the districts' CSV files there or pass --input")
+            let listed =
+                unread.isEmpty
+                ? ""
+                : " (\(unread.count) other files are not read: \(unread.prefix(3).map(\.relativePath).joined(separator: ", "))\(unread.count > 3 ? ", …" : ""))"
+            throw RunFailure(
+                "no *.csv files under \(options.input.appendingPathComponent("raw").path)\(listed); put the districts' CSV files there or pass --input"
+            )
         }
 
         var validator = Validator(reference: reference, reportPeriod: options.period, limits: options.limits)
@@ -122,18 +131,26 @@ public struct Pipeline {
         let totalBytes = sizes.reduce(0, +)
         var doneBytes = 0
         for (n, file) in files.enumerated() {
-            let outcome = Intake.read(file, into: &validator, progress: { bytes in
-                progress?(IngestProgress(bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count))
-            })
+            let outcome = Intake.read(
+                file, into: &validator,
+                progress: { bytes in
+                    progress?(
+                        IngestProgress(
+                            bytesRead: doneBytes + bytes, totalBytes: totalBytes, filesDone: n, totalFiles: files.count)
+                    )
+                })
             if case .read(let facts) = outcome, facts.readOnTwoThreads {
                 logger.debug("\(file.relativePath): read on one thread and checked on another")
             }
             doneBytes += sizes[n]
-            progress?(IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))
+            progress?(
+                IngestProgress(bytesRead: doneBytes, totalBytes: totalBytes, filesDone: n + 1, totalFiles: files.count))
         }
         let validated = validator.finish()
         let t = validated.totals
-        logger.info("ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded, \(validated.distinctKeys) distinct keys in \(validated.accepted.bytes / 1_048_576) MiB (\(lap()))")
+        logger.info(
+            "ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded, \(validated.distinctKeys) distinct keys in \(validated.accepted.bytes / 1_048_576) MiB (\(lap()))"
+        )
         precondition(t.balances, "row accounting does not balance: \(t)")
         if let problem = validated.capacityProblem {
             throw RunFailure("\(problem); nothing was published")
@@ -141,16 +158,24 @@ public struct Pipeline {
 
         let periodText = options.period.description
         guard validated.accepted.months.contains(options.period) else {
-            throw RunFailure("no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files")
+            throw RunFailure(
+                "no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files"
+            )
         }
         let aggregates = Aggregator.aggregate(validated)
         if let key = aggregates.outOfRange.first {
-            throw RunFailure("\(aggregates.outOfRange.count) ratio(s) exceed the largest figure talentstats holds exactly (about 1.7e29), first \(key.measure.rawValue) of \(key.metric) for district \(key.districtCode) in \(key.period); check the input values of that district and metric")
+            throw RunFailure(
+                "\(aggregates.outOfRange.count) ratio(s) exceed the largest figure talentstats holds exactly (about 1.7e29), first \(key.measure.rawValue) of \(key.metric) for district \(key.districtCode) in \(key.period); check the input values of that district and metric"
+            )
         }
-        let quality = QualityFindings.find(in: validated, aggregates: aggregates, outlierThreshold: options.outlierThreshold)
-        logger.info("aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))")
-        return Computed(validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles,
-                        ignoredFiles: inventory.ignored)
+        let quality = QualityFindings.find(
+            in: validated, aggregates: aggregates, outlierThreshold: options.outlierThreshold)
+        logger.info(
+            "aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))"
+        )
+        return Computed(
+            validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles,
+            ignoredFiles: inventory.ignored)
     }
 
     /// Runs everything and publishes `output/YYYY-MM/` atomically, holding the output folder's lock.
@@ -162,14 +187,18 @@ public struct Pipeline {
         } catch let held as RunLock.Held {
             throw held
         } catch {
-            throw RunFailure("cannot use the output folder \(options.output.path): \(error); check that it exists and is writable, or pass --output")
+            throw RunFailure(
+                "cannot use the output folder \(options.output.path): \(error); check that it exists and is writable, or pass --output"
+            )
         }
         defer { lock.release() }
         // Before anything else, and whatever this run then does: a report folder that a killed run
         // (without RENAME_EXCHANGE) left aside goes back in place.
         do {
             for name in try AtomicPublisher.recoverAll(in: options.output) {
-                logger.warning("recovered: \(options.output.appendingPathComponent(name).path) was left aside by a run that was killed while publishing; put back")
+                logger.warning(
+                    "recovered: \(options.output.appendingPathComponent(name).path) was left aside by a run that was killed while publishing; put back"
+                )
             }
         } catch let failure as AtomicPublisher.Failure {
             throw RunFailure(failure.description)
@@ -182,7 +211,9 @@ public struct Pipeline {
         let folder = options.output.appendingPathComponent(options.period.description)
         let publisher = AtomicPublisher(target: folder)
         let staging: URL
-        do { staging = try publisher.begin() } catch let error as AtomicPublisher.Failure { throw RunFailure(error.description) }
+        do { staging = try publisher.begin() } catch let error as AtomicPublisher.Failure {
+            throw RunFailure(error.description)
+        }
         do {
             try writeOutputs(computed, into: staging)
             try TestHooks.reach("before-commit")
@@ -191,12 +222,18 @@ public struct Pipeline {
             publisher.abandon()
             let space = AtomicPublisher.freeSpaceHint(at: options.output)
             if let failure = error as? AtomicPublisher.Failure {
-                throw RunFailure(failure.description.contains("free disk space") ? failure.description : failure.description + space)
+                throw RunFailure(
+                    failure.description.contains("free disk space") ? failure.description : failure.description + space)
             }
-            throw RunFailure("could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)")
+            throw RunFailure(
+                "could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)"
+            )
         }
-        logger.info("publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))")
-        return QualityFindings.needsAttention(computed.validated, computed.quality) ? .findings(folder: folder) : .clean(folder: folder)
+        logger.info(
+            "publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))"
+        )
+        return QualityFindings.needsAttention(computed.validated, computed.quality)
+            ? .findings(folder: folder) : .clean(folder: folder)
     }
 
     /// The names of the files in a report folder.
@@ -209,9 +246,12 @@ public struct Pipeline {
             organization: options.organization ?? "\(reference.city.name)人才工作统计",
             contact: options.contact,
             outlierThreshold: options.outlierThreshold,
-            generated: options.generated ?? ReportSettings.defaultGenerationDate(for: options.period, timeZone: options.timeZone),
+            generated: options.generated
+                ?? ReportSettings.defaultGenerationDate(for: options.period, timeZone: options.timeZone),
             timeZone: options.timeZone)
-        let model = ReportModel(reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality, settings: settings)
+        let model = ReportModel(
+            reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality,
+            settings: settings)
 
         // Each output is written (and flushed to disk) once by its writer, then listed with its size
         // and SHA-256 read from the file.
@@ -220,7 +260,8 @@ public struct Pipeline {
             let url = folder.appendingPathComponent(name)
             var info = stat()
             guard stat(url.path, &info) == 0 else { throw RunFailure("\(name) was not written to \(folder.path)") }
-            outputs.append(Manifest.OutputEntry(path: name, sha256: try FileSurvey.sha256(of: url.path), bytes: Int(info.st_size)))
+            outputs.append(
+                Manifest.OutputEntry(path: name, sha256: try FileSurvey.sha256(of: url.path), bytes: Int(info.st_size)))
         }
         let workbookName = Self.workbookName(options.period)
         let workbookURL = folder.appendingPathComponent(workbookName)
@@ -228,7 +269,9 @@ public struct Pipeline {
         try AtomicPublisher.sync(workbookURL)
         try record(workbookName)
         try TestHooks.reach("before-publish")
-        try AtomicPublisher.write(Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8), to: folder.appendingPathComponent("aggregates.csv"))
+        try AtomicPublisher.write(
+            Data(MachineOutputs.aggregatesCSV(computed.aggregates).utf8),
+            to: folder.appendingPathComponent("aggregates.csv"))
         try record("aggregates.csv")
         try v.rejectionLog.writeCSV(to: folder.appendingPathComponent("rejects.csv"))
         try record("rejects.csv")
@@ -241,19 +284,23 @@ public struct Pipeline {
             firstMonth: computed.aggregates.firstMonth?.description,
             reference: computed.referenceFiles.map { .init(path: $0.path, sha256: $0.sha256) },
             inputs: v.files.map { f in
-                .init(path: f.facts.file.relativePath,
-                      nameEncoding: f.facts.file.nameEncoding == .utf8 ? nil : f.facts.file.nameEncoding.rawValue,
-                      sha256: f.facts.sha256, bytes: f.facts.bytes,
-                      encoding: f.facts.encoding?.rawValue, format: f.facts.layout?.rawValue,
-                      status: f.status, rejection: f.rejection, rows: f.accounting)
+                .init(
+                    path: f.facts.file.relativePath,
+                    nameEncoding: f.facts.file.nameEncoding == .utf8 ? nil : f.facts.file.nameEncoding.rawValue,
+                    sha256: f.facts.sha256, bytes: f.facts.bytes,
+                    encoding: f.facts.encoding?.rawValue, format: f.facts.layout?.rawValue,
+                    status: f.status, rejection: f.rejection, rows: f.accounting)
             },
             ignored: computed.ignoredFiles,
-            totals: .init(files: .init(listed: v.files.count, used: v.filesUsed, rejected: v.filesRejected, notRead: v.filesNotRead),
-                          observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
-                          revisions: v.revisionCount, aggregateRows: computed.aggregates.rows.count),
-            findings: .init(districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },
-                            outliers: computed.quality.outliers.count,
-                            needsAttention: QualityFindings.needsAttention(v, computed.quality)),
+            totals: .init(
+                files: .init(
+                    listed: v.files.count, used: v.filesUsed, rejected: v.filesRejected, notRead: v.filesNotRead),
+                observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
+                revisions: v.revisionCount, aggregateRows: computed.aggregates.rows.count),
+            findings: .init(
+                districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },
+                outliers: computed.quality.outliers.count,
+                needsAttention: QualityFindings.needsAttention(v, computed.quality)),
             outputs: outputs)
         try AtomicPublisher.write(try manifest.json(), to: folder.appendingPathComponent("manifest.json"))
     }

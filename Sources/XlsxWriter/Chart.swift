@@ -17,11 +17,12 @@ public final class Chart {
     public init(workbook: Workbook, kind: Kind) throws {
         let op = "workbook_add_chart"
         let book = try workbook.requireOpen(op)
-        let type: UInt8 = switch kind {
-        case .bar: UInt8(LXW_CHART_BAR.rawValue)
-        case .column: UInt8(LXW_CHART_COLUMN.rawValue)
-        case .line: UInt8(LXW_CHART_LINE.rawValue)
-        }
+        let type: UInt8 =
+            switch kind {
+            case .bar: UInt8(LXW_CHART_BAR.rawValue)
+            case .column: UInt8(LXW_CHART_COLUMN.rawValue)
+            case .line: UInt8(LXW_CHART_LINE.rawValue)
+            }
         guard let chart = workbook_add_chart(book, type) else {
             throw XlsxError(misuse: "libxlsxwriter could not create the chart", operation: op, context: workbook.path)
         }
@@ -43,7 +44,8 @@ public final class Chart {
             XMLText.withCString(values, as: .plain) { cVal in chart_add_series(chart, cCat, cVal) }
         }
         guard let series else {
-            throw XlsxError(misuse: "libxlsxwriter refused the series", operation: op, context: "chart series '\(name)' \(values)")
+            throw XlsxError(
+                misuse: "libxlsxwriter refused the series", operation: op, context: "chart series '\(name)' \(values)")
         }
         XMLText.withCString(name, as: .plain) { chart_series_set_name(series, $0) }
     }
@@ -56,10 +58,14 @@ public final class Chart {
 
     /// Names the category and value axes; `valueFormat` is the number format of the value axis;
     /// `reverseCategories` lists the categories from the top (bar charts) or the right.
-    public func setAxes(categoryName: String? = nil, valueName: String? = nil, valueFormat: String? = nil, reverseCategories: Bool = false) throws {
+    public func setAxes(
+        categoryName: String? = nil, valueName: String? = nil, valueFormat: String? = nil,
+        reverseCategories: Bool = false
+    ) throws {
         let chart = try handle("chart_axis_set_name")
         // A bar chart is rotated: libxlsxwriter's x_axis is then the value axis and y_axis the categories.
-        let (categoryAxis, valueAxis) = kind == .bar ? (chart.pointee.y_axis, chart.pointee.x_axis) : (chart.pointee.x_axis, chart.pointee.y_axis)
+        let (categoryAxis, valueAxis) =
+            kind == .bar ? (chart.pointee.y_axis, chart.pointee.x_axis) : (chart.pointee.x_axis, chart.pointee.y_axis)
         if let categoryName { XMLText.withCString(categoryName, as: .plain) { chart_axis_set_name(categoryAxis, $0) } }
         if let valueName { XMLText.withCString(valueName, as: .plain) { chart_axis_set_name(valueAxis, $0) } }
         if let valueFormat { XMLText.withCString(valueFormat, as: .plain) { chart_axis_set_num_format(valueAxis, $0) } }
@@ -69,12 +75,13 @@ public final class Chart {
     /// Places or hides the legend.
     public func setLegend(_ position: LegendPosition) throws {
         let chart = try handle("chart_legend_set_position")
-        let value: UInt8 = switch position {
-        case .none: UInt8(LXW_CHART_LEGEND_NONE.rawValue)
-        case .bottom: UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue)
-        case .right: UInt8(LXW_CHART_LEGEND_RIGHT.rawValue)
-        case .top: UInt8(LXW_CHART_LEGEND_TOP.rawValue)
-        }
+        let value: UInt8 =
+            switch position {
+            case .none: UInt8(LXW_CHART_LEGEND_NONE.rawValue)
+            case .bottom: UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue)
+            case .right: UInt8(LXW_CHART_LEGEND_RIGHT.rawValue)
+            case .top: UInt8(LXW_CHART_LEGEND_TOP.rawValue)
+            }
         chart_legend_set_position(chart, value)
     }
 }

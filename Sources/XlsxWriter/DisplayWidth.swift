@@ -24,8 +24,8 @@ public enum DisplayWidth {
     public static func isWide(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+            0xFFE0...0xFFE6, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
             return true
         default:
             return false
@@ -41,11 +41,14 @@ public enum DisplayWidth {
         guard number.isFinite else { return 8 }
         let format = numberFormat ?? "General"
         let percent = format.contains("%")
-        let decimals = format.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0 == "0" }.count } ?? (format == "General" ? 2 : 0)
+        let decimals =
+            format.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0 == "0" }.count }
+            ?? (format == "General" ? 2 : 0)
         let shown = percent ? abs(number) * 100 : abs(number)
         let integerDigits = Self.integerDigits(shown)
         let separators = format.contains(",") ? (integerDigits - 1) / 3 : 0
-        return Double(integerDigits + separators + (decimals > 0 ? decimals + 1 : 0) + (percent ? 1 : 0) + (number < 0 ? 1 : 0))
+        return Double(
+            integerDigits + separators + (decimals > 0 ? decimals + 1 : 0) + (percent ? 1 : 0) + (number < 0 ? 1 : 0))
     }
 
     /// The number of digits before the decimal point of a non-negative `value` (at least 1); `inf`

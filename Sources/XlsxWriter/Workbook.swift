@@ -58,7 +58,8 @@ public final class Workbook {
     /// See <https://libxlsxwriter.github.io/workbook_8h.html>.
     public init(path: String, constantMemory: Bool = false, temporaryDirectory: String? = nil) throws {
         self.path = path
-        let created: UnsafeMutablePointer<lxw_workbook>? = try XMLText.withPath(path, operation: "workbook_new_opt") { cPath in
+        let created: UnsafeMutablePointer<lxw_workbook>? = try XMLText.withPath(path, operation: "workbook_new_opt") {
+            cPath in
             try XMLText.withPath(temporaryDirectory, operation: "workbook_new_opt") { cTmp in
                 var options = lxw_workbook_options()
                 options.constant_memory = constantMemory ? 1 : 0
@@ -68,7 +69,8 @@ public final class Workbook {
             }
         }
         guard let created else {
-            throw XlsxError(misuse: "libxlsxwriter could not allocate the workbook", operation: "workbook_new_opt", context: path)
+            throw XlsxError(
+                misuse: "libxlsxwriter could not allocate the workbook", operation: "workbook_new_opt", context: path)
         }
         handle = created
     }
@@ -83,7 +85,9 @@ public final class Workbook {
 
     func requireOpen(_ operation: String, context: String = "") throws -> UnsafeMutablePointer<lxw_workbook> {
         guard let handle else {
-            throw XlsxError(misuse: "the workbook is already closed", operation: operation, context: context.isEmpty ? path : context)
+            throw XlsxError(
+                misuse: "the workbook is already closed", operation: operation,
+                context: context.isEmpty ? path : context)
         }
         return handle
     }
@@ -109,7 +113,8 @@ public final class Workbook {
     public func validateSheetName(_ name: String) throws {
         let handle = try requireOpen("workbook_validate_sheet_name", context: name)
         try XMLText.withCString(name, as: .plain) { cName in
-            try check(workbook_validate_sheet_name(handle, cName), "workbook_validate_sheet_name", context: "sheet '\(name)'")
+            try check(
+                workbook_validate_sheet_name(handle, cName), "workbook_validate_sheet_name", context: "sheet '\(name)'")
         }
     }
 
@@ -123,7 +128,9 @@ public final class Workbook {
         let name = XMLText.safe(name, as: .plain)
         let sheet = XMLText.withCString(name, as: .plain) { workbook_add_worksheet(handle, $0) }
         guard let sheet else {
-            throw XlsxError(misuse: "libxlsxwriter refused the sheet", operation: "workbook_add_worksheet", context: "sheet '\(name)'")
+            throw XlsxError(
+                misuse: "libxlsxwriter refused the sheet", operation: "workbook_add_worksheet",
+                context: "sheet '\(name)'")
         }
         sheetNames.append(name)
         return Worksheet(workbook: self, handle: sheet, name: name)
@@ -137,7 +144,8 @@ public final class Workbook {
         let handle = try requireOpen("workbook_add_format")
         if let cached = formatCache[style] { return Format(workbook: self, handle: cached, style: style) }
         guard let format = workbook_add_format(handle) else {
-            throw XlsxError(misuse: "libxlsxwriter could not allocate a format", operation: "workbook_add_format", context: path)
+            throw XlsxError(
+                misuse: "libxlsxwriter could not allocate a format", operation: "workbook_add_format", context: path)
         }
         style.apply(to: format)
         formatCache[style] = format
@@ -151,7 +159,7 @@ public final class Workbook {
     public func setProperties(_ properties: DocumentProperties) throws {
         let handle = try requireOpen("workbook_set_properties")
         var strings: [UnsafeMutablePointer<CChar>?] = []
-        defer { strings.forEach { free($0) } }
+        defer { for string in strings { free(string) } }
         func dup(_ value: String?) -> UnsafeMutablePointer<CChar>? {
             let copy = XMLText.duplicate(value, as: .plain)
             strings.append(copy)
@@ -202,4 +210,3 @@ public struct Format {
         return pointer
     }
 }
-

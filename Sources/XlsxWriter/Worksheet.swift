@@ -29,13 +29,15 @@ public final class Worksheet {
         return pointer
     }
 
-    private func where_(_ row: Int, _ column: Int) -> String {
+    private func location(_ row: Int, _ column: Int) -> String {
         "sheet '\(name)' cell \(CellReference.a1(row: row, column: column))"
     }
 
     private func cell(_ row: Int, _ column: Int, _ operation: String) throws -> (lxw_row_t, lxw_col_t) {
         guard (0..<Self.maxRows).contains(row), (0..<Self.maxColumns).contains(column) else {
-            throw XlsxError(misuse: "row \(row + 1) or column \(column + 1) is outside Excel's limits", operation: operation, context: "sheet '\(name)'")
+            throw XlsxError(
+                misuse: "row \(row + 1) or column \(column + 1) is outside Excel's limits", operation: operation,
+                context: "sheet '\(name)'")
         }
         return (lxw_row_t(row), lxw_col_t(column))
     }
@@ -51,7 +53,9 @@ public final class Worksheet {
         let op = "worksheet_write_number"
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
-        try check(worksheet_write_number(sheet, r, c, number, try format?.handle(for: op)), op, context: where_(row, column))
+        try check(
+            worksheet_write_number(sheet, r, c, number, try format?.handle(for: op)), op, context: location(row, column)
+        )
         note(width: DisplayWidth.estimate(number: number, numberFormat: format?.numberFormat), column: column)
     }
 
@@ -67,7 +71,7 @@ public final class Worksheet {
         let sheet = try handle(op)
         let fmt = try format?.handle(for: op)
         try XMLText.withCString(string, as: .cell) { text in
-            try check(worksheet_write_string(sheet, r, c, text, fmt), op, context: where_(row, column))
+            try check(worksheet_write_string(sheet, r, c, text, fmt), op, context: location(row, column))
         }
         if fitsWidth { note(width: DisplayWidth.of(string), column: column) }
     }
@@ -80,7 +84,7 @@ public final class Worksheet {
         let sheet = try handle(op)
         let fmt = try format?.handle(for: op)
         try XMLText.withCString(formula, as: .plain) { text in
-            try check(worksheet_write_formula_num(sheet, r, c, text, fmt, value), op, context: where_(row, column))
+            try check(worksheet_write_formula_num(sheet, r, c, text, fmt, value), op, context: location(row, column))
         }
         note(width: DisplayWidth.estimate(number: value, numberFormat: format?.numberFormat), column: column)
     }
@@ -90,11 +94,14 @@ public final class Worksheet {
         let op = "worksheet_write_blank"
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
-        try check(worksheet_write_blank(sheet, r, c, try format.handle(for: op)), op, context: where_(row, column))
+        try check(worksheet_write_blank(sheet, r, c, try format.handle(for: op)), op, context: location(row, column))
     }
 
     /// Writes a hyperlink to a cell of a sheet in this workbook, shown as `text`.
-    public func writeLink(toSheet target: String, cell targetCell: String = "A1", text: String, row: Int, column: Int, format: Format? = nil) throws {
+    public func writeLink(
+        toSheet target: String, cell targetCell: String = "A1", text: String, row: Int, column: Int,
+        format: Format? = nil
+    ) throws {
         let op = "worksheet_write_url_opt"
         let (r, c) = try cell(row, column, op)
         let sheet = try handle(op)
@@ -103,7 +110,8 @@ public final class Worksheet {
         let url = "internal:'\(escaped)'!\(targetCell)"
         try XMLText.withCString(url, as: .plain) { cURL in
             try XMLText.withCString(text, as: .cellAndAttribute) { cText in
-                try check(worksheet_write_url_opt(sheet, r, c, cURL, fmt, cText, nil), op, context: where_(row, column))
+                try check(
+                    worksheet_write_url_opt(sheet, r, c, cURL, fmt, cText, nil), op, context: location(row, column))
             }
         }
         note(width: DisplayWidth.of(text), column: column)
@@ -117,7 +125,9 @@ public final class Worksheet {
         let (_, c1) = try cell(0, first, op)
         let (_, c2) = try cell(0, last, op)
         let sheet = try handle(op)
-        try check(worksheet_set_column(sheet, c1, c2, width, try format?.handle(for: op)), op, context: "sheet '\(name)' columns \(first + 1)-\(last + 1)")
+        try check(
+            worksheet_set_column(sheet, c1, c2, width, try format?.handle(for: op)), op,
+            context: "sheet '\(name)' columns \(first + 1)-\(last + 1)")
     }
 
     /// Sets every written column's width from its widest content (libxlsxwriter has no autofit).
@@ -136,7 +146,9 @@ public final class Worksheet {
         let op = "worksheet_set_row"
         let (r, _) = try cell(row, 0, op)
         let sheet = try handle(op)
-        try check(worksheet_set_row(sheet, r, height, try format?.handle(for: op)), op, context: "sheet '\(name)' row \(row + 1)")
+        try check(
+            worksheet_set_row(sheet, r, height, try format?.handle(for: op)), op,
+            context: "sheet '\(name)' row \(row + 1)")
     }
 
     /// Freezes the rows above `row` and the columns left of `column`.
@@ -183,22 +195,27 @@ public final class Worksheet {
     /// See <https://libxlsxwriter.github.io/working_with_tables.html>.
     public func addTable(
         firstRow: Int, firstColumn: Int, lastRow: Int, lastColumn: Int,
-        name: String? = nil, columns: [String], headerFormat: Format? = nil, style: TableStyle = .light(9), bandedRows: Bool = true
+        name: String? = nil, columns: [String], headerFormat: Format? = nil, style: TableStyle = .light(9),
+        bandedRows: Bool = true
     ) throws {
         let op = "worksheet_add_table"
         let (r1, c1) = try cell(firstRow, firstColumn, op)
         let (r2, c2) = try cell(lastRow, lastColumn, op)
         guard columns.count == lastColumn - firstColumn + 1 else {
-            throw XlsxError(misuse: "\(columns.count) column headers for \(lastColumn - firstColumn + 1) columns", operation: op, context: "sheet '\(name ?? self.name)'")
+            throw XlsxError(
+                misuse: "\(columns.count) column headers for \(lastColumn - firstColumn + 1) columns", operation: op,
+                context: "sheet '\(name ?? self.name)'")
         }
         // Checked as they will be written, so that two headers made equal by XMLText are refused.
         guard Set(columns.map { XMLText.safe($0, as: .cellAndAttribute) }).count == columns.count else {
-            throw XlsxError(misuse: "table column headers must be unique: \(columns)", operation: op, context: "sheet '\(self.name)'")
+            throw XlsxError(
+                misuse: "table column headers must be unique: \(columns)", operation: op,
+                context: "sheet '\(self.name)'")
         }
         let sheet = try handle(op)
         let headerHandle = try headerFormat?.handle(for: op)
         var allocated: [UnsafeMutableRawPointer?] = []
-        defer { allocated.forEach { free($0) } }
+        defer { for pointer in allocated { free(pointer) } }
         var columnStructs: [UnsafeMutablePointer<lxw_table_column>?] = columns.map { header in
             let column = UnsafeMutablePointer<lxw_table_column>.allocate(capacity: 1)
             column.initialize(to: lxw_table_column())
@@ -208,7 +225,7 @@ public final class Worksheet {
             column.pointee.header_format = headerHandle
             return column
         }
-        defer { columnStructs.forEach { $0?.deallocate() } }
+        defer { for column in columnStructs { column?.deallocate() } }
         columnStructs.append(nil)  // NULL terminator
         let cName = XMLText.duplicate(name, as: .plain)
         allocated.append(UnsafeMutableRawPointer(cName))
@@ -219,9 +236,15 @@ public final class Worksheet {
             options.style_type = style.type
             options.style_type_number = style.number
             options.columns = buffer.baseAddress
-            try check(worksheet_add_table(sheet, r1, c1, r2, c2, &options), op, context: "sheet '\(self.name)' range \(CellReference.a1(row: firstRow, column: firstColumn)):\(CellReference.a1(row: lastRow, column: lastColumn))")
+            try check(
+                worksheet_add_table(sheet, r1, c1, r2, c2, &options), op,
+                context:
+                    "sheet '\(self.name)' range \(CellReference.a1(row: firstRow, column: firstColumn)):\(CellReference.a1(row: lastRow, column: lastColumn))"
+            )
         }
-        for (offset, header) in columns.enumerated() { note(width: DisplayWidth.of(header) + 2, column: firstColumn + offset) }
+        for (offset, header) in columns.enumerated() {
+            note(width: DisplayWidth.of(header) + 2, column: firstColumn + offset)
+        }
     }
 
     // MARK: - Charts
@@ -235,7 +258,7 @@ public final class Worksheet {
         var options = lxw_chart_options()
         options.x_scale = xScale
         options.y_scale = yScale
-        try check(worksheet_insert_chart_opt(sheet, r, c, chartHandle, &options), op, context: where_(row, column))
+        try check(worksheet_insert_chart_opt(sheet, r, c, chartHandle, &options), op, context: location(row, column))
     }
 
     // MARK: - Printing
@@ -249,7 +272,8 @@ public final class Worksheet {
     /// See <https://libxlsxwriter.github.io/worksheet_8h.html>.
     public func setUpPrinting(
         orientation: Orientation = .landscape, paper: UInt8 = 9, fitWidth: Int = 1, fitHeight: Int = 0,
-        repeatRows: ClosedRange<Int>? = nil, header: String? = nil, footer: String? = nil, centerHorizontally: Bool = true
+        repeatRows: ClosedRange<Int>? = nil, header: String? = nil, footer: String? = nil,
+        centerHorizontally: Bool = true
     ) throws {
         let op = "worksheet print set-up"
         let sheet = try handle(op)
@@ -266,17 +290,23 @@ public final class Worksheet {
             try check(worksheet_repeat_rows(sheet, r1, r2), "worksheet_repeat_rows", context: "sheet '\(name)'")
         }
         if let header {
-            try XMLText.withCString(header, as: .plain) { try check(worksheet_set_header(sheet, $0), "worksheet_set_header", context: "sheet '\(name)'") }
+            try XMLText.withCString(header, as: .plain) {
+                try check(worksheet_set_header(sheet, $0), "worksheet_set_header", context: "sheet '\(name)'")
+            }
         }
         if let footer {
-            try XMLText.withCString(footer, as: .plain) { try check(worksheet_set_footer(sheet, $0), "worksheet_set_footer", context: "sheet '\(name)'") }
+            try XMLText.withCString(footer, as: .plain) {
+                try check(worksheet_set_footer(sheet, $0), "worksheet_set_footer", context: "sheet '\(name)'")
+            }
         }
     }
 }
 
 /// Built-in Excel table styles.
 public enum TableStyle: Sendable, Equatable {
-    case light(Int), medium(Int), dark(Int)
+    case light(Int)
+    case medium(Int)
+    case dark(Int)
 
     var type: UInt8 {
         switch self {
@@ -315,6 +345,7 @@ public enum CellReference {
     /// A reference to a range on a named sheet, for charts and formulas: `'Sheet 1'!$B$2:$B$9`.
     public static func range(sheet: String, firstRow: Int, firstColumn: Int, lastRow: Int, lastColumn: Int) -> String {
         let quoted = "'" + sheet.replacingOccurrences(of: "'", with: "''") + "'"
-        return "\(quoted)!\(a1(row: firstRow, column: firstColumn, absolute: true)):\(a1(row: lastRow, column: lastColumn, absolute: true))"
+        return
+            "\(quoted)!\(a1(row: firstRow, column: firstColumn, absolute: true)):\(a1(row: lastRow, column: lastColumn, absolute: true))"
     }
 }

@@ -64,12 +64,16 @@ public enum XMLText {
     }
 
     /// Calls `body` with a NUL-terminated C string of `text` made safe for `kind`.
-    public static func withCString<R>(_ text: String, as kind: Kind, _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+    public static func withCString<R>(_ text: String, as kind: Kind, _ body: (UnsafePointer<CChar>) throws -> R)
+        rethrows -> R
+    {
         try safe(text, as: kind).withCString(body)
     }
 
     /// Like ``withCString(_:as:_:)`` for an optional; `body` gets `nil` for `nil`.
-    static func withOptionalCString<R>(_ text: String?, as kind: Kind, _ body: (UnsafePointer<CChar>?) throws -> R) rethrows -> R {
+    static func withOptionalCString<R>(_ text: String?, as kind: Kind, _ body: (UnsafePointer<CChar>?) throws -> R)
+        rethrows -> R
+    {
         guard let text else { return try body(nil) }
         return try withCString(text, as: kind) { try body($0) }
     }
@@ -82,10 +86,13 @@ public enum XMLText {
 
     /// Calls `body` with a C string of a file-system path, which is not XML text and is never changed:
     /// a path holding NUL is refused rather than silently cut short.
-    static func withPath<R>(_ path: String?, operation: String, _ body: (UnsafePointer<CChar>?) throws -> R) throws -> R {
+    static func withPath<R>(_ path: String?, operation: String, _ body: (UnsafePointer<CChar>?) throws -> R) throws -> R
+    {
         guard let path else { return try body(nil) }
         guard !path.utf8.contains(0) else {
-            throw XlsxError(misuse: "the path contains a NUL character", operation: operation, context: path.replacingOccurrences(of: "\0", with: "\\0"))
+            throw XlsxError(
+                misuse: "the path contains a NUL character", operation: operation,
+                context: path.replacingOccurrences(of: "\0", with: "\\0"))
         }
         return try path.withCString { try body($0) }
     }
@@ -114,7 +121,9 @@ public enum XMLText {
 
     /// Whether `_xHHHH_` (lower-case `x`, hex digits in either case, as Excel decodes it) starts at `i`.
     private static func isEscapeSequence(_ scalars: [Unicode.Scalar], at i: Int) -> Bool {
-        guard i + 7 <= scalars.count, scalars[i] == "_", scalars[i + 1] == "x", scalars[i + 6] == "_" else { return false }
+        guard i + 7 <= scalars.count, scalars[i] == "_", scalars[i + 1] == "x", scalars[i + 6] == "_" else {
+            return false
+        }
         return scalars[(i + 2)..<(i + 6)].allSatisfy { $0.properties.isASCIIHexDigit }
     }
 }

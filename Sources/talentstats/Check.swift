@@ -4,7 +4,9 @@ import TalentStats
 
 /// Options shared by `check` and `diff`.
 struct ComparisonOptions: ParsableArguments {
-    @Option(name: .customLong("abs-tol"), help: "Ratios may differ by this much (e.g. 0.000001). Amounts and counts must be equal.")
+    @Option(
+        name: .customLong("abs-tol"),
+        help: "Ratios may differ by this much (e.g. 0.000001). Amounts and counts must be equal.")
     var absoluteTolerance: String = "0"
 
     @Option(name: .customLong("rel-tol"), help: "Ratios may differ by this fraction of the old value (e.g. 0.001).")
@@ -17,16 +19,24 @@ struct ComparisonOptions: ParsableArguments {
     var format: String = "text"
 
     func validate() throws {
-        guard tolerance != nil else { throw ValidationError("--abs-tol and --rel-tol take non-negative decimals such as 0.001") }
-        guard RegressionReport.Format(rawValue: format) != nil else { throw ValidationError("--format must be text, csv or json") }
+        guard tolerance != nil else {
+            throw ValidationError("--abs-tol and --rel-tol take non-negative decimals such as 0.001")
+        }
+        guard RegressionReport.Format(rawValue: format) != nil else {
+            throw ValidationError("--format must be text, csv or json")
+        }
     }
 
     var tolerance: Comparison.Tolerance? {
-        guard let a = FixedDecimal(plain: Substring(absoluteTolerance)), let r = FixedDecimal(plain: Substring(relativeTolerance)) else { return nil }
+        guard let a = FixedDecimal(plain: Substring(absoluteTolerance)),
+            let r = FixedDecimal(plain: Substring(relativeTolerance))
+        else { return nil }
         return Comparison.Tolerance(absolute: a, relative: r)
     }
 
-    var metrics: Set<String>? { only.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) } }
+    var metrics: Set<String>? {
+        only.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
+    }
 }
 
 /// Exit statuses of `check` and `diff`.
@@ -45,8 +55,11 @@ func cannotCompare(_ message: String) -> ExitCode {
 extension Talentstats {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute a period's figures from the current input and compare them with a baseline aggregates.csv.",
-            discussion: "Exit status: 0 equal within tolerance; 1 differences; 3 the baseline or current figures cannot be read or computed; 64 usage.")
+            abstract:
+                "Recompute a period's figures from the current input and compare them with a baseline aggregates.csv.",
+            discussion:
+                "Exit status: 0 equal within tolerance; 1 differences; 3 the baseline or current figures cannot be read or computed; 64 usage."
+        )
 
         @Option(help: "The baseline aggregates.csv (e.g. baselines/2024-11.csv).")
         var baseline: String
@@ -72,16 +85,21 @@ extension Talentstats {
             var currentFile: AggregateFile
             var explanations: [AggregateKey: [String]] = [:]
             var inputChanges: InputChanges?
-            var reference: ReferenceData? = try? ReferenceData.load(from: settings.options.input.appendingPathComponent("reference"))
+            var reference: ReferenceData? = try? ReferenceData.load(
+                from: settings.options.input.appendingPathComponent("reference"))
             var comparisonResult: Comparison
             let tolerance = comparison.tolerance!
             // Figures of later periods than the baseline's are not in it: compare up to its period.
             let inScope: (String) -> Bool = { $0.prefix(7) <= period.prefix($0.count == 4 ? 4 : 7) }
             if let current {
-                do { currentFile = try AggregateFile.load(URL(fileURLWithPath: current)) } catch let error as AggregateFileError {
+                do { currentFile = try AggregateFile.load(URL(fileURLWithPath: current)) } catch let error
+                    as AggregateFileError
+                {
                     throw cannotCompare("current \(error)")
                 }
-                comparisonResult = Comparison(old: baselineFile, new: currentFile, tolerance: tolerance, metrics: comparison.metrics, periods: inScope)
+                comparisonResult = Comparison(
+                    old: baselineFile, new: currentFile, tolerance: tolerance, metrics: comparison.metrics,
+                    periods: inScope)
             } else {
                 let logger = try common.makeLogger(settings)
                 let computed: Computed
@@ -91,18 +109,25 @@ extension Talentstats {
                     throw cannotCompare("the current figures for \(period): \(failure)")
                 }
                 reference = computed.validated.reference
-                currentFile = AggregateFile(computed.aggregates, path: "recomputed from \(settings.options.input.path) for \(period)")
-                comparisonResult = Comparison(old: baselineFile, new: currentFile, tolerance: tolerance, metrics: comparison.metrics, periods: inScope)
+                currentFile = AggregateFile(
+                    computed.aggregates, path: "recomputed from \(settings.options.input.path) for \(period)")
+                comparisonResult = Comparison(
+                    old: baselineFile, new: currentFile, tolerance: tolerance, metrics: comparison.metrics,
+                    periods: inScope)
                 var explainer = Explainer(validated: computed.validated)
                 explanations = explainer.explain(comparisonResult.differences)
                 var files: [String: String] = [:]
                 for f in computed.validated.files { files[f.facts.file.relativePath] = f.facts.sha256 }
                 let base = URL(fileURLWithPath: baseline)
-                let manifests = [base.deletingPathExtension().appendingPathExtension("manifest.json"), base.deletingLastPathComponent().appendingPathComponent("manifest.json")]
+                let manifests = [
+                    base.deletingPathExtension().appendingPathExtension("manifest.json"),
+                    base.deletingLastPathComponent().appendingPathComponent("manifest.json"),
+                ]
                 inputChanges = manifests.lazy.compactMap { InputChanges.between(manifest: $0, current: files) }.first
             }
-            let report = RegressionReport(comparison: comparisonResult, reference: reference, explanations: explanations,
-                                          inputChanges: inputChanges, baseline: baseline, current: currentFile.path)
+            let report = RegressionReport(
+                comparison: comparisonResult, reference: reference, explanations: explanations,
+                inputChanges: inputChanges, baseline: baseline, current: currentFile.path)
             print(try report.render(RegressionReport.Format(rawValue: comparison.format)!), terminator: "")
             throw comparisonResult.isClean ? CompareStatus.same : CompareStatus.differs
         }
@@ -131,19 +156,26 @@ extension Talentstats {
             } catch let error as AggregateFileError {
                 throw cannotCompare("\(error)")
             }
-            let result = Comparison(old: files[0], new: files[1], tolerance: comparison.tolerance!, metrics: comparison.metrics)
-            let reference = try? ReferenceData.load(from: URL(fileURLWithPath: input).appendingPathComponent("reference"))
+            let result = Comparison(
+                old: files[0], new: files[1], tolerance: comparison.tolerance!, metrics: comparison.metrics)
+            let reference = try? ReferenceData.load(
+                from: URL(fileURLWithPath: input).appendingPathComponent("reference"))
             // Report folders keep a manifest beside aggregates.csv: say which input files changed.
             var changes: InputChanges?
-            let newManifest = URL(fileURLWithPath: new).deletingLastPathComponent().appendingPathComponent("manifest.json")
+            let newManifest = URL(fileURLWithPath: new).deletingLastPathComponent().appendingPathComponent(
+                "manifest.json")
             if let data = FileManager.default.contents(atPath: newManifest.path),
-               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let inputs = json["inputs"] as? [[String: Any]] {
+                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let inputs = json["inputs"] as? [[String: Any]]
+            {
                 var current: [String: String] = [:]
                 for i in inputs { if let p = i["path"] as? String { current[p] = i["sha256"] as? String ?? "" } }
-                changes = InputChanges.between(manifest: URL(fileURLWithPath: old).deletingLastPathComponent().appendingPathComponent("manifest.json"), current: current)
+                changes = InputChanges.between(
+                    manifest: URL(fileURLWithPath: old).deletingLastPathComponent().appendingPathComponent(
+                        "manifest.json"), current: current)
             }
-            let report = RegressionReport(comparison: result, reference: reference, inputChanges: changes, baseline: old, current: new)
+            let report = RegressionReport(
+                comparison: result, reference: reference, inputChanges: changes, baseline: old, current: new)
             print(try report.render(RegressionReport.Format(rawValue: comparison.format)!), terminator: "")
             throw result.isClean ? CompareStatus.same : CompareStatus.differs
         }
@@ -181,14 +213,19 @@ extension Talentstats {
                 do {
                     _ = try AggregateFile.load(source.appendingPathComponent("aggregates.csv"))
                 } catch let error as AggregateFileError {
-                    throw fail("no usable report to accept for \(period): \(error); run `talentstats report --period \(period)` first")
+                    throw fail(
+                        "no usable report to accept for \(period): \(error); run `talentstats report --period \(period)` first"
+                    )
                 }
                 if FileManager.default.fileExists(atPath: target.path) && !force {
                     throw fail("\(target.path) exists; a baseline is replaced only with --force")
                 }
                 do {
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                    for (from, to) in [(source.appendingPathComponent("aggregates.csv"), target), (source.appendingPathComponent("manifest.json"), manifestTarget)] {
+                    for (from, to) in [
+                        (source.appendingPathComponent("aggregates.csv"), target),
+                        (source.appendingPathComponent("manifest.json"), manifestTarget),
+                    ] {
                         let data = try Data(contentsOf: from)
                         try data.write(to: to, options: .atomic)
                     }

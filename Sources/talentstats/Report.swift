@@ -18,7 +18,9 @@ extension Talentstats {
         @Option(help: "Contact line shown on the cover.")
         var contact: String?
 
-        @Option(name: .customLong("outlier-threshold"), help: "|环比| above this fraction is listed as an outlier. Default: 0.5.")
+        @Option(
+            name: .customLong("outlier-threshold"),
+            help: "|环比| above this fraction is listed as an outlier. Default: 0.5.")
         var outlierThreshold: String?
 
         func run() throws {
@@ -32,7 +34,8 @@ extension Talentstats {
             do {
                 let pipeline = Pipeline(options: settings.options, logger: logger, progress: common.progressDisplay())
                 let outcome = try pipeline.run()
-                let workbook = outcome.folder.appendingPathComponent(Pipeline.workbookName(settings.options.period)).path
+                let workbook = outcome.folder.appendingPathComponent(Pipeline.workbookName(settings.options.period))
+                    .path
                 switch outcome {
                 case .clean:
                     if !common.quiet { print("published \(workbook)") }

@@ -41,7 +41,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "The report month, YYYY-MM. Default: the previous calendar month in the office's time zone.")
     var period: String?
 
-    @Option(name: .customLong("time-zone"), help: "IANA time zone deciding 'the previous month'. Default: Asia/Shanghai.")
+    @Option(
+        name: .customLong("time-zone"), help: "IANA time zone deciding 'the previous month'. Default: Asia/Shanghai.")
     var timeZone: String?
 
     @Option(name: .customLong("log-file"), help: "Also append the log to this file.")
@@ -108,7 +109,9 @@ struct CommonOptions: ParsableArguments {
             if let fileHandler { handlers.append(fileHandler) }
             return MultiplexLogHandler(handlers)
         }
-        logger.debug("settings: period \(settings.options.period)\(settings.periodIsDefault ? " (previous month in \(settings.timeZone.identifier))" : ""), input \(settings.options.input.path), output \(settings.options.output.path), config \(settings.configFile ?? "none")")
+        logger.debug(
+            "settings: period \(settings.options.period)\(settings.periodIsDefault ? " (previous month in \(settings.timeZone.identifier))" : ""), input \(settings.options.input.path), output \(settings.options.output.path), config \(settings.configFile ?? "none")"
+        )
         return logger
     }
 
@@ -120,7 +123,8 @@ struct CommonOptions: ParsableArguments {
             let mb = Double(p.bytesRead) / 1_048_576
             let total = Double(p.totalBytes) / 1_048_576
             let rate = mb / max(Date().timeIntervalSince(start), 0.001)
-            let line = String(format: "\rreading %.1f/%.1f MB (%d/%d files) %.0f MB/s ", mb, total, p.filesDone, p.totalFiles, rate)
+            let line = String(
+                format: "\rreading %.1f/%.1f MB (%d/%d files) %.0f MB/s ", mb, total, p.filesDone, p.totalFiles, rate)
             FileHandle.standardError.write(Data(line.utf8))
             if p.filesDone == p.totalFiles { FileHandle.standardError.write(Data("\n".utf8)) }
         }

@@ -1,12 +1,14 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// Every file of the adversarial corpus (Fixtures/adversarial), with its expected outcome. Each runs
 /// through the real ingest and validation; none may crash, hang or lose a row.
 @Suite struct AdversarialCorpusTests {
-    static let dongguan: ReferenceData = try! ReferenceData.load(from: Binary.packageRoot.appendingPathComponent("input/reference"))
+    static let dongguan: ReferenceData = try! ReferenceData.load(
+        from: Binary.packageRoot.appendingPathComponent("input/reference"))
 
     /// What a file must come to: rejected whole with a message containing a text, or read with
     /// these reject codes (in order) and this many observations used.
@@ -20,18 +22,39 @@ import TestSupport
         ("header-only.csv", .read(used: 0, rejects: [])),
         ("bom-only.csv", .badFile("the file is empty")),
         ("binary-garbage.csv", .badFile("neither UTF-8 nor GB18030")),
-        ("nul-bytes.csv", .read(used: 0, rejects: [.unknownDistrict, .badValue], messages: ["\\u{0}441900003", "1\\u{0}2"])),
+        (
+            "nul-bytes.csv",
+            .read(used: 0, rejects: [.unknownDistrict, .badValue], messages: ["\\u{0}441900003", "1\\u{0}2"])
+        ),
         ("invalid-utf8-not-gb18030.csv", .badFile("neither UTF-8 nor GB18030")),
         ("mixed-line-endings.csv", .read(used: 4, rejects: [])),
         ("unterminated-quote.csv", .read(used: 1, rejects: [.badRow], messages: ["unterminated quoted field"])),
         ("thousand-columns.csv", .badFile("and 995 more")),
         ("duplicate-headers.csv", .badFile("have the same header 'value'")),
         ("two-formats.csv", .badFile("both long-layout columns")),
-        ("values.csv", .read(used: 1, rejects: Array(repeating: .badValue, count: 8),
-                             messages: ["'NaN'", "'inf'", "'1e400'", "'-0' has a sign", "'0x10'", "'1,2,3' has misplaced thousands separators", "'12 345' has a space inside", "'1.2.3' has more than one decimal point"])),
-        ("periods.csv", .read(used: 0, rejects: Array(repeating: .badPeriod, count: 4), messages: ["2024-13", "0000-01", "2024-00", "9999-12"])),
+        (
+            "values.csv",
+            .read(
+                used: 1, rejects: Array(repeating: .badValue, count: 8),
+                messages: [
+                    "'NaN'", "'inf'", "'1e400'", "'-0' has a sign", "'0x10'",
+                    "'1,2,3' has misplaced thousands separators", "'12 345' has a space inside",
+                    "'1.2.3' has more than one decimal point",
+                ])
+        ),
+        (
+            "periods.csv",
+            .read(
+                used: 0, rejects: Array(repeating: .badPeriod, count: 4),
+                messages: ["2024-13", "0000-01", "2024-00", "9999-12"])
+        ),
         ("fullwidth-space-district.csv", .read(used: 1, rejects: [])),
-        ("formula-injection.csv", .read(used: 1, rejects: Array(repeating: .unknownDistrict, count: 4), messages: ["=HYPERLINK", "+1+1", "-1+1", "@SUM(A1)"])),
+        (
+            "formula-injection.csv",
+            .read(
+                used: 1, rejects: Array(repeating: .unknownDistrict, count: 4),
+                messages: ["=HYPERLINK", "+1+1", "-1+1", "@SUM(A1)"])
+        ),
         ("sheet-name-breaking.csv", .read(used: 0, rejects: [.unknownMetric], messages: ["人才总量[1]:*?/\\"])),
     ]
 
@@ -56,7 +79,9 @@ import TestSupport
             #expect(data.rejections.count == 1)
             #expect(data.rejections.first?.code == .badFile)
             #expect(data.rejections.first?.line == 0)
-            #expect(data.rejections.first?.message.contains(text) == true, "\(name): \(data.rejections.first?.message ?? "")")
+            #expect(
+                data.rejections.first?.message.contains(text) == true,
+                "\(name): \(data.rejections.first?.message ?? "")")
         case .read(let used, let rejects, let messages):
             #expect(data.filesRejected == 0, "\(name): \(data.rejections)")
             #expect(data.totals.used == used, "\(name)")
@@ -71,7 +96,8 @@ import TestSupport
 
     @Test func lineNumbersSurviveMixedLineEndings() throws {
         let url = try Fixtures.folder("adversarial").appendingPathComponent("mixed-line-endings.csv")
-        let reader = try Ingest.open(InputFile(index: 0, relativePath: "m.csv", url: url), reference: Self.dongguan).get()
+        let reader = try Ingest.open(InputFile(index: 0, relativePath: "m.csv", url: url), reference: Self.dongguan)
+            .get()
         var lines: [Int] = []
         while let batch = reader.nextBatch() { lines += batch.rows.map { $0.problem >= 0 ? -$0.line : $0.line } }
         _ = reader.finish(readOnTwoThreads: false)
@@ -107,11 +133,16 @@ import TestSupport
     @Test func linksLoopsFoldersAndPipesAreRejectedNotFollowedOrBlocking() throws {
         let tmp = try TemporaryFolder()
         let raw = tmp.file("raw")
-        try FileManager.default.createDirectory(at: raw.appendingPathComponent("sub"), withIntermediateDirectories: true)
-        try "period,district,metric,value\n2024-02,东城,人才总量,1\n".write(to: raw.appendingPathComponent("sub/ok.csv"), atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: raw.appendingPathComponent("loop.csv").path, withDestinationPath: "loop.csv")
-        try FileManager.default.createSymbolicLink(atPath: raw.appendingPathComponent("folder.csv").path, withDestinationPath: "sub")
-        try FileManager.default.createSymbolicLink(atPath: raw.appendingPathComponent("sub/up").path, withDestinationPath: "..")
+        try FileManager.default.createDirectory(
+            at: raw.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "period,district,metric,value\n2024-02,东城,人才总量,1\n".write(
+            to: raw.appendingPathComponent("sub/ok.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: raw.appendingPathComponent("loop.csv").path, withDestinationPath: "loop.csv")
+        try FileManager.default.createSymbolicLink(
+            atPath: raw.appendingPathComponent("folder.csv").path, withDestinationPath: "sub")
+        try FileManager.default.createSymbolicLink(
+            atPath: raw.appendingPathComponent("sub/up").path, withDestinationPath: "..")
         #expect(mkfifo(raw.appendingPathComponent("pipe.csv").path, 0o644) == 0)
         let files = try InputDiscovery.csvFiles(under: raw)
         #expect(files.map(\.relativePath) == ["folder.csv", "loop.csv", "pipe.csv", "sub/ok.csv"])
@@ -134,8 +165,9 @@ import TestSupport
         let tmp = try TemporaryFolder()
         let input = try Fixtures.copy("small", into: tmp)
         let target = input.appendingPathComponent("raw/a/2023.csv")
-        let run = try Binary.Background(["report", "--period", "2024-02", "--input", "input", "--output", "out"], in: tmp.url,
-                                        environment: ["TALENTSTATS_TEST_HOOK": "pause:after-survey:3"])
+        let run = try Binary.Background(
+            ["report", "--period", "2024-02", "--input", "input", "--output", "out"], in: tmp.url,
+            environment: ["TALENTSTATS_TEST_HOOK": "pause:after-survey:3"])
         #expect(run.wait(for: "paused at after-survey"))
         if change == "grows" {
             let handle = try FileHandle(forWritingTo: target)
@@ -150,7 +182,11 @@ import TestSupport
         let rejects = try String(contentsOf: tmp.file("out/2024-02/rejects.csv"), encoding: .utf8)
         let line = try #require(rejects.split(separator: "\n").first { $0.hasPrefix("a/2023.csv,") })
         #expect(line.hasPrefix("a/2023.csv,0,bad_file,"))
-        #expect(line.contains(change == "grows" ? "the file changed while it was being read" : "the file was removed while it was being read"), "\(line)")
+        #expect(
+            line.contains(
+                change == "grows"
+                    ? "the file changed while it was being read" : "the file was removed while it was being read"),
+            "\(line)")
     }
 
     /// The whole corpus as one run of the real binary: published with findings, and no text from
@@ -159,9 +195,12 @@ import TestSupport
         let tmp = try TemporaryFolder()
         try FileManager.default.createDirectory(at: tmp.file("input"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Fixtures.folder("adversarial"), to: tmp.file("input/raw"))
-        try FileManager.default.copyItem(at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
+        try FileManager.default.copyItem(
+            at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
         // A resubmission of the injected entity, so it is listed (as text) among the revisions too.
-        try tmp.write("input/raw/zz-resubmit.csv", "period,district,metric,value,unit,entity\n2024-02,441900003,talent_headcount,2,,=cmd|' /C calc'!A0\n")
+        try tmp.write(
+            "input/raw/zz-resubmit.csv",
+            "period,district,metric,value,unit,entity\n2024-02,441900003,talent_headcount,2,,=cmd|' /C calc'!A0\n")
         let run = try Binary.run(["report", "--period", "2024-02", "--input", "input", "--output", "out"], in: tmp.url)
         #expect(run.status == 2, "\(run.stderr)")
         let book = try XlsxReadBack(url: tmp.file("out/2024-02/talent-report-2024-02.xlsx"))
@@ -171,11 +210,15 @@ import TestSupport
                 if let formula = cell.formula {
                     #expect(formula.hasPrefix("SUM("), "\(sheet.name)!\(ref) has formula \(formula)")
                 }
-                if case .string(let text)? = cell.value, text.contains("HYPERLINK") || text.contains("cmd|") { injected += 1 }
+                if case .string(let text)? = cell.value, text.contains("HYPERLINK") || text.contains("cmd|") {
+                    injected += 1
+                }
             }
         }
         #expect(injected >= 2)  // the rejected district in 拒收明细, the entity in 修订记录
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: tmp.file("out/2024-02/manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: tmp.file("out/2024-02/manifest.json")))
+                as? [String: Any])
         #expect((manifest["totals"] as? [String: Any])?["balanced"] as? Bool == true)
     }
 }

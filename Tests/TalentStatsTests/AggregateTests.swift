@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TalentStats
 
 /// Aggregation on hand-made observations; every expected value below is worked out by hand.
@@ -8,15 +9,19 @@ import Testing
     /// export (flow): 甲 –/0.1/1.5/2, 乙 –/0.2/0.5/1, 丙 –/–/–/3.
     func sample() -> Aggregates {
         var h = ValidatorHarness(period: "2024-02")
-        h.file("a.csv", [
-            ("2023-11", "甲", "people", "100", ""), ("2023-11", "乙", "people", "50", ""),
-            ("2023-12", "甲", "people", "110", ""), ("2023-12", "乙", "people", "50", ""),
-            ("2024-01", "甲", "people", "120", ""), ("2024-01", "乙", "people", "60", ""), ("2024-01", "丙", "people", "60", ""),
-            ("2024-02", "甲", "people", "120", ""), ("2024-02", "丙", "people", "0", ""),
-            ("2023-12", "甲", "export", "0.1", ""), ("2023-12", "乙", "export", "0.2", ""),
-            ("2024-01", "甲", "export", "1.5", ""), ("2024-01", "乙", "export", "0.5", ""),
-            ("2024-02", "甲", "export", "2", ""), ("2024-02", "乙", "export", "1", ""), ("2024-02", "丙", "export", "3", ""),
-        ])
+        h.file(
+            "a.csv",
+            [
+                ("2023-11", "甲", "people", "100", ""), ("2023-11", "乙", "people", "50", ""),
+                ("2023-12", "甲", "people", "110", ""), ("2023-12", "乙", "people", "50", ""),
+                ("2024-01", "甲", "people", "120", ""), ("2024-01", "乙", "people", "60", ""),
+                ("2024-01", "丙", "people", "60", ""),
+                ("2024-02", "甲", "people", "120", ""), ("2024-02", "丙", "people", "0", ""),
+                ("2023-12", "甲", "export", "0.1", ""), ("2023-12", "乙", "export", "0.2", ""),
+                ("2024-01", "甲", "export", "1.5", ""), ("2024-01", "乙", "export", "0.5", ""),
+                ("2024-02", "甲", "export", "2", ""), ("2024-02", "乙", "export", "1", ""),
+                ("2024-02", "丙", "export", "3", ""),
+            ])
         return Aggregator.aggregate(h.finish())
     }
 
@@ -61,7 +66,7 @@ import Testing
     @Test func flowYtdIsExactAndRestartsInJanuary() {
         let a = sample()
         #expect(text(a, "2023-12", city, "export", .month) == "0.3")  // 0.1 + 0.2 exactly
-        #expect(text(a, "2023-11", city, "export", .ytd) == nil)     // no month with data yet
+        #expect(text(a, "2023-11", city, "export", .ytd) == nil)  // no month with data yet
         #expect(text(a, "2023-12", city, "export", .ytd) == "0.3")
         #expect(text(a, "2024-01", city, "export", .ytd) == "2")
         #expect(text(a, "2024-02", city, "export", .ytd) == "8")
@@ -98,19 +103,23 @@ import Testing
 
     @Test func annualYoyForCompleteYearsOnly() {
         var h = ValidatorHarness(period: "2024-12")
-        h.file("a.csv", [
-            ("2022-06", "甲", "export", "10", ""), ("2023-03", "甲", "export", "4", ""), ("2023-09", "甲", "export", "11", ""),
-            ("2024-12", "甲", "export", "30", ""),
-            ("2022-12", "甲", "people", "100", ""), ("2023-12", "甲", "people", "0", ""), ("2024-12", "甲", "people", "7", ""),
-        ])
+        h.file(
+            "a.csv",
+            [
+                ("2022-06", "甲", "export", "10", ""), ("2023-03", "甲", "export", "4", ""),
+                ("2023-09", "甲", "export", "11", ""),
+                ("2024-12", "甲", "export", "30", ""),
+                ("2022-12", "甲", "people", "100", ""), ("2023-12", "甲", "people", "0", ""),
+                ("2024-12", "甲", "people", "7", ""),
+            ])
         let a = Aggregator.aggregate(h.finish())
         // Years with data for different months are not compared: 2023 (March, September) against
         // 2022 (June) would be 15/10−1, 2024 (December) against 2023 30/15−1. Both absent.
         #expect(text(a, "2023", jia, "export", .annualYoy) == nil)
         #expect(text(a, "2024", jia, "export", .annualYoy) == nil)
-        #expect(text(a, "2023", jia, "people", .annualYoy) == "-1")     // December both years: 0/100−1
-        #expect(text(a, "2024", jia, "people", .annualYoy) == nil)      // previous annual is 0
-        #expect(text(a, "2022", jia, "export", .annualYoy) == nil)      // no 2021
+        #expect(text(a, "2023", jia, "people", .annualYoy) == "-1")  // December both years: 0/100−1
+        #expect(text(a, "2024", jia, "people", .annualYoy) == nil)  // previous annual is 0
+        #expect(text(a, "2022", jia, "export", .annualYoy) == nil)  // no 2021
         // ytd_prev and yoy for flows: 2023-09 ytd 15 vs 2022-09 ytd 10.
         #expect(text(a, "2023-09", jia, "export", .ytdPrev) == "10")
         #expect(text(a, "2023-09", jia, "export", .yoy) == "0.5")

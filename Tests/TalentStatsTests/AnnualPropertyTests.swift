@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TalentStats
 
 /// Properties of the annual figures on random inputs with gaps (seeded, see ``SeededGenerator``):
@@ -30,9 +31,12 @@ import Testing
             for metric in reference.metrics {
                 for year in years {
                     for month in Self.months(&rng) where YearMonth(year: year, month: month)! <= report {
-                        let value = Int.random(in: 0..<10, using: &rng) == 0 ? "0"
-                            : metric.integer ? "\(Int.random(in: 1...5000, using: &rng))"
-                            : "\(Int.random(in: 0...99999, using: &rng)).\(Int.random(in: 0...99, using: &rng))"
+                        let value =
+                            Int.random(in: 0..<10, using: &rng) == 0
+                            ? "0"
+                            : metric.integer
+                                ? "\(Int.random(in: 1...5000, using: &rng))"
+                                : "\(Int.random(in: 0...99999, using: &rng)).\(Int.random(in: 0...99, using: &rng))"
                         rows.append((String(format: "%d-%02d", year, month), district.code, metric.id, value, ""))
                     }
                 }
@@ -62,32 +66,50 @@ import Testing
         let city = reference.city.code
         for metric in reference.metrics {
             for year in years {
-                let parts = reference.districts.compactMap { decimal(a.value(String(year), $0.code, metric.id, .annual)) }
+                let parts = reference.districts.compactMap {
+                    decimal(a.value(String(year), $0.code, metric.id, .annual))
+                }
                 let cityAnnual = decimal(a.value(String(year), city, metric.id, .annual))
-                #expect(cityAnnual == (parts.isEmpty ? nil : parts.reduce(FixedDecimal.zero, +)), "seed \(seed) \(year) \(metric.id)")
+                #expect(
+                    cityAnnual == (parts.isEmpty ? nil : parts.reduce(FixedDecimal.zero, +)),
+                    "seed \(seed) \(year) \(metric.id)")
                 // The city's months: those in which any district reported.
-                let anyDistrict = reference.districts.reduce(into: Set<Int>()) { $0.formUnion(monthSet(a, year, $1.code, metric.id)) }
+                let anyDistrict = reference.districts.reduce(into: Set<Int>()) {
+                    $0.formUnion(monthSet(a, year, $1.code, metric.id))
+                }
                 #expect(monthSet(a, year, city, metric.id) == anyDistrict, "seed \(seed) \(year) \(metric.id)")
                 if !anyDistrict.isEmpty {
-                    #expect(a.value(String(year), city, metric.id, .months) == .count(anyDistrict.count), "seed \(seed) \(year)")
+                    #expect(
+                        a.value(String(year), city, metric.id, .months) == .count(anyDistrict.count),
+                        "seed \(seed) \(year)")
                 }
                 if metric.kind == .flow, let cityAnnual {
                     // Flows are as before: the sum of the city's months.
-                    let months = (1...12).compactMap { decimal(a.value(String(format: "%d-%02d", year, $0), city, metric.id, .month)) }
+                    let months = (1...12).compactMap {
+                        decimal(a.value(String(format: "%d-%02d", year, $0), city, metric.id, .month))
+                    }
                     #expect(cityAnnual == months.reduce(FixedDecimal.zero, +), "seed \(seed) \(year)")
                 }
                 if metric.kind == .stock {
                     // Each district counts at its latest month of the year, carried or not.
                     for d in reference.districts {
                         let latest = monthSet(a, year, d.code, metric.id).max()
-                        let expected = latest.flatMap { decimal(a.value(String(format: "%d-%02d", year, $0), d.code, metric.id, .month)) }
-                        #expect(decimal(a.value(String(year), d.code, metric.id, .annual)) == expected, "seed \(seed) \(year) \(d.code)")
+                        let expected = latest.flatMap {
+                            decimal(a.value(String(format: "%d-%02d", year, $0), d.code, metric.id, .month))
+                        }
+                        #expect(
+                            decimal(a.value(String(year), d.code, metric.id, .annual)) == expected,
+                            "seed \(seed) \(year) \(d.code)")
                         let closing = year == report.year ? report.month : 12
                         let carried = a.annualCarriedFrom(year, d.code, metric.id)
-                        #expect(carried == latest.flatMap { $0 == closing ? nil : YearMonth(year: year, month: $0) }, "seed \(seed) \(year) \(d.code)")
+                        #expect(
+                            carried == latest.flatMap { $0 == closing ? nil : YearMonth(year: year, month: $0) },
+                            "seed \(seed) \(year) \(d.code)")
                     }
                 }
-                let shares = reference.districts.compactMap { decimal(a.value(String(year), $0.code, metric.id, .annualShare)) }
+                let shares = reference.districts.compactMap {
+                    decimal(a.value(String(year), $0.code, metric.id, .annualShare))
+                }
                 guard let cityAnnual, !cityAnnual.isZero else {
                     #expect(shares.isEmpty, "seed \(seed) \(year) \(metric.id)")
                     continue
@@ -117,7 +139,8 @@ import Testing
     /// because the two years' months differ.
     func checkAnnualYoy(_ seed: UInt64) -> (present: Int, absentForMonths: Int) {
         let (report, a) = compute(seed)
-        var present = 0, absentForMonths = 0
+        var present = 0
+        var absentForMonths = 0
         for metric in reference.metrics {
             for unit in [reference.city.code] + reference.districts.map(\.code) {
                 for year in years {
@@ -128,13 +151,19 @@ import Testing
                     let sameMonths = monthSet(a, year, unit, metric.id) == monthSet(a, year - 1, unit, metric.id)
                     guard complete, sameMonths, let current, let previous, !previous.isZero else {
                         #expect(yoy == nil, "seed \(seed) \(year) \(unit) \(metric.id)")
-                        if complete, !sameMonths, current != nil, let previous, !previous.isZero { absentForMonths += 1 }
+                        if complete, !sameMonths, current != nil, let previous, !previous.isZero {
+                            absentForMonths += 1
+                        }
                         continue
                     }
                     // By another route: in Double, within the 6-decimal rounding.
                     let expected = current.doubleValue / previous.doubleValue - 1
-                    guard let got = yoy else { Issue.record("no annual_yoy: seed \(seed) \(year) \(unit) \(metric.id)"); continue }
-                    #expect(abs(got.doubleValue - expected) <= 5e-7 + 1e-9 * abs(expected), "seed \(seed) \(year) \(unit)")
+                    guard let got = yoy else {
+                        Issue.record("no annual_yoy: seed \(seed) \(year) \(unit) \(metric.id)")
+                        continue
+                    }
+                    #expect(
+                        abs(got.doubleValue - expected) <= 5e-7 + 1e-9 * abs(expected), "seed \(seed) \(year) \(unit)")
                     present += 1
                 }
             }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// Annual figures (issue 10, defects 5 and 6): the city's annual stock is the sum of the districts'
@@ -16,8 +17,10 @@ import TestSupport
     /// 乙 reports people only in November (2000); 甲 (110) and 丙 (310) in December.
     /// Exports (a flow): 乙 1.5 in November, 甲 2 in December, 丙 0.25 in March.
     static let carriedRows: [(String, String, String, String, String)] = [
-        ("2024-11", "乙", "people", "2000", ""), ("2024-12", "甲", "people", "110", ""), ("2024-12", "丙", "people", "310", ""),
-        ("2024-11", "乙", "export", "1.5", ""), ("2024-12", "甲", "export", "2", ""), ("2024-03", "丙", "export", "0.25", ""),
+        ("2024-11", "乙", "people", "2000", ""), ("2024-12", "甲", "people", "110", ""),
+        ("2024-12", "丙", "people", "310", ""),
+        ("2024-11", "乙", "export", "1.5", ""), ("2024-12", "甲", "export", "2", ""),
+        ("2024-03", "丙", "export", "0.25", ""),
     ]
 
     func carried() -> Aggregates {
@@ -36,7 +39,9 @@ import TestSupport
         // 110/2420 = 0.0454545…, 2000/2420 = 0.8264462…, 310/2420 = 0.1280991…
         let shares = [jia, yi, bing].map { text(a, "2024", $0, "people", .annualShare) }
         #expect(shares == ["0.045455", "0.826446", "0.128099"])
-        #expect(shares.compactMap { $0.flatMap { FixedDecimal(plain: Substring($0)) } }.reduce(FixedDecimal.zero, +) == FixedDecimal(1))
+        #expect(
+            shares.compactMap { $0.flatMap { FixedDecimal(plain: Substring($0)) } }.reduce(FixedDecimal.zero, +)
+                == FixedDecimal(1))
         #expect([jia, yi, bing].map { text(a, "2024", $0, "people", .annualRank) } == ["3", "1", "2"])
         // The city's months: those in which any district reported (November and December).
         #expect(text(a, "2024", city, "people", .months) == "2")
@@ -57,7 +62,8 @@ import TestSupport
         #expect(text(a, "2024", city, "export", .months) == "3")
         #expect([jia, yi, bing].map { text(a, "2024", $0, "export", .annual) } == ["2", "1.5", "0.25"])
         // 2/3.75, 1.5/3.75, 0.25/3.75 = 0.0666…
-        #expect([jia, yi, bing].map { text(a, "2024", $0, "export", .annualShare) } == ["0.533333", "0.4", "0.066667"])
+        #expect(
+            [jia, yi, bing].map { text(a, "2024", $0, "export", .annualShare) } == ["0.533333", "0.4", "0.066667"])
         #expect(text(a, "2024-12", city, "export", .ytd) == "3.75")
     }
 
@@ -66,9 +72,11 @@ import TestSupport
         h.file("a.csv", Self.carriedRows)
         let data = h.finish()
         let a = Aggregator.aggregate(data)
-        let quality = QualityFindings.find(in: data, aggregates: a, outlierThreshold: FixedDecimal(units: FixedDecimal.unit / 2))
-        let model = ReportModel(reference: Fixtures.reference, aggregates: a, validated: data, quality: quality,
-                                settings: ReportSettings(organization: "测试", generated: Date(timeIntervalSince1970: 0)))
+        let quality = QualityFindings.find(
+            in: data, aggregates: a, outlierThreshold: FixedDecimal(units: FixedDecimal.unit / 2))
+        let model = ReportModel(
+            reference: Fixtures.reference, aggregates: a, validated: data, quality: quality,
+            settings: ReportSettings(organization: "测试", generated: Date(timeIntervalSince1970: 0)))
         let tmp = try TemporaryFolder()
         let url = tmp.file("book.xlsx")
         try WorkbookReport.write(model, to: url.path)
@@ -86,7 +94,10 @@ import TestSupport
         #expect(people["D4"]?.value == .string("备注"))
         #expect(people["D6"]?.value == .string("2024年取自11月"))
         for row in [5, 7, 8] { #expect(people["D\(row)"]?.value.map { "\($0)".contains("取自") } != true, "D\(row)") }
-        guard case .string(let note)? = people["A10"]?.value else { Issue.record("no note on 人员（年度）!A10"); return }
+        guard case .string(let note)? = people["A10"]?.value else {
+            Issue.record("no note on 人员（年度）!A10")
+            return
+        }
         #expect(note.hasPrefix("注："))
         #expect(note.contains("取其当年最后报送月份"))
         #expect(note.contains("本表共 1 处"))
@@ -107,7 +118,8 @@ import TestSupport
         var rows: [(String, String, String, String, String)] = [
             ("2022-06", "甲", "export", "80", ""), ("2024-06", "乙", "export", "30", ""),
             ("2023-03", "丙", "export", "5", ""), ("2024-03", "丙", "export", "6", ""),
-            ("2022-12", "甲", "people", "100", ""), ("2023-06", "甲", "people", "120", ""), ("2023-12", "甲", "people", "150", ""),
+            ("2022-12", "甲", "people", "100", ""), ("2023-06", "甲", "people", "120", ""),
+            ("2023-12", "甲", "people", "150", ""),
             ("2024-06", "甲", "people", "130", ""), ("2024-12", "甲", "people", "180", ""),
         ]
         for m in 1...12 {
@@ -156,15 +168,17 @@ import TestSupport
         // 甲 reports in March of both years, 乙 in September 2023 and 丙 in September 2024: no district
         // has the same months in both years, but the city reported in March and September of both.
         var h = ValidatorHarness(period: "2024-12")
-        h.file("a.csv", [
-            ("2023-03", "甲", "export", "4", ""), ("2023-09", "乙", "export", "6", ""),
-            ("2024-03", "甲", "export", "5", ""), ("2024-09", "丙", "export", "10", ""),
-        ])
+        h.file(
+            "a.csv",
+            [
+                ("2023-03", "甲", "export", "4", ""), ("2023-09", "乙", "export", "6", ""),
+                ("2024-03", "甲", "export", "5", ""), ("2024-09", "丙", "export", "10", ""),
+            ])
         let a = Aggregator.aggregate(h.finish())
-        #expect(text(a, "2024", jia, "export", .annualYoy) == "0.25")   // 5/4 − 1
-        #expect(text(a, "2024", yi, "export", .annualYoy) == nil)        // no 2024
-        #expect(text(a, "2024", bing, "export", .annualYoy) == nil)      // no 2023
-        #expect(text(a, "2024", city, "export", .annualYoy) == "0.5")    // 15/10 − 1
+        #expect(text(a, "2024", jia, "export", .annualYoy) == "0.25")  // 5/4 − 1
+        #expect(text(a, "2024", yi, "export", .annualYoy) == nil)  // no 2024
+        #expect(text(a, "2024", bing, "export", .annualYoy) == nil)  // no 2023
+        #expect(text(a, "2024", city, "export", .annualYoy) == "0.5")  // 15/10 − 1
     }
 
     @Test func anIncompleteReportYearHasNoAnnualYoyEvenWithTheSameMonths() {
@@ -184,7 +198,8 @@ import TestSupport
         try FileManager.default.removeItem(at: input.appendingPathComponent("raw"))
         let body = Self.carriedRows.map { "\($0.0),\($0.1),\($0.2),\($0.3)" }.joined(separator: "\n")
         try tmp.write("input/raw/2024.csv", "period,district,metric,value\n" + body + "\n")
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 2, "\(run.stderr)")  // 乙 did not report December: a finding
         let folder = tmp.file("out/2024-12")
         let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))

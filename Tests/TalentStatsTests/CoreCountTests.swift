@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The same input gives the same bytes in all four outputs whether files are read in one piece on
 /// one core or in two halves on two: duplicates and resubmissions that cross the split included.
@@ -11,7 +11,8 @@ import TestSupport
             return
         }
         let tmp = try TemporaryFolder()
-        try FileManager.default.copyItem(at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
+        try FileManager.default.copyItem(
+            at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
         let districts = ["东城", "南城", "万江", "莞城", "石碣", "石龙", "茶山", "石排"]
         var a = "统计期,镇街,指标,数值\n2024-12,东城,人才总量,1\n"
         for m in 1...12 {
@@ -34,7 +35,9 @@ import TestSupport
             let out = tmp.file("out-\(label)")
             let process = Process()
             process.executableURL = Binary.url
-            process.arguments = ["report", "--period", "2024-12", "--input", "input", "--output", out.path, "--verbose"]
+            process.arguments = [
+                "report", "--period", "2024-12", "--input", "input", "--output", out.path, "--verbose",
+            ]
             process.currentDirectoryURL = tmp.url
             process.environment = Binary.childEnvironment(hook.map { ["TALENTSTATS_TEST_HOOK": $0] } ?? [:])
             let errURL = tmp.file("\(label).stderr")
@@ -59,7 +62,10 @@ import TestSupport
         #expect(!single.log.contains("checked on another"))
         #expect(split.log.contains("2024/a.csv: read on one thread and checked on another"), "\(split.log)")
         #expect(split.log.contains("2024/a.v2.csv: read on one thread and checked on another"), "\(split.log)")
-        #expect(single.outputs.keys.sorted() == ["aggregates.csv", "manifest.json", "rejects.csv", "talent-report-2024-12.xlsx"])
+        #expect(
+            single.outputs.keys.sorted() == [
+                "aggregates.csv", "manifest.json", "rejects.csv", "talent-report-2024-12.xlsx",
+            ])
         for (name, data) in single.outputs {
             #expect(split.outputs[name] == data, "\(name) differs between a read in two halves and one in one piece")
             #expect(again.outputs[name] == data, "\(name) differs between two runs")
@@ -67,9 +73,14 @@ import TestSupport
         // And the figures are the ones a read in one piece gives: 南城 2024-06 keeps its first value.
         let rejects = String(decoding: single.outputs["rejects.csv"] ?? Data(), as: UTF8.self)
         let southFirst = 2 + 5 * 8 + 2  // 南城 is the second district; 2024-06 is the sixth month
-        #expect(rejects.contains("2024/a.csv,196,duplicate,repeats 2024-12 东城街道 talent_headcount from line 2 of this file"), "\(rejects)")
-        #expect(rejects.contains("2024/a.csv,197,duplicate,repeats 2024-12 东城街道 talent_headcount from line 2 of this file"))
-        #expect(rejects.contains("2024/a.csv,198,duplicate,repeats 2024-06 南城街道 high_level_talent from line \(southFirst) of this file"))
+        #expect(
+            rejects.contains("2024/a.csv,196,duplicate,repeats 2024-12 东城街道 talent_headcount from line 2 of this file"),
+            "\(rejects)")
+        #expect(
+            rejects.contains("2024/a.csv,197,duplicate,repeats 2024-12 东城街道 talent_headcount from line 2 of this file"))
+        #expect(
+            rejects.contains(
+                "2024/a.csv,198,duplicate,repeats 2024-06 南城街道 high_level_talent from line \(southFirst) of this file"))
         #expect(rejects.contains("2024/a.csv,200,bad_row,"))
     }
 }

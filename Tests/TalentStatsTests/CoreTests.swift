@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TalentStats
 
 @Suite struct FixedDecimalTests {
@@ -46,12 +47,17 @@ import Testing
 }
 
 @Suite struct YearMonthTests {
-    @Test(arguments: ["2024-01", "2024-1", "202401", "2024/01", "2024/1", "2024.01", "2024年1月", "2024年01月", " 2024-01 "])
+    @Test(arguments: [
+        "2024-01", "2024-1", "202401", "2024/01", "2024/1", "2024.01", "2024年1月", "2024年01月", " 2024-01 ",
+    ])
     func parsesEverySpelling(_ text: String) {
         #expect(YearMonth(parsing: text) == YearMonth(year: 2024, month: 1))
     }
 
-    @Test(arguments: ["2024-13", "2024-00", "0000-01", "9999-12", "2024", "24-01", "2024-001", "2024年13月", "2024-1-1", "January 2024", "", "２０２４-01"])
+    @Test(arguments: [
+        "2024-13", "2024-00", "0000-01", "9999-12", "2024", "24-01", "2024-001", "2024年13月", "2024-1-1", "January 2024",
+        "", "２０２４-01",
+    ])
     func rejectsWhatIsNotAMonth(_ text: String) {
         #expect(YearMonth(parsing: text) == nil)
     }

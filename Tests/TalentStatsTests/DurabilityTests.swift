@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// A run that cannot keep every rejection, or that publishes without `RENAME_EXCHANGE`, never
@@ -129,8 +130,9 @@ import TestSupport
         let tmp = try setUp()
         #expect(try report(tmp).status == 2)
         // The zero-second pause proves the two-rename path ran.
-        let run = try report(tmp, ["--organization", "changed"],
-                             environment: ["TALENTSTATS_TEST_HOOK": "no-rename-exchange,pause:between-renames:0"])
+        let run = try report(
+            tmp, ["--organization", "changed"],
+            environment: ["TALENTSTATS_TEST_HOOK": "no-rename-exchange,pause:between-renames:0"])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("paused at between-renames"))
         #expect(try organization(tmp.file("out/2024-02")) == .string("changed"))
@@ -140,8 +142,9 @@ import TestSupport
     @Test func exchangeDoesNotReachTheFallback() throws {
         let tmp = try setUp()
         #expect(try report(tmp).status == 2)
-        let run = try report(tmp, ["--organization", "changed"],
-                             environment: ["TALENTSTATS_TEST_HOOK": "pause:between-renames:0"])
+        let run = try report(
+            tmp, ["--organization", "changed"],
+            environment: ["TALENTSTATS_TEST_HOOK": "pause:between-renames:0"])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(!run.stderr.contains("paused at between-renames"))
         #expect(try organization(tmp.file("out/2024-02")) == .string("changed"))
@@ -151,8 +154,9 @@ import TestSupport
         let tmp = try setUp()
         #expect(try report(tmp).status == 2)
         let before = try snapshot(tmp.file("out/2024-02"))
-        let run = try report(tmp, ["--organization", "changed"],
-                             environment: ["TALENTSTATS_TEST_HOOK": "no-rename-exchange,fail:between-renames"])
+        let run = try report(
+            tmp, ["--organization", "changed"],
+            environment: ["TALENTSTATS_TEST_HOOK": "no-rename-exchange,fail:between-renames"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("injected failure at between-renames"), "\(run.stderr)")
         #expect(run.stderr.contains("nothing was published"), "\(run.stderr)")
@@ -168,8 +172,9 @@ import TestSupport
         let before = try snapshot(tmp.file("out/2024-02"))
 
         func killBetweenRenames() throws {
-            let run = try background(tmp, ["--organization", "changed"],
-                                     hook: "no-rename-exchange,pause:between-renames:60")
+            let run = try background(
+                tmp, ["--organization", "changed"],
+                hook: "no-rename-exchange,pause:between-renames:60")
             #expect(run.wait(for: "paused at between-renames"))
             run.kill()
             #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))
@@ -181,8 +186,9 @@ import TestSupport
 
         try killBetweenRenames()
         // A run that fails before its commit: the previous report is back in place, byte for byte.
-        let failed = try report(tmp, ["--organization", "other"],
-                                environment: ["TALENTSTATS_TEST_HOOK": "fail:before-commit"])
+        let failed = try report(
+            tmp, ["--organization", "other"],
+            environment: ["TALENTSTATS_TEST_HOOK": "fail:before-commit"])
         #expect(failed.status == 1)
         #expect(try snapshot(tmp.file("out/2024-02")) == before)
         #expect(try hidden(tmp).isEmpty)
@@ -202,13 +208,15 @@ import TestSupport
         #expect(try report(tmp).status == 2)
         let before = try snapshot(tmp.file("out/2024-02"))
         for later in [["--period", "2024-01"], ["--period", "2030-01"], ["--input", tmp.file("nowhere").path]] {
-            let run = try background(tmp, ["--organization", "changed"], hook: "no-rename-exchange,pause:between-renames:60")
+            let run = try background(
+                tmp, ["--organization", "changed"], hook: "no-rename-exchange,pause:between-renames:60")
             #expect(run.wait(for: "paused at between-renames"))
             run.kill()
             #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))
             // Another period (published, or failing for want of data), or a run that cannot even read its input.
-            let next = try Binary.run(["report", "--input", tmp.file("input").path, "--output", tmp.file("out").path] + later
-                                      + (later.contains("--period") ? [] : ["--period", "2024-02"]), in: tmp.url)
+            let next = try Binary.run(
+                ["report", "--input", tmp.file("input").path, "--output", tmp.file("out").path] + later
+                    + (later.contains("--period") ? [] : ["--period", "2024-02"]), in: tmp.url)
             #expect(next.stderr.contains("recovered: \(tmp.file("out/2024-02").path) was left aside"), "\(next.stderr)")
             #expect(try snapshot(tmp.file("out/2024-02")) == before, "\(later)")
             #expect(try hidden(tmp).allSatisfy { !$0.contains(".old-") })
@@ -220,7 +228,7 @@ import TestSupport
     /// stays as it is, and never takes a report's place.
     @Test func recoveryTouchesOnlyItsOwnLeftovers() throws {
         let tmp = try TemporaryFolder()
-        try tmp.write("out/.2024-12.old-9", "junk")           // a file, not a folder
+        try tmp.write("out/.2024-12.old-9", "junk")  // a file, not a folder
         try tmp.write("out/.keep.tmp-data/x.txt", "someone else's")
         try tmp.write("out/.x.old-/y.txt", "no pid")
         try tmp.write("out/.2024-11.old-12/a.txt", "previous report")

@@ -1,25 +1,26 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real binary, run as a subprocess on real files.
 @Suite struct EndToEndTests {
     @Test func smallFixtureGivesHandComputedFiguresAndAccounting() throws {
         let tmp = try TemporaryFolder()
         let input = try Fixtures.copy("small", into: tmp)
-        let run = try Binary.run(["report", "--period", "2024-02", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-02", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         // Rejected rows and a district missing in the report month: published with findings.
         #expect(run.status == 2, "\(run.stderr)")
         let folder = tmp.file("out/2024-02")
         let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
         let expected: [String: String] = [
             "2023-12,100000,export,month": "0.3",
-            "2024-01,100000002,export,month": "0.5",      // the resubmission, not 7000 元
-            "2024-01,100000001,export,month": "1.5",      // 15000 元 in a GB18030 wide file
-            "2024-02,100000001,export,month": "2",        // "20,000" 元
-            "2024-02,100000003,export,month": "3",        // metric by English name
+            "2024-01,100000002,export,month": "0.5",  // the resubmission, not 7000 元
+            "2024-01,100000001,export,month": "1.5",  // 15000 元 in a GB18030 wide file
+            "2024-02,100000001,export,month": "2",  // "20,000" 元
+            "2024-02,100000003,export,month": "3",  // metric by English name
             "2024-02,100000,export,ytd": "8",
-            "2024-02,100000001,people,month": "120",      // full-width digits
+            "2024-02,100000001,people,month": "120",  // full-width digits
             "2024-02,100000,people,month": "120",
             "2024-02,100000,people,mom": "-0.5",
             "2024-02,100000001,export,share": "0.4375",
@@ -35,26 +36,33 @@ import TestSupport
         #expect(agg["2024-03,100000001,people,month"] == nil)  // out of scope
         #expect(agg.count == 141)
 
-        let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.csv"), encoding: .utf8).split(separator: "\n")
+        let rejects = try String(contentsOf: folder.appendingPathComponent("rejects.csv"), encoding: .utf8).split(
+            separator: "\n")
         #expect(rejects.count == 1 + 12)
         let codes = rejects.dropFirst().map { line -> String in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             return "\(fields[0]):\(fields[1]):\(fields[2])"
         }
-        #expect(codes == [
-            "b/2024-02.csv:8:bad_period", "b/2024-02.csv:9:unknown_district", "b/2024-02.csv:10:unknown_metric",
-            "b/2024-02.csv:11:bad_value", "b/2024-02.csv:12:bad_unit", "b/2024-02.csv:13:missing_field",
-            "b/2024-02.csv:14:duplicate", "b/2024-02.csv:15:bad_row", "b/2024-02.csv:16:bad_value",
-            "b/2024-02.csv:17:unknown_district", "d/garbage.csv:0:bad_file", "d/nocolumn.csv:0:bad_file",
-        ])
+        #expect(
+            codes == [
+                "b/2024-02.csv:8:bad_period", "b/2024-02.csv:9:unknown_district", "b/2024-02.csv:10:unknown_metric",
+                "b/2024-02.csv:11:bad_value", "b/2024-02.csv:12:bad_unit", "b/2024-02.csv:13:missing_field",
+                "b/2024-02.csv:14:duplicate", "b/2024-02.csv:15:bad_row", "b/2024-02.csv:16:bad_value",
+                "b/2024-02.csv:17:unknown_district", "d/garbage.csv:0:bad_file", "d/nocolumn.csv:0:bad_file",
+            ])
 
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+                as? [String: Any])
         let totals = try #require(manifest["totals"] as? [String: Any])
         let rows = try #require(totals["observations"] as? [String: Int])
         #expect(rows == ["read": 28, "used": 16, "rejected": 10, "out_of_scope": 1, "superseded": 1])
         #expect(totals["files"] as? [String: Int] == ["listed": 6, "used": 4, "rejected": 2, "not_read": 0])
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
-        #expect(inputs.map { $0["path"] as? String } == ["a/2023.csv", "b/2024-01.csv", "b/2024-02.csv", "c/resubmit.csv", "d/garbage.csv", "d/nocolumn.csv"])
+        #expect(
+            inputs.map { $0["path"] as? String } == [
+                "a/2023.csv", "b/2024-01.csv", "b/2024-02.csv", "c/resubmit.csv", "d/garbage.csv", "d/nocolumn.csv",
+            ])
         #expect(inputs.map { $0["encoding"] as? String } == ["UTF-8", "GB18030", "UTF-8 (BOM)", "UTF-8", nil, "UTF-8"])
         #expect(inputs.map { $0["format"] as? String } == ["long", "wide", "long", "long", nil, nil])
         #expect((inputs[1]["rows"] as? [String: Int])?["superseded"] == 1)
@@ -98,18 +106,22 @@ import TestSupport
         #expect(usage.status == 64)
         #expect(usage.stderr.contains("--period"))
 
-        let noInput = try Binary.run(["report", "--period", "2024-02", "--input", tmp.file("nowhere").path], in: tmp.url)
+        let noInput = try Binary.run(
+            ["report", "--period", "2024-02", "--input", tmp.file("nowhere").path], in: tmp.url)
         #expect(noInput.status == 1)
         #expect(noInput.stderr.contains("nowhere"))
 
         let input = try Fixtures.copy("small", into: tmp)
-        let noData = try Binary.run(["report", "--period", "2021-01", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let noData = try Binary.run(
+            ["report", "--period", "2021-01", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(noData.status == 1)
         #expect(noData.stderr.contains("no usable data for the report period 2021-01"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2021-01").path))
 
-        try "code,name,short_name,type\n100000,测试市,测试,city\n1,甲,甲,town\n1,乙,乙,village\n".write(to: input.appendingPathComponent("reference/districts.csv"), atomically: true, encoding: .utf8)
-        let badReference = try Binary.run(["report", "--period", "2024-02", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        try "code,name,short_name,type\n100000,测试市,测试,city\n1,甲,甲,town\n1,乙,乙,village\n".write(
+            to: input.appendingPathComponent("reference/districts.csv"), atomically: true, encoding: .utf8)
+        let badReference = try Binary.run(
+            ["report", "--period", "2024-02", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(badReference.status == 1)
         #expect(badReference.stderr.contains("districts.csv:4: type 'village'"))
         #expect(!FileManager.default.fileExists(atPath: tmp.file("out/2024-02").path))

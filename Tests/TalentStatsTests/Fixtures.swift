@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// Shared test data.
@@ -14,8 +15,12 @@ enum Fixtures {
             District(code: "100000003", name: "丙园区", shortName: "丙", type: .park),
         ]
         let metrics = [
-            Metric(id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
-            Metric(id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
+            Metric(
+                id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true
+            ),
+            Metric(
+                id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow,
+                integer: false),
         ]
         return try! ReferenceData(city: city, districts: districts, metrics: metrics)
     }()
@@ -52,7 +57,9 @@ enum Fixtures {
 /// Runs the validator over in-memory files of raw events.
 struct ValidatorHarness {
     var validator: Validator
-    init(period: String) { validator = Validator(reference: Fixtures.reference, reportPeriod: YearMonth(parsing: period)!) }
+    init(period: String) {
+        validator = Validator(reference: Fixtures.reference, reportPeriod: YearMonth(parsing: period)!)
+    }
 
     private var fileCount = 0
 
@@ -61,7 +68,10 @@ struct ValidatorHarness {
         fileCount += 1
         validator.begin(file)
         for (i, r) in rows.enumerated() {
-            validator.take(.observation(RawObservation(line: i + 2, period: r.0, district: r.1, metric: r.2, value: r.3, unit: r.4, entity: entity)))
+            validator.take(
+                .observation(
+                    RawObservation(
+                        line: i + 2, period: r.0, district: r.1, metric: r.2, value: r.3, unit: r.4, entity: entity)))
         }
         validator.end(.read(FileFacts(file: file, bytes: 0, sha256: "", encoding: .utf8, layout: .long)))
     }

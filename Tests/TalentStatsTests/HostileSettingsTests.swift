@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every configuration key with garbage: a usage error (exit 64) naming the key, never a crash, a
 /// traceback or a run that half happens. (Environment variables: ``NoTrapTests``.)
@@ -11,11 +11,17 @@ import TestSupport
         ("time_zone = \"Mars/Olympus\"", "'Mars/Olympus' is not a time zone"),
         ("time_zone = 8", "'time_zone' must be an IANA time zone"),
         ("organization = [\"a\"]", "'organization' must be text"),
-        ("organization = \"\(String(repeating: "字", count: 40_000))\"", "organization has 40000 characters; at most 200"),
+        (
+            "organization = \"\(String(repeating: "字", count: 40_000))\"",
+            "organization has 40000 characters; at most 200"
+        ),
         ("contact = \"\(String(repeating: "x", count: 501))\"", "contact has 501 characters; at most 500"),
         ("contact = { a = 1 }", "'contact' must be text"),
         // Code points count, not characters: 200 "é" written as e + U+0301 are 400.
-        ("organization = \"\(String(repeating: "e\u{301}", count: 200))\"", "organization has 400 characters; at most 200"),
+        (
+            "organization = \"\(String(repeating: "e\u{301}", count: 200))\"",
+            "organization has 400 characters; at most 200"
+        ),
         ("organization = \"\(String(repeating: "&", count: 101))\"", "has 202 characters (each & counts twice)"),
         ("outlier_threshold = -1", "'outlier_threshold' must be a fraction"),
         ("outlier_threshold = inf", "'outlier_threshold' must be a fraction"),
@@ -40,7 +46,8 @@ import TestSupport
         let (toml, fragment) = Self.cases[index]
         let tmp = try TemporaryFolder()
         try tmp.write("input/raw/a.csv", "统计期,镇街,指标,数值\n2024-12,东城,人才总量,5\n")
-        try FileManager.default.copyItem(at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
+        try FileManager.default.copyItem(
+            at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
         try tmp.write("talentstats.toml", toml)
         let run = try Binary.run(["report", "--period", "2024-12", "--input", "input", "--output", "out"], in: tmp.url)
         #expect(run.status == 64, "\(toml.prefix(60)): \(run.stderr.prefix(300))")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// Scans `text` (or bytes) and returns the events as (line, fields) or (line, message).
@@ -41,7 +42,10 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
     @Test func unterminatedQuoteAtEndIsMalformedAtItsFirstLine() throws {
         let events = try scan(Array("h\nok\n\"never closed\nmore\n".utf8))
         #expect(events.count == 3)
-        guard case .malformed(let line, let message) = events[2] else { Issue.record("expected malformed"); return }
+        guard case .malformed(let line, let message) = events[2] else {
+            Issue.record("expected malformed")
+            return
+        }
         #expect(line == 3)
         #expect(message.contains("unterminated"))
     }
@@ -50,9 +54,15 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         let long = String(repeating: "x", count: 5000)
         let events = try scan(Array("h\n\(long)\nnext\n".utf8), maxRecordBytes: 1000, chunkSize: 64)
         #expect(events.count == 3)
-        guard case .malformed(2, let message) = events[1] else { Issue.record("expected malformed at line 2"); return }
+        guard case .malformed(2, let message) = events[1] else {
+            Issue.record("expected malformed at line 2")
+            return
+        }
         #expect(message.contains("1000"))
-        guard case .record(3, let fields) = events[2] else { Issue.record("expected a record at line 3"); return }
+        guard case .record(3, let fields) = events[2] else {
+            Issue.record("expected a record at line 3")
+            return
+        }
         #expect(fields == [Array("next".utf8)])
     }
 
@@ -95,7 +105,8 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         // SHA-256 of "abc" (FIPS 180-2 test vector).
         let tmp = try TemporaryFolder()
         let url = try tmp.write("abc.csv", "abc")
-        #expect(try FileSurvey.sha256(of: url.path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            try FileSurvey.sha256(of: url.path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 
@@ -103,7 +114,10 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
     let reference = Fixtures.reference
 
     @Test func recognisesLongLayoutInEitherLanguage() throws {
-        for header in [["period", "district", "metric", "value", "unit", "entity"], ["统计期", "镇街", "指标", "数值", "计量单位", "统一社会信用代码"], [" Period ", "DISTRICT", "Metric", "Value"]] {
+        for header in [
+            ["period", "district", "metric", "value", "unit", "entity"], ["统计期", "镇街", "指标", "数值", "计量单位", "统一社会信用代码"],
+            [" Period ", "DISTRICT", "Metric", "Value"],
+        ] {
             let layout = try FileLayout.detect(header: header, reference: reference).get()
             #expect(layout.kind == .long)
         }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// Every file under `raw/` is accounted for: read (whatever the bytes of its name), rejected, or
@@ -26,13 +27,16 @@ import TestSupport
 
     static func setUp(_ tmp: TemporaryFolder) throws -> URL {
         let input = tmp.file("input")
-        try FileManager.default.createDirectory(at: input.appendingPathComponent("raw"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: input.appendingPathComponent("raw"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: reference, to: input.appendingPathComponent("reference"))
         return input
     }
 
     static func manifest(_ folder: URL) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("manifest.json"))) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+                as? [String: Any])
     }
 
     // MARK: - Names that are not UTF-8
@@ -47,9 +51,11 @@ import TestSupport
         #expect(gbkName.prefix(4) == [0xB6, 0xAB, 0xB3, 0xC7])
         try Self.writeRaw(raw, name: gbkName, Self.month("2024-12", headcount: 100))
         // 東城.csv in Big5 (A9 46 AB B0): structurally GB18030 too, so it is shown decoded as GB18030.
-        try Self.writeRaw(raw, name: [0xAA, 0x46, 0xAB, 0xB0] + Array(".csv".utf8), Self.month("2024-11", headcount: 90))
+        try Self.writeRaw(
+            raw, name: [0xAA, 0x46, 0xAB, 0xB0] + Array(".csv".utf8), Self.month("2024-11", headcount: 90))
         // Latin-1 "é" (E9) before an ASCII byte: neither UTF-8 nor GB18030, so escaped.
-        try Self.writeRaw(raw, name: Array("caf".utf8) + [0xE9] + Array(".csv".utf8), Self.month("2024-10", headcount: 80))
+        try Self.writeRaw(
+            raw, name: Array("caf".utf8) + [0xE9] + Array(".csv".utf8), Self.month("2024-10", headcount: 80))
         // Random high bytes, including a backslash, in a folder whose own name is GBK.
         let folderName = Array("旧".data(using: gbk)!)
         let sub = SystemPath(raw.path).appending(folderName)
@@ -61,7 +67,8 @@ import TestSupport
         _ = body.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
 
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         // Every other district is missing for 2024-12: findings.
         #expect(run.status == 2, "\(run.stderr)")
         let folder = tmp.file("out/2024-12")
@@ -92,12 +99,16 @@ import TestSupport
         let input = try Self.setUp(tmp)
         let raw = input.appendingPathComponent("raw")
         try Self.writeRaw(raw, name: [0xB6, 0xAB, 0xFF] + Array(".csv".utf8), "统计期,镇街,指标,数值\n2024-12,东城,人才总量,abc\n")
-        try Self.writeRaw(raw, name: Array("东城".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8),
-                          Self.month("2024-12", headcount: 5))
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        try Self.writeRaw(
+            raw, name: Array("东城".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8),
+            Self.month("2024-12", headcount: 5))
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 2, "\(run.stderr)")
         let rejects = try String(contentsOf: tmp.file("out/2024-12/rejects.csv"), encoding: .utf8)
-        #expect(rejects.contains("东\\xFF.csv,2,bad_value,") || rejects.contains("\\xB6\\xAB\\xFF.csv,2,bad_value,"), "\(rejects)")
+        #expect(
+            rejects.contains("东\\xFF.csv,2,bad_value,") || rejects.contains("\\xB6\\xAB\\xFF.csv,2,bad_value,"),
+            "\(rejects)")
         // B6 AB FF: B6 AB is 东 but FF is no GB18030 lead byte, so the whole name is escaped.
         #expect(rejects.contains("\\xB6\\xAB\\xFF.csv,2,bad_value,"), "\(rejects)")
     }
@@ -107,7 +118,8 @@ import TestSupport
         let raw = tmp.file("raw")
         try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
         try Self.writeRaw(raw, name: Array("东城.csv".utf8), "x")
-        try Self.writeRaw(raw, name: Array("东城".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8), "x")
+        try Self.writeRaw(
+            raw, name: Array("东城".data(using: String.Encoding(rawValue: 0x8000_0632))!) + Array(".csv".utf8), "x")
         let files = try InputDiscovery.inventory(under: raw).files
         #expect(files.map(\.relativePath) == ["\\xB6\\xAB\\xB3\\xC7.csv", "东城.csv"])
         #expect(Set(files.map(\.path)).count == 2)
@@ -133,14 +145,16 @@ import TestSupport
         func name(_ file: InputFile) -> [UInt8] { Array(file.path.bytes.dropFirst(raw.path.utf8.count + 1)) }
         let shown = Dictionary(uniqueKeysWithValues: files.map { (name($0), ($0.relativePath, $0.nameEncoding)) })
         #expect(shown[Array("ctl.csv".utf8)]! == ("ctl.csv", .utf8))
-        #expect(shown[Array("ctl".utf8) + [0x01, 0x1B, 0x7F] + Array(".csv".utf8)]! == ("ctl\\x01\\x1B\\x7F.csv", .escaped))
+        #expect(
+            shown[Array("ctl".utf8) + [0x01, 0x1B, 0x7F] + Array(".csv".utf8)]! == ("ctl\\x01\\x1B\\x7F.csv", .escaped))
         #expect(shown[Array("fffe".utf8) + Array("\u{FFFE}\u{FFFF}".utf8) + Array(".csv".utf8)]!.1 == .escaped)
         #expect(shown[Array("line\nbreak.csv".utf8)]! == ("line\\x0Abreak.csv", .escaped))
         // Every name shown escaped is reported as escaped, and no shown name holds an invisible character.
         for file in files {
             #expect(!file.relativePath.unicodeScalars.contains(where: TextNormalization.isInvisible))
             if file.relativePath.contains("\\x") && name(file) != Array(FileName.escaped(gbk).utf8)
-                && name(file) != Array("\\xFF\\xFE bad.csv".utf8) {
+                && name(file) != Array("\\xFF\\xFE bad.csv".utf8)
+            {
                 #expect(file.nameEncoding == .escaped, "\(file.relativePath)")
             }
         }
@@ -157,9 +171,11 @@ import TestSupport
         try Self.writeRaw(raw, name: gbk, Self.month("2024-12", headcount: 1))  // B6 AB … sorts after "base.csv"
         func published() throws -> String? {
             let out = tmp.file("out-\(UUID().uuidString)")
-            let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", out.path], in: tmp.url)
+            let run = try Binary.run(
+                ["report", "--period", "2024-12", "--input", input.path, "--output", out.path], in: tmp.url)
             #expect(run.status == 2, "\(run.stderr)")
-            return try Fixtures.aggregates(out.appendingPathComponent("2024-12/aggregates.csv"))["2024-12,441900003,talent_headcount,month"]
+            return try Fixtures.aggregates(out.appendingPathComponent("2024-12/aggregates.csv"))[
+                "2024-12,441900003,talent_headcount,month"]
         }
         #expect(try published() == "1")
         // A UTF-8 东城.csv (E4 B8 9C …, after both) about another district: the GBK one is now shown
@@ -174,7 +190,9 @@ import TestSupport
         let tmp = try TemporaryFolder()
         let raw = tmp.file("raw")
         try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
-        let tricky = ["东城.csv", "东\u{200B}城.csv", "东城\u{00AD}.csv", "东城\u{FEFF}.csv", "report\u{202E}vsc.xlsx", "a\u{2028}b.csv"]
+        let tricky = [
+            "东城.csv", "东\u{200B}城.csv", "东城\u{00AD}.csv", "东城\u{FEFF}.csv", "report\u{202E}vsc.xlsx", "a\u{2028}b.csv",
+        ]
         for name in tricky { try Self.writeRaw(raw, name: Array(name.utf8), "x") }
         let gbk = Array("readme东城.txt".data(using: String.Encoding(rawValue: 0x8000_0632))!)
         try Self.writeRaw(raw, name: gbk, "x")
@@ -200,7 +218,8 @@ import TestSupport
         let tmp = try TemporaryFolder()
         let input = try Self.setUp(tmp)
         try tmp.write("input/raw/a.csv", "统计期,镇街,指标,数值\n2024-12,东城,人才总量,5\u{FFFE}\u{85}\n2024-12,南城,人才总量,1\n")
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 2)
         let rejects = try String(contentsOf: tmp.file("out/2024-12/rejects.csv"), encoding: .utf8)
         #expect(rejects.contains("5\\u{fffe}\\u{85}"), "\(rejects)")
@@ -225,8 +244,10 @@ import TestSupport
         ]
         for (name, _) in unread { try tmp.write("input/raw/" + name, "PK\u{3}\u{4} not really") }
         // Silent by design: hidden files, README*, *.md, Office owner files, Windows litter.
-        for name in [".hidden.xlsx", ".~lock.a.csv#", "README", "readme.txt", "notes.md", "~$东城12月.xlsx", "~$2024-12.csv",
-                     "README.csv", "Thumbs.db", "desktop.ini"] {
+        for name in [
+            ".hidden.xlsx", ".~lock.a.csv#", "README", "readme.txt", "notes.md", "~$东城12月.xlsx", "~$2024-12.csv",
+            "README.csv", "Thumbs.db", "desktop.ini",
+        ] {
             try tmp.write("input/raw/" + name, "ignored")
         }
         try tmp.write("input/raw/.git/objects/x.xlsx", "hidden folder")
@@ -234,15 +255,19 @@ import TestSupport
         let elsewhere = tmp.file("elsewhere")
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
         try tmp.write("elsewhere/2024-11.csv", Self.month("2024-11", headcount: 1))
-        try FileManager.default.createSymbolicLink(at: raw.appendingPathComponent("linked-folder"), withDestinationURL: elsewhere)
+        try FileManager.default.createSymbolicLink(
+            at: raw.appendingPathComponent("linked-folder"), withDestinationURL: elsewhere)
         #expect(mkfifo(raw.appendingPathComponent("pipe").path, 0o644) == 0)
-        try FileManager.default.createSymbolicLink(at: raw.appendingPathComponent("dangling.xlsx"),
-                                                   withDestinationURL: tmp.file("missing.xlsx"))
+        try FileManager.default.createSymbolicLink(
+            at: raw.appendingPathComponent("dangling.xlsx"),
+            withDestinationURL: tmp.file("missing.xlsx"))
         let expected = unread.merging([
-            "linked-folder": "a link to a folder", "pipe": "not a regular file", "dangling.xlsx": "a link whose target does not exist",
+            "linked-folder": "a link to a folder", "pipe": "not a regular file",
+            "dangling.xlsx": "a link whose target does not exist",
         ]) { a, _ in a }
 
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 2, "\(run.stderr)")
         for (name, reason) in expected {
             #expect(run.stderr.contains("not read: \(name): \(reason)"), "log lacks \(name)")
@@ -255,7 +280,10 @@ import TestSupport
         for entry in notRead {
             let path = entry["path"] as! String
             #expect((entry["rejection"] as? String)?.hasPrefix(expected[path]!) == true, "\(entry)")
-            #expect(entry["rows"] as? [String: Int] == ["read": 0, "used": 0, "rejected": 0, "out_of_scope": 0, "superseded": 0])
+            #expect(
+                entry["rows"] as? [String: Int] == [
+                    "read": 0, "used": 0, "rejected": 0, "out_of_scope": 0, "superseded": 0,
+                ])
         }
         // A workbook that was not read is still identified by its hash: sha256 of the bytes written.
         let xlsx = try #require(notRead.first { $0["path"] as? String == "东城12月.xlsx" })
@@ -263,8 +291,11 @@ import TestSupport
         #expect(xlsx["bytes"] as? Int == "PK\u{3}\u{4} not really".utf8.count)
         let totals = try #require(manifest["totals"] as? [String: Any])
         #expect(totals["files"] as? [String: Int] == ["listed": 11, "used": 1, "rejected": 0, "not_read": 10])
-        #expect(manifest["ignored"] as? [String] == ["README", "README.csv", "Thumbs.db", "desktop.ini", "notes.md", "readme.txt",
-                                                      "~$2024-12.csv", "~$东城12月.xlsx"])
+        #expect(
+            manifest["ignored"] as? [String] == [
+                "README", "README.csv", "Thumbs.db", "desktop.ini", "notes.md", "readme.txt",
+                "~$2024-12.csv", "~$东城12月.xlsx",
+            ])
         #expect((manifest["findings"] as? [String: Any])?["needs_attention"] as? Bool == true)
 
         // rejects.csv: one not_read line per file, at line 0.
@@ -277,7 +308,8 @@ import TestSupport
         let book = try XlsxReadBack(url: folder.appendingPathComponent("talent-report-2024-12.xlsx"))
         let quality = try #require(book.sheet("数据质量"))
         let rows = (1...40).compactMap { r -> (String, String, String)? in
-            guard case .string(let file)? = quality["A\(r)"]?.value, case .string(let status)? = quality["B\(r)"]?.value else { return nil }
+            guard case .string(let file)? = quality["A\(r)"]?.value, case .string(let status)? = quality["B\(r)"]?.value
+            else { return nil }
             guard case .string(let note)? = quality["K\(r)"]?.value else { return (file, status, "") }
             return (file, status, note)
         }
@@ -287,17 +319,19 @@ import TestSupport
         #expect(sheetUnread.first { $0.0 == "全部镇街.zip" }?.2.contains("压缩包") == true)
         // And 拒收明细 explains them in Chinese.
         let rejectSheet = try #require(book.sheets.first { $0.name.hasPrefix("拒收明细") })
-        #expect(rejectSheet.cells.values.contains { cell in
-            if case .string(let text)? = cell.value { return text.contains("电子表格工作簿（.xlsx）暂不读取") }
-            return false
-        })
+        #expect(
+            rejectSheet.cells.values.contains { cell in
+                if case .string(let text)? = cell.value { return text.contains("电子表格工作簿（.xlsx）暂不读取") }
+                return false
+            })
     }
 
     @Test func onlyUnreadFilesIsAFailureThatNamesThem() throws {
         let tmp = try TemporaryFolder()
         let input = try Self.setUp(tmp)
         try tmp.write("input/raw/东城12月.xlsx", "PK")
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 1)
         #expect(run.stderr.contains("no *.csv files under"))
         #expect(run.stderr.contains("1 other files are not read: 东城12月.xlsx"))
@@ -310,15 +344,20 @@ import TestSupport
         let input = try Self.setUp(tmp)
         let raw = input.appendingPathComponent("raw")
         try tmp.write("input/raw/2024-12.csv", Self.month("2024-12", headcount: 100))
-        var generator = SeededGenerator(state: 20241202)
+        var generator = SeededGenerator(state: 20_241_202)
         for n in 0..<40 {
-            var name = (0..<Int.random(in: 1...12, using: &generator)).map { _ in UInt8.random(in: 0x21...0xFF, using: &generator) }
+            var name = (0..<Int.random(in: 1...12, using: &generator)).map { _ in
+                UInt8.random(in: 0x21...0xFF, using: &generator)
+            }
             name.removeAll { $0 == UInt8(ascii: "/") }
             if name.first == UInt8(ascii: ".") { name[0] = UInt8(ascii: "x") }
             let ext = ["", ".csv", ".xlsx", ".txt", ".CSV", ".zip"][n % 6]
-            try Self.writeRaw(raw, name: name + Array("-\(n)".utf8) + Array(ext.utf8), n % 6 == 1 || n % 6 == 4 ? Self.month("2024-12", headcount: n) : "x")
+            try Self.writeRaw(
+                raw, name: name + Array("-\(n)".utf8) + Array(ext.utf8),
+                n % 6 == 1 || n % 6 == 4 ? Self.month("2024-12", headcount: n) : "x")
         }
-        _ = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
+        _ = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         let manifest = try Self.manifest(tmp.file("out/2024-12"))
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
         let ignored = try #require(manifest["ignored"] as? [String])
@@ -345,7 +384,9 @@ import TestSupport
         let tmp = try TemporaryFolder()
         let input = try Self.setUp(tmp)
         // NBSP, the ideographic space, an em space, a narrow NBSP, a zero-width space, a BOM, tabs.
-        let blanks = ["\u{00A0}", "\u{3000}", "\u{2003}", "\u{202F}", "\u{200B}", "\u{FEFF}", " \t ", "\u{00A0}\u{3000}"]
+        let blanks = [
+            "\u{00A0}", "\u{3000}", "\u{2003}", "\u{202F}", "\u{200B}", "\u{FEFF}", " \t ", "\u{00A0}\u{3000}",
+        ]
         var text = "统计期,镇街,人才总量,高层次人才\n"
         let codes = try ReferenceData.load(from: Self.reference).districts.map(\.code)
         for (n, blank) in blanks.enumerated() { text += "2024-12,\(codes[n]),\(blank),\(n)\n" }
@@ -353,7 +394,9 @@ import TestSupport
         let run = try Binary.run(["validate", "--period", "2024-12", "--input", input.path], in: tmp.url)
         #expect(run.status == 2)  // districts missing, no rejections
         #expect(!run.stdout.contains("missing_field"), "\(run.stdout)")
-        #expect(run.stdout.contains("observations: \(blanks.count) read = \(blanks.count) used + 0 rejected"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("observations: \(blanks.count) read = \(blanks.count) used + 0 rejected"),
+            "\(run.stdout)")
     }
 
     @Test func anOversizedFileIsRejectedBeforeItIsReadOrHashed() throws {
@@ -361,15 +404,20 @@ import TestSupport
         let input = try Self.setUp(tmp)
         try tmp.write("input/raw/ok.csv", Self.month("2024-12", headcount: 1))
         try tmp.write("input/raw/big.csv", String(repeating: "2024-12,东城,人才总量,1\n", count: 100))
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path,
-                                  "--max-file-bytes", "1000"], in: tmp.url)
+        let run = try Binary.run(
+            [
+                "report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path,
+                "--max-file-bytes", "1000",
+            ], in: tmp.url)
         #expect(run.status == 2)
         let manifest = try Self.manifest(tmp.file("out/2024-12"))
         let big = try #require((manifest["inputs"] as? [[String: Any]])?.first { $0["path"] as? String == "big.csv" })
         #expect(big["status"] as? String == "rejected")
         #expect(big["sha256"] as? String == "")
         #expect(big["bytes"] as? Int == 100 * "2024-12,东城,人才总量,1\n".utf8.count)
-        #expect((big["rejection"] as? String)?.contains("over the limit of 1000 (max_file_bytes); it was not read or hashed") == true)
+        #expect(
+            (big["rejection"] as? String)?.contains(
+                "over the limit of 1000 (max_file_bytes); it was not read or hashed") == true)
     }
 
     @Test func districtTypesMayBeWrittenInChinese() throws {
@@ -378,7 +426,8 @@ import TestSupport
         let chinese = english.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 4 else { return String(line) }
-            fields[3] = ["city": "市", "subdistrict": "街道", "town": " 镇 ", "park": "园区", "type": "type"][fields[3]] ?? fields[3]
+            fields[3] =
+                ["city": "市", "subdistrict": "街道", "town": " 镇 ", "park": "园区", "type": "type"][fields[3]] ?? fields[3]
             return fields.joined(separator: ",")
         }.joined(separator: "\n")
         #expect(chinese != english)
@@ -398,12 +447,15 @@ import TestSupport
         try tmp.write("input/raw/2024-12.csv", Self.month("2024-12", headcount: 1))
         func cover(_ extra: [String], _ env: [String: String]) throws -> (strings: String, core: String) {
             let out = tmp.file("out-\(UUID().uuidString)")
-            let run = try Binary.run(["report", "--period", "2024-12", "--input", input.path, "--output", out.path] + extra,
-                                     in: tmp.url, environment: env)
+            let run = try Binary.run(
+                ["report", "--period", "2024-12", "--input", input.path, "--output", out.path] + extra,
+                in: tmp.url, environment: env)
             #expect(run.status == 2, "\(run.stderr)")
             let book = try XlsxReadBack(url: out.appendingPathComponent("2024-12/talent-report-2024-12.xlsx"))
-            return (String(decoding: book.parts["xl/sharedStrings.xml"] ?? Data(), as: UTF8.self),
-                    String(decoding: book.parts["docProps/core.xml"] ?? Data(), as: UTF8.self))
+            return (
+                String(decoding: book.parts["xl/sharedStrings.xml"] ?? Data(), as: UTF8.self),
+                String(decoding: book.parts["docProps/core.xml"] ?? Data(), as: UTF8.self)
+            )
         }
         // 2024-12-31T21:00:00Z is the 31st in New York and already 1 January in Shanghai.
         let epoch = ["SOURCE_DATE_EPOCH": "1735678800"]

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import TalentStats
 import TestSupport
+import Testing
+
+@testable import TalentStats
 
 /// The key index holds every key exactly, and where a key lands does not depend on the order keys
 /// came in: sorted, reversed, re-inserted in another table's slot order (the order that made an
@@ -21,7 +22,11 @@ import TestSupport
         #expect(table.count == keys.count)
         for k in keys {
             guard let slot = table.find(k), table.key(at: slot) == k, table.line(at: slot) == Int(k &* 3),
-                  table.value(at: slot) == FixedDecimal(units: Int128(k) * 10_000_000) else { wrong += 1; continue }
+                table.value(at: slot) == FixedDecimal(units: Int128(k) * 10_000_000)
+            else {
+                wrong += 1
+                continue
+            }
         }
         #expect(wrong == 0, "keys found before insertion or not found with their own value and line after")
         let d = table.displacement()
@@ -55,8 +60,11 @@ import TestSupport
 
     @Test func valuesThatAreNotHundredthsAreKeptWhole() {
         let table = MonthKeys()
-        let values: [FixedDecimal] = [FixedDecimal(units: 1), FixedDecimal(units: 123_456_789), FixedDecimal.maxInputMagnitude,
-                                      FixedDecimal(units: Int128(Int32.max) * 10_000_000 + 10_000_000), FixedDecimal(units: 21_474_836_470_000_000)]
+        let values: [FixedDecimal] = [
+            FixedDecimal(units: 1), FixedDecimal(units: 123_456_789), FixedDecimal.maxInputMagnitude,
+            FixedDecimal(units: Int128(Int32.max) * 10_000_000 + 10_000_000),
+            FixedDecimal(units: 21_474_836_470_000_000),
+        ]
         for (i, v) in values.enumerated() { table.insert(UInt32(i + 1), value: v, file: 0, line: UInt32(i)) }
         for (i, v) in values.enumerated() { #expect(table.value(at: table.find(UInt32(i + 1))!) == v) }
     }
@@ -66,7 +74,10 @@ import TestSupport
         var ids: [String: Int] = [:]
         // Entities that share a hash prefix, a slot prefix (23 bytes), or differ only past it.
         let base = String(repeating: "9", count: 23)
-        let entities = (0..<5000).map { "91441900\(String(format: "%010d", $0))" } + ["", "a", base, base + "x", base + "y", base + "xy"]
+        let entities =
+            (0..<5000).map { "91441900\(String(format: "%010d", $0))" } + [
+                "", "a", base, base + "x", base + "y", base + "xy",
+            ]
         for e in entities + entities.reversed() {
             let id = Array(e.utf8).withUnsafeBufferPointer { interner.table.intern($0) }
             if let known = ids[e] { #expect(known == id, "\(e)") } else { ids[e] = id }
@@ -97,7 +108,9 @@ import TestSupport
         let tmp = try TemporaryFolder()
         var validator = Validator(reference: reference, reportPeriod: report)
         for (index, rows) in files.enumerated() {
-            let url = try tmp.write(String(format: "raw/%03d.csv", index), "period,district,metric,value,unit,entity\n" + rows.joined(separator: "\n") + "\n")
+            let url = try tmp.write(
+                String(format: "raw/%03d.csv", index),
+                "period,district,metric,value,unit,entity\n" + rows.joined(separator: "\n") + "\n")
             Intake.read(InputFile(index: index, relativePath: url.lastPathComponent, url: url), into: &validator)
         }
         let data = validator.finish()
@@ -111,7 +124,10 @@ import TestSupport
             ("one file, month by month", [all]),
             ("one file, shuffled", [all.shuffled(using: &random)]),
             ("twelve files", stride(from: 0, to: all.count, by: 20_000).map { Array(all[$0..<$0 + 20_000]) }),
-            ("twelve files, latest first", stride(from: 0, to: all.count, by: 20_000).map { Array(all[$0..<$0 + 20_000]) }.reversed()),
+            (
+                "twelve files, latest first",
+                stride(from: 0, to: all.count, by: 20_000).map { Array(all[$0..<$0 + 20_000]) }.reversed()
+            ),
             ("a file and its full resubmission", [all, all]),
         ]
         var sizes: [String: Int] = [:]

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 @Suite struct SchedulingTests {
@@ -10,9 +11,11 @@ import TestSupport
     func date(_ iso: String) -> Date { ISO8601DateFormatter().date(from: iso)! }
 
     @Test func reportsThePreviousCalendarMonth() {
-        #expect(Schedule.previousMonth(now: date("2025-03-05T02:00:00+08:00"), timeZone: shanghai).description == "2025-02")
+        #expect(
+            Schedule.previousMonth(now: date("2025-03-05T02:00:00+08:00"), timeZone: shanghai).description == "2025-02")
         // January → December of the previous year.
-        #expect(Schedule.previousMonth(now: date("2025-01-05T02:00:00+08:00"), timeZone: shanghai).description == "2024-12")
+        #expect(
+            Schedule.previousMonth(now: date("2025-01-05T02:00:00+08:00"), timeZone: shanghai).description == "2024-12")
     }
 
     @Test func monthBoundaryFollowsTheOfficeTimeZone() {
@@ -23,14 +26,17 @@ import TestSupport
     }
 
     @Test func injectedClock() {
-        #expect(Schedule.now(environment: ["TALENTSTATS_NOW": "2025-01-01T00:30:00+08:00"]) == date("2024-12-31T16:30:00Z"))
+        #expect(
+            Schedule.now(environment: ["TALENTSTATS_NOW": "2025-01-01T00:30:00+08:00"]) == date("2024-12-31T16:30:00Z"))
     }
 }
 
 @Suite struct ConfigurationTests {
     @Test func flagsOverrideFileOverridesDefaults() throws {
         let tmp = try TemporaryFolder()
-        try tmp.write("etc/talentstats.toml", """
+        try tmp.write(
+            "etc/talentstats.toml",
+            """
             # comment
             input = "../data/in"
             output = "/srv/reports"
@@ -42,7 +48,8 @@ import TestSupport
         var flags = CommandLineSettings()
         flags.config = tmp.file("etc/talentstats.toml").path
         flags.output = "elsewhere"
-        let s = try RunSettings.resolve(flags, now: ISO8601DateFormatter().date(from: "2024-12-31T16:30:00Z")!, workingDirectory: tmp.url)
+        let s = try RunSettings.resolve(
+            flags, now: ISO8601DateFormatter().date(from: "2024-12-31T16:30:00Z")!, workingDirectory: tmp.url)
         #expect(s.options.input.path == tmp.file("data/in").standardizedFileURL.path)  // relative to the file
         #expect(s.options.output.path == tmp.file("elsewhere").standardizedFileURL.path)  // the flag wins
         #expect(s.options.organization == "东莞市人力资源和社会保障局")
@@ -88,8 +95,11 @@ import TestSupport
         return (tmp, try Fixtures.copy("small", into: tmp))
     }
 
-    func report(_ tmp: TemporaryFolder, _ extra: [String] = [], environment: [String: String] = [:]) throws -> Binary.Result {
-        try Binary.run(["report", "--input", "input", "--output", "out"] + extra, in: tmp.url, environment: environment)
+    func report(_ tmp: TemporaryFolder, _ extra: [String] = [], environment: [String: String] = [:]) throws
+        -> Binary.Result
+    {
+        try Binary.run(
+            ["report", "--input", "input", "--output", "out"] + extra, in: tmp.url, environment: environment)
     }
 
     func snapshot(_ folder: URL) throws -> [String: Data] {
@@ -101,7 +111,9 @@ import TestSupport
     }
 
     func hidden(_ tmp: TemporaryFolder) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: tmp.file("out").path).filter { $0.hasPrefix(".") && $0 != ".talentstats.lock" }
+        try FileManager.default.contentsOfDirectory(atPath: tmp.file("out").path).filter {
+            $0.hasPrefix(".") && $0 != ".talentstats.lock"
+        }
     }
 
     @Test func noPeriodReportsLastMonthInShanghai() throws {
@@ -110,7 +122,8 @@ import TestSupport
         let run = try report(tmp, environment: ["TALENTSTATS_NOW": "2024-03-01T00:30:00+08:00"])
         #expect(run.status == 2, "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: tmp.file("out/2024-02/talent-report-2024-02.xlsx").path))
-        let utc = try report(tmp, ["--time-zone", "UTC"], environment: ["TALENTSTATS_NOW": "2024-03-01T00:30:00+08:00"])
+        let utc = try report(
+            tmp, ["--time-zone", "UTC"], environment: ["TALENTSTATS_NOW": "2024-03-01T00:30:00+08:00"])
         #expect(utc.status == 2)
         #expect(FileManager.default.fileExists(atPath: tmp.file("out/2024-01/talent-report-2024-01.xlsx").path))
     }
@@ -120,7 +133,9 @@ import TestSupport
         #expect(try report(tmp, ["--period", "2024-02"]).status == 2)
         let before = try snapshot(tmp.file("out/2024-02"))
         for stage in ["before-publish", "before-commit"] {
-            let failed = try report(tmp, ["--period", "2024-02", "--organization", "changed"], environment: ["TALENTSTATS_TEST_HOOK": "fail:\(stage)"])
+            let failed = try report(
+                tmp, ["--period", "2024-02", "--organization", "changed"],
+                environment: ["TALENTSTATS_TEST_HOOK": "fail:\(stage)"])
             #expect(failed.status == 1)
             #expect(failed.stderr.contains("nothing was published"))
             #expect(try snapshot(tmp.file("out/2024-02")) == before)
@@ -130,8 +145,9 @@ import TestSupport
 
     @Test func sigkillLeavesNoPartialOutput() throws {
         let (tmp, _) = try setUp()
-        let run = try Binary.Background(["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url,
-                                        environment: ["TALENTSTATS_TEST_HOOK": "pause:before-commit:60"])
+        let run = try Binary.Background(
+            ["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url,
+            environment: ["TALENTSTATS_TEST_HOOK": "pause:before-commit:60"])
         #expect(run.wait(for: "paused at before-commit"))
         // Every output exists in the staging folder at this point.
         #expect(try hidden(tmp).count == 1)
@@ -154,14 +170,16 @@ import TestSupport
 
     @Test func secondRunExitsAtOnceWhileTheFirstHoldsTheLock() throws {
         let (tmp, _) = try setUp()
-        let first = try Binary.Background(["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url,
-                                          environment: ["TALENTSTATS_TEST_HOOK": "pause:before-commit:60"])
+        let first = try Binary.Background(
+            ["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url,
+            environment: ["TALENTSTATS_TEST_HOOK": "pause:before-commit:60"])
         defer { first.kill() }
         #expect(first.wait(for: "paused at before-commit"))
         let started = Date()
         let second = try report(tmp, ["--period", "2024-02"])
         #expect(second.status == 75)
-        #expect(second.stderr.contains("another talentstats run is in progress (pid \(first.process.processIdentifier)"))
+        #expect(
+            second.stderr.contains("another talentstats run is in progress (pid \(first.process.processIdentifier)"))
         #expect(Date().timeIntervalSince(started) < 10)
         first.kill()
         // The kernel released the dead process's lock.
@@ -171,7 +189,8 @@ import TestSupport
     @Test func unwritableOutputFolder() throws {
         let (tmp, _) = try setUp()
         try tmp.write("file", "not a folder")
-        let run = try Binary.run(["report", "--input", "input", "--output", "file/out", "--period", "2024-02"], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--input", "input", "--output", "file/out", "--period", "2024-02"], in: tmp.url)
         #expect(run.status == 1)
         #expect(run.stderr.contains("cannot use the output folder"))
     }
@@ -197,7 +216,8 @@ import TestSupport
         #expect(mount("tmpfs", disk.path, "tmpfs", 0, "size=400k") == 0)
         defer { umount(disk.path) }
         // The sample's aggregates.csv alone is about 2 MB.
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", disk.path], in: tmp.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", disk.path], in: tmp.url)
         #expect(run.status == 1)
         #expect(run.stderr.contains("No space left on device") || run.stderr.contains("disk"), "\(run.stderr)")
         #expect(run.stderr.components(separatedBy: "free disk space").count == 2, "\(run.stderr)")  // said once
@@ -265,7 +285,11 @@ import TestSupport
 
     @Test func quietSuccessPrintsNothing() throws {
         let tmp = try TemporaryFolder()
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path, "--quiet"], in: tmp.url)
+        let run = try Binary.run(
+            [
+                "report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path,
+                "--quiet",
+            ], in: tmp.url)
         #expect(run.status == 0)
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.isEmpty)
@@ -273,10 +297,13 @@ import TestSupport
 
     /// The script cron calls: silent and 0 when clean; the messages and talentstats' status otherwise.
     @Test func monthlyReportScriptKeepsTheStatusAndMailsOnlyOnTrouble() throws {
-        func script(home: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> (Int32, String) {
+        func script(home: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> (
+            Int32, String
+        ) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [Binary.packageRoot.appendingPathComponent("scripts/monthly-report.sh").path] + arguments
+            process.arguments =
+                [Binary.packageRoot.appendingPathComponent("scripts/monthly-report.sh").path] + arguments
             var env = ProcessInfo.processInfo.environment
             env["TALENTSTATS_HOME"] = home.path
             env["TALENTSTATS_BIN"] = Binary.url.path

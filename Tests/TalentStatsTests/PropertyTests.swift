@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 /// A seeded generator (SplitMix64): every run of a property sees the same cases, and a failure
@@ -33,7 +34,10 @@ struct SeededGenerator: RandomNumberGenerator {
             for district in reference.districts where Int.random(in: 0..<10, using: &rng) > 0 {
                 for metric in reference.metrics where Int.random(in: 0..<8, using: &rng) > 0 {
                     for entity in ["", "E1", "E2"].prefix(Int.random(in: 1...3, using: &rng)) {
-                        let value = metric.integer ? "\(Int.random(in: 0...5000, using: &rng))" : "\(Int.random(in: 0...99999, using: &rng)).\(Int.random(in: 0...99, using: &rng))"
+                        let value =
+                            metric.integer
+                            ? "\(Int.random(in: 0...5000, using: &rng))"
+                            : "\(Int.random(in: 0...99999, using: &rng)).\(Int.random(in: 0...99, using: &rng))"
                         rows.append("\(month),\(district.code),\(metric.id),\(value),,\(entity)")
                     }
                 }
@@ -47,7 +51,8 @@ struct SeededGenerator: RandomNumberGenerator {
         let tmp = try TemporaryFolder()
         var validator = Validator(reference: reference, reportPeriod: report)
         for (index, rows) in files.enumerated() {
-            let url = try tmp.write(String(format: "raw/%03d.csv", index), ([header] + rows).joined(separator: "\n") + "\n")
+            let url = try tmp.write(
+                String(format: "raw/%03d.csv", index), ([header] + rows).joined(separator: "\n") + "\n")
             let file = InputFile(index: index, relativePath: url.lastPathComponent, url: url)
             Intake.read(file, into: &validator)
         }
@@ -70,19 +75,29 @@ struct SeededGenerator: RandomNumberGenerator {
         let city = reference.city.code
         for month in data.sums.monthsWithData {
             for metric in reference.metrics {
-                let parts = reference.districts.compactMap { decimal(a.value(month.description, $0.code, metric.id, .month)) }
+                let parts = reference.districts.compactMap {
+                    decimal(a.value(month.description, $0.code, metric.id, .month))
+                }
                 let expected = parts.isEmpty ? nil : parts.reduce(FixedDecimal.zero, +)
-                #expect(decimal(a.value(month.description, city, metric.id, .month)) == expected, "seed \(seed) \(month) \(metric.id)")
+                #expect(
+                    decimal(a.value(month.description, city, metric.id, .month)) == expected,
+                    "seed \(seed) \(month) \(metric.id)")
             }
         }
         for year in [2023, 2024] {
             let last = YearMonth(year: year, month: year == report.year ? report.month : 12)!
             for unit in [city] + reference.districts.map(\.code) {
                 let flow = "export"
-                let months = (1...last.month).compactMap { decimal(a.value(YearMonth(year: year, month: $0)!.description, unit, flow, .month)) }
+                let months = (1...last.month).compactMap {
+                    decimal(a.value(YearMonth(year: year, month: $0)!.description, unit, flow, .month))
+                }
                 guard !months.isEmpty else { continue }
-                #expect(decimal(a.value(String(year), unit, flow, .annual)) == months.reduce(FixedDecimal.zero, +), "seed \(seed) \(year) \(unit)")
-                #expect(decimal(a.value(last.description, unit, flow, .ytd)) == months.reduce(FixedDecimal.zero, +), "seed \(seed) \(year) \(unit)")
+                #expect(
+                    decimal(a.value(String(year), unit, flow, .annual)) == months.reduce(FixedDecimal.zero, +),
+                    "seed \(seed) \(year) \(unit)")
+                #expect(
+                    decimal(a.value(last.description, unit, flow, .ytd)) == months.reduce(FixedDecimal.zero, +),
+                    "seed \(seed) \(year) \(unit)")
             }
         }
     }
@@ -93,16 +108,24 @@ struct SeededGenerator: RandomNumberGenerator {
         for month in data.sums.monthsWithData {
             for metric in reference.metrics {
                 let ytds = reference.districts.map { decimal(a.value(month.description, $0.code, metric.id, .ytd)) }
-                let shares = reference.districts.compactMap { decimal(a.value(month.description, $0.code, metric.id, .share)) }
+                let shares = reference.districts.compactMap {
+                    decimal(a.value(month.description, $0.code, metric.id, .share))
+                }
                 let cityYTD = decimal(a.value(month.description, reference.city.code, metric.id, .ytd))
                 if ytds.allSatisfy({ $0 != nil }), let cityYTD, !cityYTD.isZero {
                     let total = shares.reduce(FixedDecimal.zero, +)
                     // Each share is rounded to 6 decimals: the sum is within half a unit per district.
-                    #expect((total - FixedDecimal(1)).magnitude <= FixedDecimal(units: FixedDecimal.unit / 2_000_000 * Int128(shares.count)), "seed \(seed) \(month) \(metric.id): \(total)")
+                    #expect(
+                        (total - FixedDecimal(1)).magnitude
+                            <= FixedDecimal(units: FixedDecimal.unit / 2_000_000 * Int128(shares.count)),
+                        "seed \(seed) \(month) \(metric.id): \(total)")
                 }
                 for (d, district) in reference.districts.enumerated() {
                     let rank = a.value(month.description, district.code, metric.id, .rank)
-                    guard let mine = ytds[d] else { #expect(rank == nil); continue }
+                    guard let mine = ytds[d] else {
+                        #expect(rank == nil)
+                        continue
+                    }
                     let larger = ytds.compactMap { $0 }.filter { $0 > mine }.count
                     #expect(rank == .count(larger + 1), "seed \(seed) \(month) \(district.code)")
                 }
@@ -177,7 +200,9 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(p.files.contains { $0.facts.readOnTwoThreads } == inTwoHalves, "\(label): read in two halves?")
             #expect(!s.files.contains { $0.facts.readOnTwoThreads })
         }
-        #expect(s.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" } == p.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }, "\(label)")
+        #expect(
+            s.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }
+                == p.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }, "\(label)")
     }
 
     @Test(arguments: AggregationPropertyTests.seeds)
@@ -193,14 +218,20 @@ struct SeededGenerator: RandomNumberGenerator {
         body.append("2025-01,100000001,people,1,,X")
         body.append("2025-01,100000001,people,1,,X")
         let header = "period,district,metric,value,unit,entity\n"
-        let resubmit = header + rows.filter { _ in Int.random(in: 0..<20, using: &rng) == 0 }.joined(separator: "\n") + "\n"
-        try same([header + body.joined(separator: "\n") + "\n", resubmit, header + body.reversed().joined(separator: "\r\n") + "\r\n"], "seed \(seed)")
+        let resubmit =
+            header + rows.filter { _ in Int.random(in: 0..<20, using: &rng) == 0 }.joined(separator: "\n") + "\n"
+        try same(
+            [
+                header + body.joined(separator: "\n") + "\n", resubmit,
+                header + body.reversed().joined(separator: "\r\n") + "\r\n",
+            ], "seed \(seed)")
     }
 
     @Test func aLongQuotedFieldWithLineBreaksIsOneRecordOnEitherPath() throws {
         // A long quoted note with line breaks in it: one record, at its first line, on either path.
         let note = "\"" + String(repeating: "备注\n", count: 400) + "\""
-        let text = "period,district,metric,value,note\n2024-01,甲,people,1,\(note)\n2024-02,甲,people,2,x\n2024-02,甲,people,3,y\n"
+        let text =
+            "period,district,metric,value,note\n2024-01,甲,people,1,\(note)\n2024-02,甲,people,2,x\n2024-02,甲,people,3,y\n"
         try same([text], "quoted")
         let (data, _) = try run([text], parallel: true)
         #expect(data.rejections.map(\.line) == [404])

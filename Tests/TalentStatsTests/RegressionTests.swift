@@ -1,12 +1,16 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import TalentStats
 
 @Suite struct ComparisonTests {
     func file(_ rows: [(String, String, String, Measure, String)]) -> AggregateFile {
         var values: [AggregateKey: FixedDecimal] = [:]
-        for r in rows { values[AggregateKey(period: r.0, districtCode: r.1, metric: r.2, measure: r.3)] = FixedDecimal(signed: Substring(r.4))! }
+        for r in rows {
+            values[AggregateKey(period: r.0, districtCode: r.1, metric: r.2, measure: r.3)] = FixedDecimal(
+                signed: Substring(r.4))!
+        }
         return AggregateFile(path: "test", values: values)
     }
 
@@ -28,21 +32,26 @@ import TestSupport
         #expect(strict.changed == 1)
         #expect(strict.differences[0].absoluteDelta?.description == "0.000004")
         #expect(strict.differences[0].relativeDelta?.description == "0.00004")
-        let absolute = Comparison(old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(plain: "0.000005")!))
+        let absolute = Comparison(
+            old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(plain: "0.000005")!))
         #expect(absolute.isClean)
         #expect(absolute.withinTolerance == 1)
-        let tooSmall = Comparison(old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(plain: "0.000003")!))
+        let tooSmall = Comparison(
+            old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(plain: "0.000003")!))
         #expect(tooSmall.changed == 1)
-        let relative = Comparison(old: file(base), new: file(changed), tolerance: .init(relative: FixedDecimal(plain: "0.00004")!))
+        let relative = Comparison(
+            old: file(base), new: file(changed), tolerance: .init(relative: FixedDecimal(plain: "0.00004")!))
         #expect(relative.isClean)
-        let relativeTooSmall = Comparison(old: file(base), new: file(changed), tolerance: .init(relative: FixedDecimal(plain: "0.00003")!))
+        let relativeTooSmall = Comparison(
+            old: file(base), new: file(changed), tolerance: .init(relative: FixedDecimal(plain: "0.00003")!))
         #expect(relativeTooSmall.changed == 1)
     }
 
     @Test func amountsAreComparedExactlyWhateverTheTolerance() {
         var changed = base
         changed[2].4 = "0.30000001"
-        let c = Comparison(old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(1), relative: FixedDecimal(1)))
+        let c = Comparison(
+            old: file(base), new: file(changed), tolerance: .init(absolute: FixedDecimal(1), relative: FixedDecimal(1)))
         #expect(c.changed == 1)
         #expect(c.differences[0].key.measure == .month)
     }
@@ -57,9 +66,9 @@ import TestSupport
 
     @Test func largestChangeFirst() {
         var changed = base
-        changed[0].4 = "101"      // +1%
-        changed[2].4 = "0.6"      // +100%
-        changed[3].4 = "150"      // +50%
+        changed[0].4 = "101"  // +1%
+        changed[2].4 = "0.6"  // +100%
+        changed[3].4 = "150"  // +50%
         let c = Comparison(old: file(base), new: file(changed), metrics: ["m"])
         #expect(c.differences.map(\.key.measure) == [.month, .annual, .month])
         #expect(c.differences.map { $0.relativeDelta?.description } == ["1", "0.5", "0.01"])
@@ -76,7 +85,10 @@ import TestSupport
     @Test(arguments: [
         ("period,district,metric,measure,value\n", 1, "expected 'period,district_code,metric,measure,value'"),
         ("period,district_code,metric,measure,value\n2024-01,1,m,month,12a\n", 2, "not a decimal"),
-        ("period,district_code,metric,measure,value\n2024-01,1,m,month,1\n2024-01,1,m,month,2\n", 3, "duplicate key 2024-01,1,m,month (first on line 2)"),
+        (
+            "period,district_code,metric,measure,value\n2024-01,1,m,month,1\n2024-01,1,m,month,2\n", 3,
+            "duplicate key 2024-01,1,m,month (first on line 2)"
+        ),
         ("period,district_code,metric,measure,value\n2024,1,m,month,1\n", 2, "not a month (YYYY-MM)"),
         ("period,district_code,metric,measure,value\n2024-01,1,m,average,1\n", 2, "unknown measure 'average'"),
         ("period,district_code,metric,measure,value\n2024-01,1,m,month\n", 2, "4 fields; expected 5"),
@@ -96,31 +108,39 @@ import TestSupport
 
     @Test func readsWhatTheWriterWrites() throws {
         let tmp = try TemporaryFolder()
-        let url = try tmp.write("a.csv", "period,district_code,metric,measure,value\n2024,1,m,annual_yoy,-0.5\n2024-01,1,m,rank,3\n")
+        let url = try tmp.write(
+            "a.csv", "period,district_code,metric,measure,value\n2024,1,m,annual_yoy,-0.5\n2024-01,1,m,rank,3\n")
         let file = try AggregateFile.load(url)
         #expect(file.values.count == 2)
-        #expect(file.values[AggregateKey(period: "2024", districtCode: "1", metric: "m", measure: .annualYoy)]?.description == "-0.5")
+        #expect(
+            file.values[AggregateKey(period: "2024", districtCode: "1", metric: "m", measure: .annualYoy)]?.description
+                == "-0.5")
         #expect(file.reportPeriod?.description == "2024-01")
     }
 }
 
 /// `check`, `diff` and `baseline accept` through the real binary.
 @Suite struct RegressionCommandTests {
-    static let golden = Binary.packageRoot.appendingPathComponent("Tests/TalentStatsTests/Golden/sample-2024-12.aggregates.csv")
+    static let golden = Binary.packageRoot.appendingPathComponent(
+        "Tests/TalentStatsTests/Golden/sample-2024-12.aggregates.csv")
 
     /// The pipeline's figures for the shipped sample have not drifted from the committed golden file.
     /// To re-record after an intended change: scripts/update-golden.sh (never done by the tests).
     @Test func sampleMatchesTheGoldenAggregates() throws {
         let report = try SampleTests.report.get()
-        let run = try Binary.run(["diff", Self.golden.path, report.folder.appendingPathComponent("aggregates.csv").path,
-                                  "--input", SampleTests.input.path], in: report.tmp.url)
+        let run = try Binary.run(
+            [
+                "diff", Self.golden.path, report.folder.appendingPathComponent("aggregates.csv").path,
+                "--input", SampleTests.input.path,
+            ], in: report.tmp.url)
         #expect(run.status == 0, "the figures drifted from the golden file:\n\(run.stdout)")
         #expect(run.stdout.contains("40580 keys compared: 40580 equal"))
     }
 
     @Test func checkAgainstTheGoldenBaselineIsCleanOnTheShippedInput() throws {
         let tmp = try TemporaryFolder()
-        let run = try Binary.run(["check", "--baseline", Self.golden.path, "--input", SampleTests.input.path, "--quiet"], in: tmp.url)
+        let run = try Binary.run(
+            ["check", "--baseline", Self.golden.path, "--input", SampleTests.input.path, "--quiet"], in: tmp.url)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("no differences beyond tolerance"))
     }
@@ -141,15 +161,21 @@ import TestSupport
         let tmp = try TemporaryFolder()
         try FileManager.default.copyItem(at: SampleTests.input, to: tmp.file("input"))
         // 东城 new skilled workers for 2024-03: 1257 in 2024/2024-03.csv line 5.
-        try tmp.write("input/raw/2024/2024-03.v2.csv", "period,district,metric,value\n2024-03,东城,new_skilled_workers,1300\n")
-        let run = try Binary.run(["check", "--baseline", Self.golden.path, "--input", "input", "--format", "json", "--quiet"], in: tmp.url)
+        try tmp.write(
+            "input/raw/2024/2024-03.v2.csv", "period,district,metric,value\n2024-03,东城,new_skilled_workers,1300\n")
+        let run = try Binary.run(
+            ["check", "--baseline", Self.golden.path, "--input", "input", "--format", "json", "--quiet"], in: tmp.url)
         #expect(run.status == 1, "\(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let differences = try #require(json["differences"] as? [[String: Any]])
-        let dongcheng = "441900003", city = "441900"
+        let dongcheng = "441900003"
+        let city = "441900"
         var keys = Set<String>()
         for d in differences {
-            let period = d["period"] as! String, district = d["district_code"] as! String, metric = d["metric"] as! String, measure = d["measure"] as! String
+            let period = d["period"] as! String
+            let district = d["district_code"] as! String
+            let metric = d["metric"] as! String
+            let measure = d["measure"] as! String
             keys.insert("\(period),\(district),\(measure)")
             #expect(d["kind"] as? String == "changed")
             #expect(metric == "new_skilled_workers")
@@ -167,12 +193,17 @@ import TestSupport
                 Issue.record("unexpected measure \(measure) for \(period) \(district)")
             }
             let causes = d["causes"] as? [String] ?? []
-            #expect(causes.contains { $0.contains("2024/2024-03.v2.csv:2 revises 2024/2024-03.csv:5") }, "\(period) \(district) \(measure): \(causes)")
+            #expect(
+                causes.contains { $0.contains("2024/2024-03.v2.csv:2 revises 2024/2024-03.csv:5") },
+                "\(period) \(district) \(measure): \(causes)")
         }
         // What must change: the month, every later ytd and yoy of 东城 and the city, 东城's share,
         // the annual figures.
-        var required = ["2024-03,\(dongcheng),month", "2024-03,\(city),month", "2024-03,\(dongcheng),share",
-                        "2024,\(dongcheng),annual", "2024,\(city),annual", "2024,\(dongcheng),annual_yoy", "2024,\(dongcheng),annual_share"]
+        var required = [
+            "2024-03,\(dongcheng),month", "2024-03,\(city),month", "2024-03,\(dongcheng),share",
+            "2024,\(dongcheng),annual", "2024,\(city),annual", "2024,\(dongcheng),annual_yoy",
+            "2024,\(dongcheng),annual_share",
+        ]
         for m in 3...12 {
             let p = String(format: "2024-%02d", m)
             required += ["\(p),\(dongcheng),ytd", "\(p),\(city),ytd", "\(p),\(dongcheng),yoy", "\(p),\(city),yoy"]
@@ -188,22 +219,35 @@ import TestSupport
         _ = try Binary.run(["report", "--period", "2024-02", "--input", input.path, "--output", "out"], in: tmp.url)
         let accept = try Binary.run(["baseline", "accept", "--period", "2024-02", "--output", "out"], in: tmp.url)
         #expect(accept.status == 0, "\(accept.stderr)")
-        #expect(try Data(contentsOf: tmp.file("baselines/2024-02.csv")) == Data(contentsOf: tmp.file("out/2024-02/aggregates.csv")))
+        #expect(
+            try Data(contentsOf: tmp.file("baselines/2024-02.csv"))
+                == Data(contentsOf: tmp.file("out/2024-02/aggregates.csv")))
         #expect(FileManager.default.fileExists(atPath: tmp.file("baselines/2024-02.manifest.json").path))
         let again = try Binary.run(["baseline", "accept", "--period", "2024-02", "--output", "out"], in: tmp.url)
         #expect(again.status == 1)
         #expect(again.stderr.contains("--force"))
         // Nothing changed since: check is clean and names no input change.
-        let check = try Binary.run(["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet"], in: tmp.url)
+        let check = try Binary.run(
+            ["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet"], in: tmp.url)
         #expect(check.status == 0, "\(check.stdout)")
         // A changed input file shows up in the check, with the changed figure.
-        try "period,district,metric,value\n2024-01,乙,export,0.6\n".write(to: input.appendingPathComponent("raw/c/resubmit.csv"), atomically: true, encoding: .utf8)
-        let changed = try Binary.run(["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet", "--format", "csv"], in: tmp.url)
+        try "period,district,metric,value\n2024-01,乙,export,0.6\n".write(
+            to: input.appendingPathComponent("raw/c/resubmit.csv"), atomically: true, encoding: .utf8)
+        let changed = try Binary.run(
+            ["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet", "--format", "csv"],
+            in: tmp.url)
         #expect(changed.status == 1)
         let lines = changed.stdout.split(separator: "\n")
-        #expect(lines.first == "kind,period,district_code,district,metric,metric_name,measure,old,new,abs_delta,rel_delta,cause")
-        #expect(lines.contains { $0.hasPrefix("changed,2024-01,100000002,乙镇,export,出口额,month,0.5,0.6,0.1,0.2,") && $0.contains("c/resubmit.csv:2 revises b/2024-01.csv:3") })
-        let text = try Binary.run(["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet"], in: tmp.url)
+        #expect(
+            lines.first
+                == "kind,period,district_code,district,metric,metric_name,measure,old,new,abs_delta,rel_delta,cause")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("changed,2024-01,100000002,乙镇,export,出口额,month,0.5,0.6,0.1,0.2,")
+                    && $0.contains("c/resubmit.csv:2 revises b/2024-01.csv:3")
+            })
+        let text = try Binary.run(
+            ["check", "--baseline", "baselines/2024-02.csv", "--input", input.path, "--quiet"], in: tmp.url)
         #expect(text.stdout.contains("~ c/resubmit.csv"))
     }
 }

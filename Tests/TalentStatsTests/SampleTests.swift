@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The shipped sample input (`input/`), run through the real binary.
 @Suite(.serialized) struct SampleTests {
@@ -13,7 +13,9 @@ import TestSupport
         let result: Binary.Result
         init() throws {
             tmp = try TemporaryFolder()
-            result = try Binary.run(["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path], in: tmp.url)
+            result = try Binary.run(
+                ["report", "--period", "2024-12", "--input", SampleTests.input.path, "--output", tmp.file("out").path],
+                in: tmp.url)
             folder = tmp.file("out/2024-12")
         }
     }
@@ -45,15 +47,22 @@ import TestSupport
 
     @Test func accountingBalancesAndEveryFileIsUsed() throws {
         let report = try Self.report.get()
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.folder.appendingPathComponent("manifest.json"))) as? [String: Any])
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: report.folder.appendingPathComponent("manifest.json"))) as? [String: Any])
         let totals = try #require(manifest["totals"] as? [String: Any])
         // 36 monthly files × 33 districts × 5 metrics, plus the 2 rows of the resubmission.
-        #expect(totals["observations"] as? [String: Int] == ["read": 5942, "used": 5940, "rejected": 0, "out_of_scope": 0, "superseded": 2])
+        #expect(
+            totals["observations"] as? [String: Int] == [
+                "read": 5942, "used": 5940, "rejected": 0, "out_of_scope": 0, "superseded": 2,
+            ])
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
         #expect(inputs.count == 37)
         #expect(inputs.contains { $0["encoding"] as? String == "GB18030" })
         #expect(inputs.contains { $0["format"] as? String == "wide" })
-        #expect(try String(contentsOf: report.folder.appendingPathComponent("rejects.csv"), encoding: .utf8) == "file,line,code,message\n")
+        #expect(
+            try String(contentsOf: report.folder.appendingPathComponent("rejects.csv"), encoding: .utf8)
+                == "file,line,code,message\n")
     }
 
     /// Every numeric cell of the per-metric and annual sheets equals `aggregates.csv`, and every
@@ -62,8 +71,10 @@ import TestSupport
         let report = try Self.report.get()
         let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
         let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
-        let metrics = [("talent_headcount", "人才总量"), ("high_level_talent", "高层次人才"), ("skilled_workers", "技能人才"),
-                       ("new_skilled_workers", "新增技能人才"), ("cross_border_export", "跨境电商出口额")]
+        let metrics = [
+            ("talent_headcount", "人才总量"), ("high_level_talent", "高层次人才"), ("skilled_workers", "技能人才"),
+            ("new_skilled_workers", "新增技能人才"), ("cross_border_export", "跨境电商出口额"),
+        ]
         var checked = 0
         func compare(_ cell: XlsxReadBack.Cell?, _ key: String) {
             switch cell?.value {
@@ -81,7 +92,10 @@ import TestSupport
             let sheet = try #require(book.sheet(name))
             let measures = ["month", "ytd", "ytd_prev", "yoy", "mom", "share", "rank"]
             for row in 5...38 {
-                guard case .string(let code)? = sheet["A\(row)"]?.value else { Issue.record("no code in \(name)!A\(row)"); continue }
+                guard case .string(let code)? = sheet["A\(row)"]?.value else {
+                    Issue.record("no code in \(name)!A\(row)")
+                    continue
+                }
                 for (offset, measure) in measures.enumerated() where !(code == "441900" && offset >= 5) {
                     let column = String(UnicodeScalar(UInt8(67 + offset)))  // C…I
                     compare(sheet["\(column)\(row)"], "2024-12,\(code),\(id),\(measure)")
@@ -89,7 +103,10 @@ import TestSupport
             }
             let annual = try #require(book.sheet("\(name)（年度）"))
             for column in ["C", "D", "E", "F", "G"] {
-                guard case .string(let header)? = annual["\(column)4"]?.value else { Issue.record("no header \(column)4"); continue }
+                guard case .string(let header)? = annual["\(column)4"]?.value else {
+                    Issue.record("no header \(column)4")
+                    continue
+                }
                 let year = String(header.prefix(4))
                 let measure = header.contains("同比") ? "annual_yoy" : "annual"
                 for row in 5...38 {
@@ -115,7 +132,10 @@ import TestSupport
                 for row in 5...37 {
                     if case .number(let n)? = sheet["\(column)\(row)"]?.value { sum += Decimal(string: String(n))! }
                 }
-                guard case .number(let stored)? = total.value else { Issue.record("no value in \(name)!\(column)38"); continue }
+                guard case .number(let stored)? = total.value else {
+                    Issue.record("no value in \(name)!\(column)38")
+                    continue
+                }
                 #expect(sum == Decimal(string: String(stored))!, "\(name)!\(column)38")
             }
         }
@@ -126,24 +146,34 @@ import TestSupport
         let report = try Self.report.get()
         let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
         let cover = try #require(book.sheet("说明"))
-        let locations = cover.xml.components(separatedBy: "location=\"").dropFirst().compactMap { $0.split(separator: "\"").first }
-            .map { $0.replacingOccurrences(of: "&apos;", with: "'") }
-        let linked = Set(locations.map { location -> String in
-            let sheet = location.split(separator: "!").first.map(String.init) ?? ""
-            return sheet.trimmingCharacters(in: CharacterSet(charactersIn: "'"))
-        })
+        let locations = cover.xml.components(separatedBy: "location=\"").dropFirst().compactMap {
+            $0.split(separator: "\"").first
+        }
+        .map { $0.replacingOccurrences(of: "&apos;", with: "'") }
+        let linked = Set(
+            locations.map { location -> String in
+                let sheet = location.split(separator: "!").first.map(String.init) ?? ""
+                return sheet.trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+            })
         // Every sheet but the hidden chart data is linked.
         let visible = Set(book.sheets.map(\.name)).subtracting(["图表数据"])
         #expect(linked == visible, "\(linked.symmetricDifference(visible))")
-        #expect(book.parts["xl/workbook.xml"].map { String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"19\" state=\"hidden\"") } == true)
-        #expect(book.sheets.count == 19)  // cover, overview, 5 metrics, 5 annual, trend, 5 data-quality sheets, chart data
+        #expect(
+            book.parts["xl/workbook.xml"].map {
+                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"19\" state=\"hidden\"")
+            } == true)
+        // Cover, overview, 5 metrics, 5 annual, trend, 5 data-quality sheets, chart data.
+        #expect(book.sheets.count == 19)
     }
 
     /// A real spreadsheet application opens the workbook: LibreOffice converts every sheet to CSV
     /// without error, and the figures it reads equal aggregates.csv.
     @Test func libreOfficeOpensItAndReadsTheSameFigures() throws {
         let report = try Self.report.get()
-        guard let soffice = ["/usr/bin/soffice", "/usr/local/bin/soffice"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+        guard
+            let soffice = ["/usr/bin/soffice", "/usr/local/bin/soffice"].first(
+                where: FileManager.default.isExecutableFile(atPath:))
+        else {
             Issue.record("LibreOffice (soffice) is not installed; scripts/install-deps.sh --office installs it")
             return
         }
@@ -151,9 +181,11 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: soffice)
         // Sheet -1: one CSV per sheet; UTF-8 (76); values, not as shown.
-        process.arguments = ["-env:UserInstallation=file://\(tmp.file("profile").path)", "--headless", "--convert-to",
-                             "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                             "--outdir", tmp.file("csv").path, report.folder.appendingPathComponent("talent-report-2024-12.xlsx").path]
+        process.arguments = [
+            "-env:UserInstallation=file://\(tmp.file("profile").path)", "--headless", "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir", tmp.file("csv").path, report.folder.appendingPathComponent("talent-report-2024-12.xlsx").path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -174,8 +206,12 @@ import TestSupport
                 let cells = line.split(separator: ",", omittingEmptySubsequences: false)
                 let code = String(cells[0])
                 for (offset, measure) in ["month", "ytd", "ytd_prev", "yoy", "mom"].enumerated() {
-                    guard let expected = agg["2024-12,\(code),\(id),\(measure)"].flatMap(Double.init), let shown = number(cells[2 + offset]) else { continue }
-                    #expect(abs(shown - expected) <= 1e-9 * max(1, abs(expected)), "\(name) \(code) \(measure): \(shown) vs \(expected)")
+                    guard let expected = agg["2024-12,\(code),\(id),\(measure)"].flatMap(Double.init),
+                        let shown = number(cells[2 + offset])
+                    else { continue }
+                    #expect(
+                        abs(shown - expected) <= 1e-9 * max(1, abs(expected)),
+                        "\(name) \(code) \(measure): \(shown) vs \(expected)")
                     compared += 1
                 }
             }
@@ -186,7 +222,9 @@ import TestSupport
     @Test func sameInputGivesByteIdenticalOutputs() throws {
         let report = try Self.report.get()
         let again = try TemporaryFolder()
-        let run = try Binary.run(["report", "--period", "2024-12", "--input", Self.input.path, "--output", again.file("out").path], in: again.url)
+        let run = try Binary.run(
+            ["report", "--period", "2024-12", "--input", Self.input.path, "--output", again.file("out").path],
+            in: again.url)
         #expect(run.status == 0)
         for name in ["talent-report-2024-12.xlsx", "aggregates.csv", "rejects.csv", "manifest.json"] {
             let first = try Data(contentsOf: report.folder.appendingPathComponent(name))
@@ -199,17 +237,25 @@ import TestSupport
         let tmp = try TemporaryFolder()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Binary.packageRoot.appendingPathComponent("scripts/generate-sample.py").path,
-                             "--output", tmp.file("raw").path, "--reference", Self.input.appendingPathComponent("reference/districts.csv").path]
+        process.arguments = [
+            "python3", Binary.packageRoot.appendingPathComponent("scripts/generate-sample.py").path,
+            "--output", tmp.file("raw").path, "--reference",
+            Self.input.appendingPathComponent("reference/districts.csv").path,
+        ]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let committed = Self.input.appendingPathComponent("raw")
-        let files = try FileManager.default.subpathsOfDirectory(atPath: committed.path).filter { $0.hasSuffix(".csv") }.sorted()
-        let generated = try FileManager.default.subpathsOfDirectory(atPath: tmp.file("raw").path).filter { $0.hasSuffix(".csv") }.sorted()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: committed.path).filter { $0.hasSuffix(".csv") }
+            .sorted()
+        let generated = try FileManager.default.subpathsOfDirectory(atPath: tmp.file("raw").path).filter {
+            $0.hasSuffix(".csv")
+        }.sorted()
         #expect(files == generated)
         for file in files {
-            #expect(try Data(contentsOf: committed.appendingPathComponent(file)) == Data(contentsOf: tmp.file("raw/\(file)")), "\(file)")
+            #expect(
+                try Data(contentsOf: committed.appendingPathComponent(file))
+                    == Data(contentsOf: tmp.file("raw/\(file)")), "\(file)")
         }
     }
 }

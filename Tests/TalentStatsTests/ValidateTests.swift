@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import TalentStats
 
 @Suite struct ValueRulesTests {
@@ -12,9 +13,15 @@ import Testing
         #expect(try FieldRules.number(raw).get().description == expected)
     }
 
-    @Test(arguments: ["1,2,3", "12 345", "1.2.3", "NaN", "inf", "1e400", "-0", "-5", "+5", "0x10", "abc", "12,34", "1,234.5,6", ",123", "1.5,000"])
+    @Test(arguments: [
+        "1,2,3", "12 345", "1.2.3", "NaN", "inf", "1e400", "-0", "-5", "+5", "0x10", "abc", "12,34", "1,234.5,6",
+        ",123", "1.5,000",
+    ])
     func rejectsWhatIsNotANonNegativeDecimal(_ raw: String) {
-        guard case .failure(let failure) = FieldRules.number(raw) else { Issue.record("accepted \(raw)"); return }
+        guard case .failure(let failure) = FieldRules.number(raw) else {
+            Issue.record("accepted \(raw)")
+            return
+        }
         #expect(failure.code == .badValue)
         #expect(failure.message.contains(raw))
     }
@@ -36,12 +43,21 @@ import Testing
     }
 
     @Test func unitProblems() {
-        guard case .failure(let wrongDimension) = convert("5", "万元", people) else { Issue.record("accepted"); return }
+        guard case .failure(let wrongDimension) = convert("5", "万元", people) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(wrongDimension.code == .badUnit)
-        guard case .failure(let unknown) = convert("5", "美元", export) else { Issue.record("accepted"); return }
+        guard case .failure(let unknown) = convert("5", "美元", export) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(unknown.code == .badUnit)
         // The whole-number check applies after conversion.
-        guard case .failure(let fraction) = convert("2.68537", "万人", people) else { Issue.record("accepted"); return }
+        guard case .failure(let fraction) = convert("2.68537", "万人", people) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(fraction.code == .badValue)
         #expect(fraction.message.contains("26853.7"))
     }
@@ -50,20 +66,26 @@ import Testing
 @Suite struct ValidatorTests {
     @Test func everyRejectCodeWithItsLine() {
         var h = ValidatorHarness(period: "2024-02")
-        h.file("a.csv", [
-            ("2024-02", "甲", "people", "1", ""),        // line 2: used
-            ("", "甲", "people", "1", ""),               // 3: missing_field
-            ("2024-13", "甲", "people", "1", ""),        // 4: bad_period
-            ("2024-02", "丁", "people", "1", ""),        // 5: unknown_district
-            ("2024-02", "测试市", "people", "1", ""),     // 6: unknown_district (the city)
-            ("2024-02", "甲", "nope", "1", ""),          // 7: unknown_metric
-            ("2024-02", "乙", "people", "x", ""),        // 8: bad_value
-            ("2024-02", "乙", "people", "1", "亿元"),     // 9: bad_unit
-            ("2024/2", "甲街道", "人员", "2", ""),         // 10: duplicate of line 2 after normalization
-            ("2024-03", "甲", "people", "1", ""),        // 11: out of scope
-        ])
+        h.file(
+            "a.csv",
+            [
+                ("2024-02", "甲", "people", "1", ""),  // line 2: used
+                ("", "甲", "people", "1", ""),  // 3: missing_field
+                ("2024-13", "甲", "people", "1", ""),  // 4: bad_period
+                ("2024-02", "丁", "people", "1", ""),  // 5: unknown_district
+                ("2024-02", "测试市", "people", "1", ""),  // 6: unknown_district (the city)
+                ("2024-02", "甲", "nope", "1", ""),  // 7: unknown_metric
+                ("2024-02", "乙", "people", "x", ""),  // 8: bad_value
+                ("2024-02", "乙", "people", "1", "亿元"),  // 9: bad_unit
+                ("2024/2", "甲街道", "人员", "2", ""),  // 10: duplicate of line 2 after normalization
+                ("2024-03", "甲", "people", "1", ""),  // 11: out of scope
+            ])
         let data = h.finish()
-        #expect(data.rejections.map(\.code) == [.missingField, .badPeriod, .unknownDistrict, .unknownDistrict, .unknownMetric, .badValue, .badUnit, .duplicate])
+        #expect(
+            data.rejections.map(\.code) == [
+                .missingField, .badPeriod, .unknownDistrict, .unknownDistrict, .unknownMetric, .badValue, .badUnit,
+                .duplicate,
+            ])
         #expect(data.rejections.map(\.line) == [3, 4, 5, 6, 7, 8, 9, 10])
         #expect(data.rejections.allSatisfy { $0.file == "a.csv" })
         #expect(data.rejections[7].message.contains("line 2"))
@@ -83,10 +105,11 @@ import Testing
         v.begin(b)
         v.end(.rejected(FileFacts(file: b, bytes: 1, sha256: "", encoding: nil, layout: nil), message: "not CSV"))
         let data = v.finish()
-        #expect(data.rejections == [
-            Rejection(file: "a.csv", line: 7, code: .badRow, message: "unterminated quoted field"),
-            Rejection(file: "sub/b.csv", line: 0, code: .badFile, message: "not CSV"),
-        ])
+        #expect(
+            data.rejections == [
+                Rejection(file: "a.csv", line: 7, code: .badRow, message: "unterminated quoted field"),
+                Rejection(file: "sub/b.csv", line: 0, code: .badFile, message: "not CSV"),
+            ])
         #expect(data.totals == RowAccounting(read: 1, used: 0, rejected: 1, outOfScope: 0, superseded: 0))
         #expect(data.filesRejected == 1)
     }
@@ -122,7 +145,8 @@ import Testing
         h.file("e2.csv", [("2024-01", "甲", "people", "4", "")], entity: "91441900MA4UJ8YYYY")
         let data = h.finish()
         #expect(data.distinctKeys == 2)
-        #expect(data.value(YearMonth(year: 2024, month: 1)!, district: 0, metric: 0) == FixedDecimal(7))  // summed over entities
+        // Summed over entities.
+        #expect(data.value(YearMonth(year: 2024, month: 1)!, district: 0, metric: 0) == FixedDecimal(7))
         #expect(data.revisions.isEmpty)
     }
 }

@@ -9,7 +9,8 @@ public enum Binary {
     }
 
     /// The package root (this file is Tests/TestSupport/Binary.swift).
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     /// The executable next to the test bundle (`swift build` builds it; `scripts/test.sh` does so first).
     public static var url: URL {
@@ -22,7 +23,9 @@ public enum Binary {
     }
 
     /// Runs `talentstats arguments…` in `directory` and waits for it.
-    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws
+        -> Result
+    {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw BinaryMissing(path: url.path)
         }
@@ -32,8 +35,10 @@ public enum Binary {
         process.currentDirectoryURL = directory
         process.environment = childEnvironment(environment)
         // Output goes to files, so a chatty child can never block on a full pipe.
-        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("talentstats-out-\(UUID().uuidString)")
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("talentstats-err-\(UUID().uuidString)")
+        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "talentstats-out-\(UUID().uuidString)")
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "talentstats-err-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
@@ -51,7 +56,9 @@ public enum Binary {
         try err.close()
         let outData = try Data(contentsOf: outURL)
         let errData = try Data(contentsOf: errURL)
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// This process's environment without `SOURCE_DATE_EPOCH` (tests fix dates themselves), plus `extra`.
@@ -64,7 +71,9 @@ public enum Binary {
 
     public struct BinaryMissing: Error, CustomStringConvertible {
         public let path: String
-        public var description: String { "the talentstats binary is not at \(path); run `swift build` first (scripts/test.sh does)" }
+        public var description: String {
+            "the talentstats binary is not at \(path); run `swift build` first (scripts/test.sh does)"
+        }
     }
 }
 

@@ -17,7 +17,8 @@ public final class TemporaryFolder {
     @discardableResult
     public func write(_ relativePath: String, _ data: Data) throws -> URL {
         let target = url.appendingPathComponent(relativePath)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try data.write(to: target)
         return target
     }

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import ZIPFoundation
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// An independent reader of .xlsx files for tests: unzips the package and parses its XML, so a
 /// workbook is checked by what is in the file, not by what the writer was asked to do.
@@ -65,10 +66,14 @@ public struct XlsxReadBack {
         let sheetEntries = ElementCollector.collect(try xml("xl/workbook.xml"), element: "sheet")
         sheets = try sheetEntries.map { entry in
             let name = entry["name"] ?? ""
-            guard let target = targets[entry["r:id"] ?? ""] else { throw ReadBackError("sheet \(name) has no relationship") }
+            guard let target = targets[entry["r:id"] ?? ""] else {
+                throw ReadBackError("sheet \(name) has no relationship")
+            }
             let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
             let data = try xml(path)
-            return Sheet(name: name, path: path, cells: SheetParser.parse(data, shared: shared), xml: String(decoding: data, as: UTF8.self))
+            return Sheet(
+                name: name, path: path, cells: SheetParser.parse(data, shared: shared),
+                xml: String(decoding: data, as: UTF8.self))
         }
     }
 
@@ -92,7 +97,10 @@ final class ElementCollector: NSObject, XMLParserDelegate {
         return delegate.found
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         if elementName == element { found.append(attributeDict) }
     }
 }
@@ -111,7 +119,10 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
         return delegate.strings
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         if elementName == "si" { current = "" }
         if elementName == "t" { inText = true }
     }
@@ -120,7 +131,9 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
         if inText { current += string }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+    func parser(
+        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
+    ) {
         if elementName == "t" { inText = false }
         if elementName == "si" { strings.append(current) }
     }
@@ -148,7 +161,10 @@ final class SheetParser: NSObject, XMLParserDelegate {
         return delegate.cells
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
         switch elementName {
         case "c":
             ref = attributeDict["r"] ?? ""
@@ -166,7 +182,9 @@ final class SheetParser: NSObject, XMLParserDelegate {
         if capture { text += string }
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+    func parser(
+        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
+    ) {
         switch elementName {
         case "v", "t":
             value = (value ?? "") + text

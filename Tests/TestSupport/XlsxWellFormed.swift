@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import ZIPFoundation
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 extension XlsxReadBack {
     /// The XML parts of the .xlsx at `url` (`*.xml`, `*.rels`, `*.vml`) that Foundation's
@@ -38,8 +39,9 @@ extension XlsxReadBack {
         var i = 0
         while i < scalars.count {
             if i + 7 <= scalars.count, scalars[i] == "_", scalars[i + 1] == "x", scalars[i + 6] == "_",
-               scalars[(i + 2)..<(i + 6)].allSatisfy({ $0.properties.isASCIIHexDigit }),
-               let unit = UInt16(String(String.UnicodeScalarView(scalars[(i + 2)..<(i + 6)])), radix: 16) {
+                scalars[(i + 2)..<(i + 6)].allSatisfy({ $0.properties.isASCIIHexDigit }),
+                let unit = UInt16(String(String.UnicodeScalarView(scalars[(i + 2)..<(i + 6)])), radix: 16)
+            {
                 units.append(unit)
                 i += 7
             } else {

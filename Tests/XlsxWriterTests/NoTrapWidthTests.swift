@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import XlsxWriter
 
 /// Numbers and dates of any size are written, measured and stamped without trapping.
@@ -8,16 +9,19 @@ import TestSupport
     static let formats: [String?] = ["#,##0", "#,##0.00", "0.0%", "General", nil]
 
     @Test func estimateIsDefinedForEveryDouble() {
-        let extremes: [Double] = [1e307, -1e307, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e-300, -1e-300,
-                                  .leastNonzeroMagnitude, 0, -0.0, .nan, .infinity, -.infinity, 9.999999999999999e22, 1e21]
+        let extremes: [Double] = [
+            1e307, -1e307, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e-300, -1e-300,
+            .leastNonzeroMagnitude, 0, -0.0, .nan, .infinity, -.infinity, 9.999999999999999e22, 1e21,
+        ]
         for format in Self.formats {
             for x in extremes {
                 let w = DisplayWidth.estimate(number: x, numberFormat: format)
                 #expect(w.isFinite && w >= 1, "\(x) \(format ?? "nil")")
             }
-            print("width \(format ?? "nil"): 1e21 → \(DisplayWidth.estimate(number: 1e21, numberFormat: format)), "
-                  + "1e307 → \(DisplayWidth.estimate(number: 1e307, numberFormat: format)), "
-                  + "max → \(DisplayWidth.estimate(number: .greatestFiniteMagnitude, numberFormat: format))")
+            print(
+                "width \(format ?? "nil"): 1e21 → \(DisplayWidth.estimate(number: 1e21, numberFormat: format)), "
+                    + "1e307 → \(DisplayWidth.estimate(number: 1e307, numberFormat: format)), "
+                    + "max → \(DisplayWidth.estimate(number: .greatestFiniteMagnitude, numberFormat: format))")
         }
     }
 
@@ -54,7 +58,8 @@ import TestSupport
         // would print as a number beyond it; 1E+307, Excel's practical limit, is exact.
         let values: [Double] = [1e307, -1e307, 1e-300, 999_999_999_999_999_999_999, 1e21]
         for (row, value) in values.enumerated() {
-            try sheet.write(number: value, row: row, column: 0, format: try book.format(CellStyle(numberFormat: "0.0%")))
+            try sheet.write(
+                number: value, row: row, column: 0, format: try book.format(CellStyle(numberFormat: "0.0%")))
             try sheet.write(formula: "=A\(row + 1)", value: value, row: row, column: 1)
         }
         try sheet.fitColumns()

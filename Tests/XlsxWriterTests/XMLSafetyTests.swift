@@ -1,19 +1,25 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import XlsxWriter
 
 /// Whatever text a caller passes, every XML part of the workbook stays well-formed, and cell text
 /// reads back exactly (after Excel's `_xHHHH_` decoding).
 @Suite struct XMLSafetyTests {
     /// Every class XML 1.0 forbids or discourages, its allowed neighbours, and a literal escape.
-    static let nasty = "a\u{0}b\u{1}c\u{8}\u{B}\u{C}\u{E}\u{1F}d\te\nf\rg\u{7F}\u{85}\u{9F}h\u{FFFE}i\u{FFFF}j"
+    static let nasty =
+        "a\u{0}b\u{1}c\u{8}\u{B}\u{C}\u{E}\u{1F}d\te\nf\rg\u{7F}\u{85}\u{9F}h\u{FFFE}i\u{FFFF}j"
         + "_x0041_k_x005F_l_xZZ41_m\u{D7FF}\u{E000}\u{FFFD}\u{10000}\u{10FFFF}n东"
 
     @Test func cellEscapingIsTheOOXMLEscapeComputedByHand() {
-        #expect(XMLText.safe("_x0041_\u{1}\r\u{FFFE}\u{85}\u{0}", as: .cell) == "_x005F_x0041__x0001__x000D__xFFFE__x0085__x0000_")
+        #expect(
+            XMLText.safe("_x0041_\u{1}\r\u{FFFE}\u{85}\u{0}", as: .cell)
+                == "_x005F_x0041__x0001__x000D__xFFFE__x0085__x0000_")
         #expect(XMLText.safe("_X0041_ _x004_ _x00G1_ a\tb\nc", as: .cell) == "_X0041_ _x004_ _x00G1_ a\tb\nc")
-        #expect(XMLText.safe("a\u{0}\u{1}\r\u{FFFF}\u{9F}\u{D7FF}\u{E000}\u{10FFFF}", as: .plain) == "a\u{FFFD}\u{FFFD}\r\u{FFFD}\u{FFFD}\u{D7FF}\u{E000}\u{10FFFF}")
+        #expect(
+            XMLText.safe("a\u{0}\u{1}\r\u{FFFF}\u{9F}\u{D7FF}\u{E000}\u{10FFFF}", as: .plain)
+                == "a\u{FFFD}\u{FFFD}\r\u{FFFD}\u{FFFD}\u{D7FF}\u{E000}\u{10FFFF}")
         #expect(XMLText.safe("plain 文本", as: .plain) == "plain 文本")
         #expect(XlsxReadBack.decodingEscapes(XMLText.safe(Self.nasty, as: .cell)) == Self.nasty)
     }
@@ -25,16 +31,19 @@ import TestSupport
             let url = tmp.file("nasty.xlsx")
             let nasty = Self.nasty
             let book = try Workbook(path: url.path, constantMemory: constantMemory)
-            try book.setProperties(DocumentProperties(
-                title: "标题" + nasty, subject: nasty, author: nasty, manager: nasty, company: nasty,
-                category: nasty, keywords: nasty, comments: nasty, created: Date(timeIntervalSince1970: 1_735_689_600)))
+            try book.setProperties(
+                DocumentProperties(
+                    title: "标题" + nasty, subject: nasty, author: nasty, manager: nasty, company: nasty,
+                    category: nasty, keywords: nasty, comments: nasty,
+                    created: Date(timeIntervalSince1970: 1_735_689_600)))
             let rawName = "表\u{1}\u{FFFE}\u{0}"
             let sheet = try book.addWorksheet(named: rawName)
             #expect(sheet.name == "表\u{FFFD}\u{FFFD}\u{FFFD}")
             #expect(book.sheetNames == [sheet.name])
             let format = try book.format(CellStyle(fontName: "宋体\u{1}", numberFormat: "0.00\u{FFFF}"))
-            try sheet.addTable(firstRow: 0, firstColumn: 0, lastRow: 2, lastColumn: 2, name: "T\u{1}able",
-                               columns: ["列\u{1}", "列\u{FFFE}_x0041_", "列\u{0}y\u{D7FF}"])
+            try sheet.addTable(
+                firstRow: 0, firstColumn: 0, lastRow: 2, lastColumn: 2, name: "T\u{1}able",
+                columns: ["列\u{1}", "列\u{FFFE}_x0041_", "列\u{0}y\u{D7FF}"])
             try sheet.write(string: nasty, row: 1, column: 0)
             try sheet.write(string: "_x0041_", row: 1, column: 1)
             try sheet.write(number: 1, row: 1, column: 2, format: format)
@@ -75,8 +84,11 @@ import TestSupport
             let core = String(decoding: try #require(back.parts["docProps/core.xml"]), as: UTF8.self)
             #expect(core.contains("标题a\u{FFFD}b\u{FFFD}c"))
             #expect(core.contains("2025-01-01T00:00:00Z"))
-            let charts = back.parts.filter { $0.key.hasPrefix("xl/charts/") }.map { String(decoding: $0.value, as: UTF8.self) }
-            #expect(charts.contains { $0.contains("图a\u{FFFD}b") && $0.contains("'表\u{FFFD}\u{FFFD}\u{FFFD}'!$A$2:$A$3") })
+            let charts = back.parts.filter { $0.key.hasPrefix("xl/charts/") }.map {
+                String(decoding: $0.value, as: UTF8.self)
+            }
+            #expect(
+                charts.contains { $0.contains("图a\u{FFFD}b") && $0.contains("'表\u{FFFD}\u{FFFD}\u{FFFD}'!$A$2:$A$3") })
             // Nothing forbidden is left anywhere in the package's XML.
             for (path, data) in back.parts where path.hasSuffix(".xml") || path.hasSuffix(".rels") {
                 let found = String(decoding: data, as: UTF8.self).unicodeScalars.filter { XMLText.isUnsafe($0) }

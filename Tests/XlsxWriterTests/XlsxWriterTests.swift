@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import XlsxWriter
 
 @Suite struct WorkbookTests {
@@ -88,7 +89,9 @@ import TestSupport
         let sheet = try book.addWorksheet(named: "S")
         #expect(throws: XlsxError.self) { try sheet.write(number: 1, row: Worksheet.maxRows, column: 0) }
         #expect(throws: XlsxError.self) { try sheet.write(number: 1, row: 0, column: Worksheet.maxColumns) }
-        #expect(throws: XlsxError.self) { try sheet.write(string: String(repeating: "x", count: Worksheet.maxStringLength + 1), row: 0, column: 0) }
+        #expect(throws: XlsxError.self) {
+            try sheet.write(string: String(repeating: "x", count: Worksheet.maxStringLength + 1), row: 0, column: 0)
+        }
         try book.close()
     }
 
@@ -162,6 +165,8 @@ import TestSupport
         #expect(CellReference.a1(row: 9, column: 25) == "Z10")
         #expect(CellReference.a1(row: 0, column: 26) == "AA1")
         #expect(CellReference.a1(row: 0, column: 16383) == "XFD1")
-        #expect(CellReference.range(sheet: "O'Brien", firstRow: 0, firstColumn: 1, lastRow: 2, lastColumn: 1) == "'O''Brien'!$B$1:$B$3")
+        #expect(
+            CellReference.range(sheet: "O'Brien", firstRow: 0, firstColumn: 1, lastRow: 2, lastColumn: 1)
+                == "'O''Brien'!$B$1:$B$3")
     }
 }

@@ -57,7 +57,10 @@ public struct AggregateKey: Hashable, Sendable {
 
     /// Plain byte order of period, district_code, metric, measure (so `2024` sorts before `2024-01`).
     public static func byteOrder(_ a: Self, _ b: Self) -> Bool {
-        for (x, y) in [(a.period, b.period), (a.districtCode, b.districtCode), (a.metric, b.metric), (a.measure.rawValue, b.measure.rawValue)] where x != y {
+        for (x, y) in [
+            (a.period, b.period), (a.districtCode, b.districtCode), (a.metric, b.metric),
+            (a.measure.rawValue, b.measure.rawValue),
+        ] where x != y {
             return x.utf8.lexicographicallyPrecedes(y.utf8)
         }
         return false
@@ -92,7 +95,8 @@ public struct Aggregates: Sendable {
 
     public subscript(_ key: AggregateKey) -> AggregateValue? { index[key] }
 
-    public func value(_ period: String, _ districtCode: String, _ metric: String, _ measure: Measure) -> AggregateValue? {
+    public func value(_ period: String, _ districtCode: String, _ metric: String, _ measure: Measure) -> AggregateValue?
+    {
         index[AggregateKey(period: period, districtCode: districtCode, metric: metric, measure: measure)]
     }
 }

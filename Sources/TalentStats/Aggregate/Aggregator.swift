@@ -22,20 +22,30 @@ public enum Aggregator {
         // Monthly sums over entities: [metric][district][month offset].
         let sums: [[[FixedDecimal?]]] = (0..<reference.metrics.count).map { m in
             (0..<districtCount).map { d in
-                (0..<monthCount).map { i in monthly.value(month: YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m) }
+                (0..<monthCount).map { i in
+                    monthly.value(month: YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m)
+                }
             }
         }
 
         var rows: [AggregateRow] = []
         func emit(_ period: String, _ code: String, _ metric: String, _ measure: Measure, _ value: AggregateValue?) {
-            if let value { rows.append(AggregateRow(key: AggregateKey(period: period, districtCode: code, metric: metric, measure: measure), value: value)) }
+            if let value {
+                rows.append(
+                    AggregateRow(
+                        key: AggregateKey(period: period, districtCode: code, metric: metric, measure: measure),
+                        value: value))
+            }
         }
         // Ratios too large for FixedDecimal are not published; the pipeline refuses the run.
         var outOfRange: [AggregateKey] = []
-        func emitRatio(_ period: String, _ code: String, _ metric: String, _ measure: Measure, _ ratio: FixedDecimal.Quotient?) {
+        func emitRatio(
+            _ period: String, _ code: String, _ metric: String, _ measure: Measure, _ ratio: FixedDecimal.Quotient?
+        ) {
             switch ratio {
             case .value(let v)?: emit(period, code, metric, measure, AggregateValue.ratio(v))
-            case .outOfRange?: outOfRange.append(AggregateKey(period: period, districtCode: code, metric: metric, measure: measure))
+            case .outOfRange?:
+                outOfRange.append(AggregateKey(period: period, districtCode: code, metric: metric, measure: measure))
             case .undefined?, nil: break
             }
         }
@@ -58,14 +68,17 @@ public enum Aggregator {
                 let period = month.description
                 let cityYTD = citySeries.ytd(i)
                 let ranks = competitionRanks(districtSeries.map { $0.ytd(i) })
-                for (unit, series) in [(reference.city.code, citySeries)] + zip(reference.districts.map(\.code), districtSeries).map({ ($0, $1) }) {
+                for (unit, series) in [(reference.city.code, citySeries)]
+                    + zip(reference.districts.map(\.code), districtSeries).map({ ($0, $1) })
+                {
                     let ytd = series.ytd(i)
                     let ytdPrev = series.ytd(i - 12)
                     emit(period, unit, metric.id, .month, series.values[i].map(AggregateValue.amount))
                     emit(period, unit, metric.id, .ytd, ytd.map(AggregateValue.amount))
                     emit(period, unit, metric.id, .ytdPrev, ytdPrev.map(AggregateValue.amount))
                     emitRatio(period, unit, metric.id, .yoy, growth(ytd, ytdPrev))
-                    emitRatio(period, unit, metric.id, .mom, growth(series.values[i], i > 0 ? series.values[i - 1] : nil))
+                    emitRatio(
+                        period, unit, metric.id, .mom, growth(series.values[i], i > 0 ? series.values[i - 1] : nil))
                 }
                 for (d, series) in districtSeries.enumerated() {
                     let code = reference.districts[d].code
@@ -90,7 +103,9 @@ public enum Aggregator {
                 let city = cityAnnual(year)
                 let districtAnnuals = districtSeries.map { $0.annual(year) }
                 let ranks = competitionRanks(districtAnnuals.map { $0?.value })
-                var units: [(code: String, annual: Annual?, previous: Annual?)] = [(reference.city.code, city, cityAnnual(year - 1))]
+                var units: [(code: String, annual: Annual?, previous: Annual?)] = [
+                    (reference.city.code, city, cityAnnual(year - 1))
+                ]
                 for (d, series) in districtSeries.enumerated() {
                     units.append((reference.districts[d].code, districtAnnuals[d], series.annual(year - 1)))
                 }

@@ -35,5 +35,7 @@ public struct MonthlySums: Sendable {
 
 extension ValidatedData {
     /// The monthly sums of the accepted observations.
-    public var sums: MonthlySums { MonthlySums(accepted, districts: reference.districts.count, metrics: reference.metrics.count) }
+    public var sums: MonthlySums {
+        MonthlySums(accepted, districts: reference.districts.count, metrics: reference.metrics.count)
+    }
 }

@@ -98,7 +98,10 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
         text += String(integerPart)
         if fraction != 0 {
             var places = Self.scale
-            while fraction % 10 == 0 { fraction /= 10; places -= 1 }
+            while fraction % 10 == 0 {
+                fraction /= 10
+                places -= 1
+            }
             let digits = String(fraction)
             text += "." + String(repeating: "0", count: places - digits.count) + digits
         }
@@ -125,7 +128,9 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
     /// `numerator / denominator − offset`, rounded half away from zero to `places` decimals;
     /// `nil` when the denominator is zero or the result is out of range (``quotient(_:_:minus:places:)``
     /// tells the two apart).
-    public static func ratio(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> FixedDecimal? {
+    public static func ratio(
+        _ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6
+    ) -> FixedDecimal? {
         if case .value(let v) = quotient(numerator, denominator, minus: offset, places: places) { return v }
         return nil
     }
@@ -135,7 +140,9 @@ public struct FixedDecimal: Hashable, Comparable, Sendable, CustomStringConverti
     /// Computed as `(numerator − offset × denominator) / denominator` in exact integers, so the
     /// rounding applies to the final result (−0.0000005 becomes −0.000001, not 0). Every step is
     /// checked: a result Int128 cannot hold is ``Quotient/outOfRange``, never a trap.
-    public static func quotient(_ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6) -> Quotient {
+    public static func quotient(
+        _ numerator: FixedDecimal, _ denominator: FixedDecimal, minus offset: Int = 0, places: Int = 6
+    ) -> Quotient {
         guard !denominator.isZero, (0...scale).contains(places) else { return .undefined }
         var power: Int128 = 1
         for _ in 0..<places { power *= 10 }

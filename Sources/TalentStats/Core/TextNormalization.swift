@@ -6,7 +6,10 @@ public enum TextNormalization {
     /// and `、`/`。` are left alone.
     public static func foldWidth(_ text: String) -> String {
         var needsWork = false
-        for scalar in text.unicodeScalars where scalar.value >= 0x3000 { needsWork = true; break }
+        for scalar in text.unicodeScalars where scalar.value >= 0x3000 {
+            needsWork = true
+            break
+        }
         guard needsWork else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -23,7 +26,8 @@ public enum TextNormalization {
     /// NBSP U+00A0, U+2000–U+200A, U+202F, U+205F, the ideographic space U+3000, …) and the invisible
     /// characters spreadsheets carry in pasted text (BOM U+FEFF, zero-width space U+200B, word joiner
     /// U+2060). One definition for every rule, so a cell of NBSP and a cell of U+3000 are treated alike.
-    public static let spaces = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{FEFF}\u{200B}\u{2060}\u{180E}"))
+    public static let spaces = CharacterSet.whitespacesAndNewlines.union(
+        CharacterSet(charactersIn: "\u{FEFF}\u{200B}\u{2060}\u{180E}"))
 
     /// Width-folded and trimmed of ``spaces``.
     public static func clean(_ text: String) -> String {
@@ -43,7 +47,9 @@ extension TextNormalization {
     /// U+202E) and the line and paragraph separators. Messages and file names show them escaped.
     public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        if v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE { return true }
+        if v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE {
+            return true
+        }
         switch scalar.properties.generalCategory {
         case .format, .lineSeparator, .paragraphSeparator: return true
         default: return false
@@ -61,7 +67,9 @@ extension TextNormalization {
                 return out + "…(\(text.count) characters)"
             }
             if character.unicodeScalars.contains(where: isInvisible) {
-                out += character.unicodeScalars.map { isInvisible($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+                out += character.unicodeScalars.map {
+                    isInvisible($0) ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+                }.joined()
             } else {
                 out.append(character)
             }

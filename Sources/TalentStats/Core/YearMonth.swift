@@ -35,23 +35,30 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `2024年1月`, `2024年01月`. Full-width digits must already be folded.
     public init?(parsing raw: String) {
         let text = raw.trimmingCharacters(in: .whitespaces)
-        var year = 0, month = 0
+        var year = 0
+        var month = 0
         let bytes = Array(text.utf8)
         func number(_ slice: ArraySlice<UInt8>) -> Int? {
             guard !slice.isEmpty, slice.count <= 4, slice.allSatisfy({ (48...57).contains($0) }) else { return nil }
             return slice.reduce(0) { $0 * 10 + Int($1 - 48) }
         }
         if bytes.count == 6, let y = number(bytes[0..<4]), let m = number(bytes[4..<6]) {
-            year = y; month = m
+            year = y
+            month = m
         } else if text.hasSuffix("月"), let yearMark = text.firstIndex(of: "年") {
             guard let y = Int(text[..<yearMark]), String(text[..<yearMark]).utf8.count == 4,
-                  let m = number(ArraySlice(Array(text[text.index(after: yearMark)..<text.index(before: text.endIndex)].utf8))),
-                  (1...2).contains(text[text.index(after: yearMark)..<text.index(before: text.endIndex)].count)
+                let m = number(
+                    ArraySlice(Array(text[text.index(after: yearMark)..<text.index(before: text.endIndex)].utf8))),
+                (1...2).contains(text[text.index(after: yearMark)..<text.index(before: text.endIndex)].count)
             else { return nil }
-            year = y; month = m
-        } else if bytes.count >= 6, bytes.count <= 7, [UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: ".")].contains(bytes[4]),
-                  let y = number(bytes[0..<4]), let m = number(bytes[5...]), (1...2).contains(bytes.count - 5) {
-            year = y; month = m
+            year = y
+            month = m
+        } else if bytes.count >= 6, bytes.count <= 7,
+            [UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: ".")].contains(bytes[4]),
+            let y = number(bytes[0..<4]), let m = number(bytes[5...]), (1...2).contains(bytes.count - 5)
+        {
+            year = y
+            month = m
         } else {
             return nil
         }

@@ -50,13 +50,19 @@ public final class FileByteSource: ByteSource {
     deinit { if fd >= 0 { _ = Glibc.close(fd) } }
 
     public func close() {
-        if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
+        if fd >= 0 {
+            _ = Glibc.close(fd)
+            fd = -1
+        }
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n >= 0 { bytesRead += n; return n }
+            if n >= 0 {
+                bytesRead += n
+                return n
+            }
             if errno == EINTR { continue }
             throw IOFailure(path: path, operation: "read", errno: errno)
         }

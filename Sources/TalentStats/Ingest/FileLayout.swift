@@ -47,13 +47,19 @@ public struct FileLayout: Sendable, Equatable {
                 return .failure(LayoutProblem("column \(position + 1) has an empty header"))
             }
             if let first = seen[key] {
-                return .failure(LayoutProblem("columns \(first + 1) and \(position + 1) have the same header '\(TextNormalization.excerpt(raw))'"))
+                return .failure(
+                    LayoutProblem(
+                        "columns \(first + 1) and \(position + 1) have the same header '\(TextNormalization.excerpt(raw))'"
+                    ))
             }
             seen[key] = position
             if let role = aliases[key] {
                 columns.append(role)
             } else if let (metric, unit) = metricColumn(key, reference: reference) {
-                if case .failure(let problem) = unit { return .failure(LayoutProblem("column \(position + 1) '\(TextNormalization.excerpt(raw))': \(problem.message)")) }
+                if case .failure(let problem) = unit {
+                    return .failure(
+                        LayoutProblem("column \(position + 1) '\(TextNormalization.excerpt(raw))': \(problem.message)"))
+                }
                 columns.append(.metricValues(metric: metric, unit: try? unit?.get()))
             } else {
                 unknown.append("column \(position + 1) '\(TextNormalization.excerpt(raw))'")
@@ -62,17 +68,25 @@ public struct FileLayout: Sendable, Equatable {
         }
         let has = { (c: Column) in columns.contains(c) }
         let metricColumns = columns.filter { if case .metricValues = $0 { true } else { false } }
-        for role in [Column.period, .district, .metric, .value, .unit, .entity] where columns.filter({ $0 == role }).count > 1 {
+        for role in [Column.period, .district, .metric, .value, .unit, .entity]
+        where columns.filter({ $0 == role }).count > 1 {
             return .failure(LayoutProblem("more than one column means \(role)"))
         }
         let expectedLong = "period (统计期), district (镇街), metric (指标), value (数值)"
         if !unknown.isEmpty {
-            let listed = unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
-            return .failure(LayoutProblem("unrecognised \(listed); expected the long layout \(expectedLong)[, unit, entity] or the wide layout period, district and one column per metric (\(reference.metrics.map(\.nameZh).joined(separator: "、"))); free text belongs in a 备注/note column"))
+            let listed =
+                unknown.prefix(5).joined(separator: ", ") + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
+            return .failure(
+                LayoutProblem(
+                    "unrecognised \(listed); expected the long layout \(expectedLong)[, unit, entity] or the wide layout period, district and one column per metric (\(reference.metrics.map(\.nameZh).joined(separator: "、"))); free text belongs in a 备注/note column"
+                ))
         }
         let isLong = has(.metric) || has(.value)
         if isLong && !metricColumns.isEmpty {
-            return .failure(LayoutProblem("the header has both long-layout columns (metric/value) and metric columns (\(metricColumns.count)); use one layout per file"))
+            return .failure(
+                LayoutProblem(
+                    "the header has both long-layout columns (metric/value) and metric columns (\(metricColumns.count)); use one layout per file"
+                ))
         }
         var missing: [String] = []
         if !has(.period) { missing.append("period (统计期)") }
@@ -84,16 +98,23 @@ public struct FileLayout: Sendable, Equatable {
             missing.append("value columns: either metric + value (long layout) or one column per metric (wide layout)")
         }
         if !missing.isEmpty {
-            return .failure(LayoutProblem("missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))"))
+            return .failure(
+                LayoutProblem(
+                    "missing required column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))"))
         }
         if !isLong && has(.unit) {
-            return .failure(LayoutProblem("a unit column in the wide layout is ambiguous; state the unit in each metric header, e.g. 跨境电商出口额（万元）"))
+            return .failure(
+                LayoutProblem(
+                    "a unit column in the wide layout is ambiguous; state the unit in each metric header, e.g. 跨境电商出口额（万元）"
+                ))
         }
         return .success(FileLayout(kind: isLong ? .long : .wide, columns: columns))
     }
 
     /// Matches `指标名（单位）`, `metric_id (unit)` or a bare metric name.
-    private static func metricColumn(_ key: String, reference: ReferenceData) -> (Int, Result<MeasureUnit, LayoutProblem>?)? {
+    private static func metricColumn(_ key: String, reference: ReferenceData) -> (
+        Int, Result<MeasureUnit, LayoutProblem>?
+    )? {
         if let metric = reference.metric(matching: key) { return (metric, nil) }
         // Width folding has turned （） into ().
         guard key.hasSuffix(")"), let open = key.lastIndex(of: "(") else { return nil }
@@ -101,10 +122,22 @@ public struct FileLayout: Sendable, Equatable {
         let unitText = String(key[key.index(after: open)..<key.index(before: key.endIndex)])
         guard let metric = reference.metric(matching: name) else { return nil }
         guard let unit = MeasureUnit.parse(unitText) else {
-            return (metric, .failure(LayoutProblem("unit '\(TextNormalization.excerpt(unitText))' is not known; expected one of \(MeasureUnit.symbols(of: reference.metrics[metric].unit.dimension).joined(separator: ", "))")))
+            return (
+                metric,
+                .failure(
+                    LayoutProblem(
+                        "unit '\(TextNormalization.excerpt(unitText))' is not known; expected one of \(MeasureUnit.symbols(of: reference.metrics[metric].unit.dimension).joined(separator: ", "))"
+                    ))
+            )
         }
         guard unit.dimension == reference.metrics[metric].unit.dimension else {
-            return (metric, .failure(LayoutProblem("unit '\(TextNormalization.excerpt(unitText))' does not measure \(reference.metrics[metric].nameZh) (\(reference.metrics[metric].unit.symbol))")))
+            return (
+                metric,
+                .failure(
+                    LayoutProblem(
+                        "unit '\(TextNormalization.excerpt(unitText))' does not measure \(reference.metrics[metric].nameZh) (\(reference.metrics[metric].unit.symbol))"
+                    ))
+            )
         }
         return (metric, .success(unit))
     }

@@ -5,19 +5,29 @@ import Foundation
 public enum Ingest {
     /// Opens `file` and reads its header: a reader for its rows, or the file's outcome when it is
     /// not read (listed only), rejected whole, or unreadable.
-    public static func open(_ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default) -> Result<FileReader, FileRefusal> {
+    public static func open(_ file: InputFile, reference: ReferenceData, limits: IngestLimits = .default) -> Result<
+        FileReader, FileRefusal
+    > {
         let stamp = FileStamp(path: file.path)
         if let reason = file.notReadReason {
             // Listed, never parsed; hashed (when it is a readable file) so the manifest still
             // identifies what was in raw/.
             let size = stamp.map { Int($0.size) } ?? 0
             let sha = size <= limits.maxFileBytes ? ((try? FileSurvey.sha256(of: file.path)) ?? "") : ""
-            return .failure(FileRefusal(.notRead(FileFacts(file: file, bytes: size, sha256: sha, encoding: nil, layout: nil), reason: reason)))
+            return .failure(
+                FileRefusal(
+                    .notRead(
+                        FileFacts(file: file, bytes: size, sha256: sha, encoding: nil, layout: nil), reason: reason)))
         }
         // The limit is checked before a byte is read or hashed.
         if let stamp, stamp.size > Int64(limits.maxFileBytes), stamp.isRegular {
-            return .failure(FileRefusal(.rejected(FileFacts(file: file, bytes: Int(stamp.size), sha256: "", encoding: nil, layout: nil),
-                                                  message: "the file has \(stamp.size) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes); it was not read or hashed")))
+            return .failure(
+                FileRefusal(
+                    .rejected(
+                        FileFacts(file: file, bytes: Int(stamp.size), sha256: "", encoding: nil, layout: nil),
+                        message:
+                            "the file has \(stamp.size) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes); it was not read or hashed"
+                    )))
         }
         // The SHA-256 goes to the manifest only: it is computed on another thread while this one
         // parses, and joined at the end.
@@ -42,12 +52,17 @@ public enum Ingest {
         guard let encoding = survey.encoding else { return refuse(facts, survey.problem ?? "unknown encoding") }
         guard survey.bytes <= limits.maxFileBytes else {
             // Grew past the limit after the first look.
-            return refuse(facts, "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)")
+            return refuse(
+                facts, "the file has \(survey.bytes) bytes, over the limit of \(limits.maxFileBytes) (max_file_bytes)")
         }
         try? TestHooks.reach("after-survey")
         let now = FileStamp(path: file.path)
         guard now == stamp else {
-            return refuse(facts, now == nil ? "the file was removed while it was being read; put it back, or run again without it" : FileReader.changedMessage)
+            return refuse(
+                facts,
+                now == nil
+                    ? "the file was removed while it was being read; put it back, or run again without it"
+                    : FileReader.changedMessage)
         }
 
         let source: FileByteSource
@@ -66,13 +81,18 @@ public enum Ingest {
             }
             guard case .record(let header) = first else {
                 source.close()
-                if case .malformed(let line, let message) = first { return refuse(facts, "header on line \(line): \(message)") }
+                if case .malformed(let line, let message) = first {
+                    return refuse(facts, "header on line \(line): \(message)")
+                }
                 return refuse(facts, "no header row")
             }
             let names = header.fields.map { encoding.decode($0) }
             if names.allSatisfy({ $0.map { TextNormalization.clean($0).isEmpty } ?? false }) {
                 source.close()
-                return refuse(facts, "the file is empty (line \(header.line) has no column names); expected a header row (period, district, metric, value …)")
+                return refuse(
+                    facts,
+                    "the file is empty (line \(header.line) has no column names); expected a header row (period, district, metric, value …)"
+                )
             }
             guard names.allSatisfy({ $0 != nil }) else {
                 source.close()
@@ -82,7 +102,8 @@ public enum Ingest {
             case .failure(let problem):
                 source.close()
                 return refuse(facts, "header on line \(header.line): \(problem.message)")
-            case .success(let layout): format = FileFormat(encoding: encoding, layout: layout, headerCount: header.count)
+            case .success(let layout):
+                format = FileFormat(encoding: encoding, layout: layout, headerCount: header.count)
             }
         } catch let failure as IOFailure {
             source.close()
@@ -93,7 +114,8 @@ public enum Ingest {
         }
         var read = FileFacts(file: file, bytes: facts.bytes, sha256: "", encoding: encoding, layout: format.layout.kind)
         read.format = format
-        return .success(FileReader(facts: read, format: format, source: source, reader: reader, stamp: stamp, hash: hash))
+        return .success(
+            FileReader(facts: read, format: format, source: source, reader: reader, stamp: stamp, hash: hash))
     }
 }
 
@@ -118,9 +140,13 @@ public final class FileReader: @unchecked Sendable {
     private let hash: BackgroundHash
     private var done = false
 
-    static let changedMessage = "the file changed while it was being read (a district may still be uploading it); run again once it is complete"
+    static let changedMessage =
+        "the file changed while it was being read (a district may still be uploading it); run again once it is complete"
 
-    init(facts: FileFacts, format: FileFormat, source: FileByteSource, reader: RecordReader, stamp: FileStamp?, hash: BackgroundHash) {
+    init(
+        facts: FileFacts, format: FileFormat, source: FileByteSource, reader: RecordReader, stamp: FileStamp?,
+        hash: BackgroundHash
+    ) {
         self.facts = facts
         self.format = format
         self.source = source
@@ -169,7 +195,8 @@ public final class FileReader: @unchecked Sendable {
             }
         } catch let failure as IOFailure {
             // Observations already delivered stay counted; the rest of the file is reported.
-            batch.appendProblem(line: reader.currentLine, message: "reading stopped here: \(String(cString: strerror(failure.errno)))")
+            batch.appendProblem(
+                line: reader.currentLine, message: "reading stopped here: \(String(cString: strerror(failure.errno)))")
             done = true
         } catch {
             batch.appendProblem(line: reader.currentLine, message: "reading stopped here: \(error)")

@@ -41,7 +41,9 @@ public struct FileSurvey: Sendable {
     public let encoding: TextEncoding?
     public let problem: String?
 
-    public static func survey<S: ByteSource>(_ source: inout S, chunkSize: Int = 1 << 20, reopen: (() throws -> S)? = nil) throws -> FileSurvey {
+    public static func survey<S: ByteSource>(
+        _ source: inout S, chunkSize: Int = 1 << 20, reopen: (() throws -> S)? = nil
+    ) throws -> FileSurvey {
         var utf8 = UTF8Validator()
         var total = 0
         var head: [UInt8] = []
@@ -51,10 +53,13 @@ public struct FileSurvey: Sendable {
             total += chunk.count
         }
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) {
-            return FileSurvey(bytes: total, encoding: nil, problem: "the file is UTF-16; save it as \"CSV UTF-8\" (或另存为 CSV UTF-8/GB18030)")
+            return FileSurvey(
+                bytes: total, encoding: nil,
+                problem: "the file is UTF-16; save it as \"CSV UTF-8\" (或另存为 CSV UTF-8/GB18030)")
         }
         if utf8.isValid {
-            return FileSurvey(bytes: total, encoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? .utf8WithBOM : .utf8, problem: nil)
+            return FileSurvey(
+                bytes: total, encoding: head.starts(with: [0xEF, 0xBB, 0xBF]) ? .utf8WithBOM : .utf8, problem: nil)
         }
         // Not UTF-8: read it again as GB18030 (what Excel on a Chinese Windows saves).
         var gb = GB18030Validator()
@@ -67,11 +72,16 @@ public struct FileSurvey: Sendable {
             return FileSurvey(bytes: total, encoding: .gb18030, problem: nil)
         }
         let offset = gb.firstInvalidOffset ?? utf8.firstInvalidOffset ?? total
-        return FileSurvey(bytes: total, encoding: nil,
-                          problem: "the bytes are neither UTF-8 nor GB18030 (first invalid byte at offset \(offset)); save the file as CSV (UTF-8 or GB18030)")
+        return FileSurvey(
+            bytes: total, encoding: nil,
+            problem:
+                "the bytes are neither UTF-8 nor GB18030 (first invalid byte at offset \(offset)); save the file as CSV (UTF-8 or GB18030)"
+        )
     }
 
-    static func forEachChunk<S: ByteSource>(_ source: inout S, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    static func forEachChunk<S: ByteSource>(
+        _ source: inout S, chunkSize: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
@@ -94,14 +104,19 @@ struct UTF8Validator {
     var isValid: Bool { firstInvalidOffset == nil && remaining == 0 }
 
     mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>) {
-        guard firstInvalidOffset == nil, let base = chunk.baseAddress else { offset += chunk.count; return }
+        guard firstInvalidOffset == nil, let base = chunk.baseAddress else {
+            offset += chunk.count
+            return
+        }
         let raw = UnsafeRawPointer(base)
         let n = chunk.count
         var i = 0
         while i < n {
             if remaining == 0 {
                 // Eight ASCII bytes at a time.
-                while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+                while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
                 if i == n { break }
             }
             feed(base[i], at: offset + i)
@@ -114,7 +129,10 @@ struct UTF8Validator {
     @inline(__always)
     mutating func feed(_ b: UInt8, at position: Int) {
         if remaining > 0 {
-            guard b >= low && b <= high else { firstInvalidOffset = position; return }
+            guard b >= low && b <= high else {
+                firstInvalidOffset = position
+                return
+            }
             remaining -= 1
             low = 0x80
             high = 0xBF
@@ -123,12 +141,20 @@ struct UTF8Validator {
         switch b {
         case 0x00...0x7F: return
         case 0xC2...0xDF: remaining = 1
-        case 0xE0: remaining = 2; low = 0xA0
+        case 0xE0:
+            remaining = 2
+            low = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: remaining = 2
-        case 0xED: remaining = 2; high = 0x9F
-        case 0xF0: remaining = 3; low = 0x90
+        case 0xED:
+            remaining = 2
+            high = 0x9F
+        case 0xF0:
+            remaining = 3
+            low = 0x90
         case 0xF1...0xF3: remaining = 3
-        case 0xF4: remaining = 3; high = 0x8F
+        case 0xF4:
+            remaining = 3
+            high = 0x8F
         default: firstInvalidOffset = position
         }
     }
@@ -155,9 +181,13 @@ struct GB18030Validator {
             if b < 0x80 { return }
             if (0x81...0xFE).contains(b) { state = 1 } else { firstInvalidOffset = offset }
         case 1:
-            if (0x40...0x7E).contains(b) || (0x80...0xFE).contains(b) { state = 0 }
-            else if (0x30...0x39).contains(b) { state = 2 }
-            else { firstInvalidOffset = offset }
+            if (0x40...0x7E).contains(b) || (0x80...0xFE).contains(b) {
+                state = 0
+            } else if (0x30...0x39).contains(b) {
+                state = 2
+            } else {
+                firstInvalidOffset = offset
+            }
         case 2:
             if (0x81...0xFE).contains(b) { state = 3 } else { firstInvalidOffset = offset }
         default:

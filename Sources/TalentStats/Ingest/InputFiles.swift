@@ -14,8 +14,10 @@ public struct InputFile: Hashable, Sendable {
     /// Why the file is not read, or `nil` when it is read as CSV.
     public let notReadReason: UnreadReason?
 
-    public init(index: Int, relativePath: String, path: SystemPath, nameEncoding: NameEncoding = .utf8,
-                notReadReason: UnreadReason? = nil) {
+    public init(
+        index: Int, relativePath: String, path: SystemPath, nameEncoding: NameEncoding = .utf8,
+        notReadReason: UnreadReason? = nil
+    ) {
         self.index = index
         self.relativePath = relativePath
         self.path = path
@@ -36,8 +38,9 @@ public struct UnreadReason: Hashable, Sendable {
     public let chinese: String
 
     static func folderUnlistable(_ error: String) -> Self {
-        Self(message: "cannot list the folder: \(error); its files are not read. Check its permissions",
-             chinese: "无法打开该文件夹（\(error)），其中的文件均未读取：请检查文件夹权限")
+        Self(
+            message: "cannot list the folder: \(error); its files are not read. Check its permissions",
+            chinese: "无法打开该文件夹（\(error)），其中的文件均未读取：请检查文件夹权限")
     }
     static func unexaminable(_ error: String) -> Self {
         Self(message: "cannot examine the file: \(error)", chinese: "无法读取该文件的属性（\(error)）")
@@ -66,16 +69,19 @@ public struct UnreadReason: Hashable, Sendable {
         switch ext {
         case "xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods":
             return Self(
-                message: "a spreadsheet workbook (.\(ext)): workbooks are not read; save the sheet as CSV (CSV UTF-8 or GB18030) into raw/, or move the file out of raw/",
+                message:
+                    "a spreadsheet workbook (.\(ext)): workbooks are not read; save the sheet as CSV (CSV UTF-8 or GB18030) into raw/, or move the file out of raw/",
                 chinese: "电子表格工作簿（.\(ext)）暂不读取：请将工作表另存为 CSV（UTF-8 或 GB18030）放入 raw/，或将该文件移出 raw/")
         case "zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "xz":
             return Self(
-                message: "an archive (.\(ext)): archives are not unpacked; extract its CSV files into raw/ and move the archive out",
+                message:
+                    "an archive (.\(ext)): archives are not unpacked; extract its CSV files into raw/ and move the archive out",
                 chinese: "压缩包（.\(ext)）不会自动解压：请将其中的 CSV 文件解压到 raw/，并将压缩包移出")
         default:
             let what = ext.isEmpty ? "no extension" : ".\(ext)"
             return Self(
-                message: "not a *.csv file (\(what)): only CSV files are read; rename it to .csv if it is CSV, or move it out of raw/",
+                message:
+                    "not a *.csv file (\(what)): only CSV files are read; rename it to .csv if it is CSV, or move it out of raw/",
                 chinese: "不是 CSV 文件（\(ext.isEmpty ? "无扩展名" : "." + ext)），未读取：如确为 CSV 请改扩展名为 .csv，否则请移出 raw/")
         }
     }
@@ -121,7 +127,10 @@ public enum InputDiscovery {
     public static func inventory(under root: URL) throws -> Inventory {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw Failure(description: "the raw input folder \(root.path) does not exist; create it and put the districts' CSV files in it, or pass --input")
+            throw Failure(
+                description:
+                    "the raw input folder \(root.path) does not exist; create it and put the districts' CSV files in it, or pass --input"
+            )
         }
         var found: [Found] = []
         let rootPath = SystemPath(root.path)
@@ -136,13 +145,17 @@ public enum InputDiscovery {
         while true {
             var shown: [String: Int] = [:]
             for e in entries { shown[e.text, default: 0] += 1 }
-            let clashing = entries.indices.filter { shown[entries[$0].text, default: 0] > 1 && entries[$0].encoding != .escaped }
+            let clashing = entries.indices.filter {
+                shown[entries[$0].text, default: 0] > 1 && entries[$0].encoding != .escaped
+            }
             if clashing.isEmpty { break }
             // Decoded GB18030 names give way first; a UTF-8 name only when it still clashes.
             let decoded = clashing.filter { entries[$0].encoding == .gb18030 }
             for i in decoded.isEmpty ? clashing : decoded {
-                let escaped = entries[i].found.relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-                    .map { FileName.escaped(Array($0)) }.joined(separator: "/")
+                let escaped = entries[i].found.relative.split(
+                    separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
+                )
+                .map { FileName.escaped(Array($0)) }.joined(separator: "/")
                 entries[i] = (escaped, .escaped, entries[i].found)
             }
         }
@@ -151,8 +164,9 @@ public enum InputDiscovery {
         let ordered = entries.sorted { $0.found.relative.lexicographicallyPrecedes($1.found.relative) }
         let ignored = ordered.filter(\.found.isIgnored).map(\.text)
         let files = ordered.filter { !$0.found.isIgnored }.enumerated().map { n, entry in
-            InputFile(index: n, relativePath: entry.text, path: rootPath.appending(entry.found.relative),
-                      nameEncoding: entry.encoding, notReadReason: entry.found.notReadReason)
+            InputFile(
+                index: n, relativePath: entry.text, path: rootPath.appending(entry.found.relative),
+                nameEncoding: entry.encoding, notReadReason: entry.found.notReadReason)
         }
         return Inventory(files: files, ignored: ignored)
     }
@@ -174,7 +188,11 @@ public enum InputDiscovery {
         var names: [[UInt8]] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: UInt8.self, capacity: 256) { Array(UnsafeBufferPointer(start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)))) }
+                pointer.withMemoryRebound(to: UInt8.self, capacity: 256) {
+                    Array(
+                        UnsafeBufferPointer(
+                            start: $0, count: strlen(UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))))
+                }
             }
             if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
         }
@@ -186,13 +204,21 @@ public enum InputDiscovery {
             let path = folder.appending(name)
             let relative = prefix.isEmpty ? name : prefix + [UInt8(ascii: "/")] + name
             func display() -> (text: String, encoding: NameEncoding) {
-                let parts = relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { FileName.display(Array($0)) }
-                let encoding: NameEncoding = parts.contains { $0.encoding == .escaped } ? .escaped
+                let parts = relative.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+                    FileName.display(Array($0))
+                }
+                let encoding: NameEncoding =
+                    parts.contains { $0.encoding == .escaped }
+                    ? .escaped
                     : parts.contains { $0.encoding == .gb18030 } ? .gb18030 : .utf8
                 return (parts.map(\.text).joined(separator: "/"), encoding)
             }
-            func list(_ reason: UnreadReason?) { found.append(Found(relative: relative, display: display(), notReadReason: reason)) }
-            func ignore() { found.append(Found(relative: relative, display: display(), notReadReason: nil, isIgnored: true)) }
+            func list(_ reason: UnreadReason?) {
+                found.append(Found(relative: relative, display: display(), notReadReason: reason))
+            }
+            func ignore() {
+                found.append(Found(relative: relative, display: display(), notReadReason: nil, isIgnored: true))
+            }
 
             var info = stat()
             guard path.withCString({ lstat($0, &info) }) == 0 else {
@@ -213,8 +239,14 @@ public enum InputDiscovery {
             default:
                 // Links, pipes, devices. Anything named *.csv goes to the reader, which rejects what
                 // is not a regular file without blocking; the rest is listed here.
-                if isIgnored(name) { ignore(); continue }
-                if isCSV { list(nil); continue }
+                if isIgnored(name) {
+                    ignore()
+                    continue
+                }
+                if isCSV {
+                    list(nil)
+                    continue
+                }
                 var target = stat()
                 let isLink = info.st_mode & S_IFMT == S_IFLNK
                 if isLink, path.withCString({ stat($0, &target) }) == 0 {

@@ -41,7 +41,6 @@ public struct RecordBatch: Sendable {
 
     init(block: ByteBlock) {
         self.block = block
-        rows.reserveCapacity(Self.targetRows)
     }
 
     /// Rows per batch: large enough to amortize handing batches over, small enough to stay in cache.
@@ -53,8 +52,10 @@ public struct RecordBatch: Sendable {
     }
 
     mutating func appendProblem(line: Int, message: String) {
-        rows.append(RawRow(line: line, period: .empty, district: .empty, metric: .empty, value: .empty, unit: .empty,
-                           entity: .empty, valueColumn: -1, problem: Int32(problems.count)))
+        rows.append(
+            RawRow(
+                line: line, period: .empty, district: .empty, metric: .empty, value: .empty, unit: .empty,
+                entity: .empty, valueColumn: -1, problem: Int32(problems.count)))
         problems.append(message)
     }
 }
@@ -72,7 +73,9 @@ public struct RawObservation: Sendable, Equatable {
     /// Empty when the file has no entity column.
     public let entity: String
 
-    public init(line: Int, period: String, district: String, metric: String, value: String, unit: String, entity: String) {
+    public init(
+        line: Int, period: String, district: String, metric: String, value: String, unit: String, entity: String
+    ) {
         self.line = line
         self.period = period
         self.district = district
@@ -116,7 +119,11 @@ struct ObservationMapper {
         let encoding = format.encoding
         if record.count > format.headerCount {
             for i in format.headerCount..<record.count where !FastFields.isBlank(record[i], encoding) {
-                batch.appendProblem(line: record.line, message: "\(record.count) fields but the header has \(format.headerCount); a value containing a comma must be quoted")
+                batch.appendProblem(
+                    line: record.line,
+                    message:
+                        "\(record.count) fields but the header has \(format.headerCount); a value containing a comma must be quoted"
+                )
                 return
             }
         }
@@ -125,17 +132,25 @@ struct ObservationMapper {
             guard let index else { return .empty }
             let field = record[index]
             guard let start = field.baseAddress else { return .empty }
-            return ByteSpan(start: UInt32(truncatingIfNeeded: start - UnsafePointer(base)), count: UInt32(truncatingIfNeeded: field.count))
+            return ByteSpan(
+                start: UInt32(truncatingIfNeeded: start - UnsafePointer(base)),
+                count: UInt32(truncatingIfNeeded: field.count))
         }
         switch format.layout.kind {
         case .long:
-            batch.rows.append(RawRow(line: record.line, period: span(period), district: span(district), metric: span(metric),
-                                     value: span(value), unit: span(unit), entity: span(entity), valueColumn: -1, problem: -1))
+            batch.rows.append(
+                RawRow(
+                    line: record.line, period: span(period), district: span(district), metric: span(metric),
+                    value: span(value), unit: span(unit), entity: span(entity), valueColumn: -1, problem: -1))
         case .wide:
-            let p = span(period), d = span(district), e = span(entity)
+            let p = span(period)
+            let d = span(district)
+            let e = span(entity)
             for column in valueColumns where !FastFields.isBlank(record[column], encoding) {
-                batch.rows.append(RawRow(line: record.line, period: p, district: d, metric: .empty, value: span(column),
-                                         unit: .empty, entity: e, valueColumn: Int32(column), problem: -1))
+                batch.rows.append(
+                    RawRow(
+                        line: record.line, period: p, district: d, metric: .empty, value: span(column),
+                        unit: .empty, entity: e, valueColumn: Int32(column), problem: -1))
             }
         }
     }

@@ -14,7 +14,8 @@ public struct RecordView {
     /// Field `i`, or an empty field when the record has fewer.
     public subscript(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         guard i < count else { return UnsafeBufferPointer(start: nil, count: 0) }
-        let start = bounds[2 * i], end = bounds[2 * i + 1]
+        let start = bounds[2 * i]
+        let end = bounds[2 * i + 1]
         return UnsafeBufferPointer(start: base + start, count: end - start)
     }
 
@@ -64,8 +65,8 @@ public final class RecordReader {
     public private(set) var block: ByteBlock
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var end = 0          // valid bytes in buffer
-    private var position = 0     // next unread byte
+    private var end = 0  // valid bytes in buffer
+    private var position = 0  // next unread byte
     private var bufferOffset: Int  // file offset of buffer[0]
     private var atEOF = false
     private var pendingCR = false  // the previous record ended with CR; skip a following LF
@@ -76,7 +77,10 @@ public final class RecordReader {
     /// - Parameters:
     ///   - startOffset: the file offset of the source's first byte (when reading from the middle).
     ///   - startLine: the physical line of the source's first byte.
-    public init(source: any ByteSource, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20, startOffset: Int = 0, startLine: Int = 1) {
+    public init(
+        source: any ByteSource, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20, startOffset: Int = 0,
+        startLine: Int = 1
+    ) {
         self.source = source
         self.maxRecordBytes = maxRecordBytes
         self.chunkSize = max(1, chunkSize)
@@ -127,7 +131,10 @@ public final class RecordReader {
             moveToNewBlock(capacity: max(capacity * 2, end + chunkSize), keepingFrom: 0)
         }
         let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
-        if n == 0 { atEOF = true; return false }
+        if n == 0 {
+            atEOF = true
+            return false
+        }
         end += n
         return true
     }
@@ -138,7 +145,10 @@ public final class RecordReader {
             if position == end, try !refill() { return nil }
             if pendingCR {
                 pendingCR = false
-                if buffer[position] == 0x0A { position += 1; continue }
+                if buffer[position] == 0x0A {
+                    position += 1
+                    continue
+                }
             }
             // Find the end of the record, tracking quotes and the lines inside quoted fields.
             var i = position
@@ -155,7 +165,8 @@ public final class RecordReader {
                 var needMore = false
                 do {
                     // Locals, so the loop reads no property of the reader.
-                    let buffer = self.buffer, end = self.end
+                    let buffer = self.buffer
+                    let end = self.end
                     while i < end {
                         // Eight bytes at a time past bytes above 0x22 (only `"`, LF and CR matter here).
                         while i + 8 <= end {
@@ -165,22 +176,37 @@ public final class RecordReader {
                         }
                         guard i < end else { break }
                         let b = buffer[i]
-                        if b > 0x22 { i += 1; continue }
+                        if b > 0x22 {
+                            i += 1
+                            continue
+                        }
                         if b == 0x22 {
                             sawQuote = true
                             if inQuotes {
                                 // A closing quote, or the first of an escaped pair: look at the next byte.
-                                if i + 1 == end && !atEOF { needMore = true; break }
-                                if i + 1 < end && buffer[i + 1] == 0x22 { i += 2; continue }
+                                if i + 1 == end && !atEOF {
+                                    needMore = true
+                                    break
+                                }
+                                if i + 1 < end && buffer[i + 1] == 0x22 {
+                                    i += 2
+                                    continue
+                                }
                                 inQuotes = false
                             } else if i == position || buffer[i - 1] == 0x2C {
                                 inQuotes = true  // a quote opens a field only at its start
                             }
                         } else if b == 0x0A {
-                            if !inQuotes { terminator = b; break scan }
+                            if !inQuotes {
+                                terminator = b
+                                break scan
+                            }
                             if i == 0 || buffer[i - 1] != 0x0D { innerLines += 1 }
                         } else if b == 0x0D {
-                            if !inQuotes { terminator = b; break scan }
+                            if !inQuotes {
+                                terminator = b
+                                break scan
+                            }
                             innerLines += 1
                         }
                         i += 1
@@ -209,11 +235,16 @@ public final class RecordReader {
                 line += innerLines
                 if skipping {
                     position = end
-                    return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+                    return .malformed(
+                        line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
                 }
                 if inQuotes {
                     position = end
-                    return .malformed(line: startLine, message: "unterminated quoted field: a \" opened on line \(startLine) is never closed before the end of the file")
+                    return .malformed(
+                        line: startLine,
+                        message:
+                            "unterminated quoted field: a \" opened on line \(startLine) is never closed before the end of the file"
+                    )
                 }
                 line -= innerLines
                 terminator = 0
@@ -240,7 +271,8 @@ public final class RecordReader {
             }
             if recordEnd == recordStart { continue }  // blank line
             let count = sawQuote ? splitQuoted(recordStart, recordEnd) : split(recordStart, recordEnd)
-            return .record(RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
+            return .record(
+                RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
         }
     }
 

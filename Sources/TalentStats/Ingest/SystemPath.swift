@@ -49,12 +49,14 @@ public enum FileName {
     /// (a control character, U+FFFE, U+FFFF, …), the ``escaped(_:)`` form.
     public static func display(_ bytes: [UInt8]) -> (text: String, encoding: NameEncoding) {
         if let text = String(validating: bytes, as: UTF8.self) {
-            return text.unicodeScalars.contains(where: TextNormalization.isInvisible) ? (escaped(bytes), .escaped) : (text, .utf8)
+            return text.unicodeScalars.contains(where: TextNormalization.isInvisible)
+                ? (escaped(bytes), .escaped) : (text, .utf8)
         }
         var gb = GB18030Validator()
         for byte in bytes { gb.feed(byte) }
         if gb.isValid, let text = String(bytes: bytes, encoding: TextEncoding.foundationGB18030), !text.isEmpty,
-           !text.unicodeScalars.contains(where: TextNormalization.isInvisible) {
+            !text.unicodeScalars.contains(where: TextNormalization.isInvisible)
+        {
             return (text, .gb18030)
         }
         return (escaped(bytes), .escaped)

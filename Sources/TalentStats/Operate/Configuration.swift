@@ -25,18 +25,23 @@ public struct Configuration: Sendable, Equatable {
     static let keys: [String: String] = [
         "input": "a folder path", "output": "a folder path", "time_zone": "an IANA time zone such as \"Asia/Shanghai\"",
         "organization": "text", "contact": "text", "outlier_threshold": "a fraction such as 0.5",
-        "log_file": "a file path", "max_record_bytes": "a positive whole number", "max_file_bytes": "a positive whole number",
+        "log_file": "a file path", "max_record_bytes": "a positive whole number",
+        "max_file_bytes": "a positive whole number",
     ]
 
     /// Reads and checks a configuration file.
     public static func load(from url: URL) throws -> Configuration {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ConfigurationError(file: url.path, line: nil, message: "cannot read the configuration file (missing or unreadable)")
+            throw ConfigurationError(
+                file: url.path, line: nil, message: "cannot read the configuration file (missing or unreadable)")
         }
         // The TOML parser reads C strings: a NUL would silently end the file there.
         if let nul = data.firstIndex(of: 0) {
-            throw ConfigurationError(file: url.path, line: data[..<nul].filter { $0 == 0x0A }.count + 1,
-                                     message: "the configuration file contains a NUL byte (offset \(nul - data.startIndex)); save it as plain UTF-8 text")
+            throw ConfigurationError(
+                file: url.path, line: data[..<nul].filter { $0 == 0x0A }.count + 1,
+                message:
+                    "the configuration file contains a NUL byte (offset \(nul - data.startIndex)); save it as plain UTF-8 text"
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(file: url.path, line: nil, message: "the configuration file is not UTF-8 text")
@@ -45,7 +50,8 @@ public struct Configuration: Sendable, Equatable {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigurationError(file: url.path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+            throw ConfigurationError(
+                file: url.path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
         }
         func lineOf(_ key: String) -> Int? {
             text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { line in
@@ -74,7 +80,9 @@ public struct Configuration: Sendable, Equatable {
             case "output": config.output = try string()
             case "time_zone":
                 let name = try string()
-                guard TimeZone(identifier: name) != nil else { throw fail(key, "'\(name)' is not a time zone; expected \(expected)") }
+                guard TimeZone(identifier: name) != nil else {
+                    throw fail(key, "'\(name)' is not a time zone; expected \(expected)")
+                }
                 config.timeZone = name
             case "organization": config.organization = try string()
             case "contact": config.contact = try string()

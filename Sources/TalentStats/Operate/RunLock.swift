@@ -25,7 +25,8 @@ public final class RunLock {
             throw IOFailure(path: path, operation: "open the lock file", errno: errno)
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             Glibc.close(fd)
             fd = -1
             throw Held(path: path, holder: holder.map { $0.isEmpty ? "unknown process" : $0 } ?? "unknown process")

@@ -12,7 +12,8 @@ public enum Schedule {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month], from: now)
-        let lower = YearMonth.validYears.lowerBound, upper = YearMonth.validYears.upperBound
+        let lower = YearMonth.validYears.lowerBound
+        let upper = YearMonth.validYears.upperBound
         let year = min(max(parts.year ?? upper, lower + 1), upper)
         let current = YearMonth(year: year, month: parts.month ?? 1) ?? YearMonth(year: upper, month: 1)
         return current?.previous ?? YearMonth(year: lower, month: 1)!  // a constant in range

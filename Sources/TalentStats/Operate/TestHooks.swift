@@ -24,7 +24,8 @@ enum TestHooks {
             case "fail":
                 throw InjectedFailure(stage: stage)
             case "pause":
-                let seconds = parts.count > 2 ? Double(parts[2]).flatMap { (0...3600).contains($0) ? $0 : nil } ?? 30 : 30
+                let seconds =
+                    parts.count > 2 ? Double(parts[2]).flatMap { (0...3600).contains($0) ? $0 : nil } ?? 30 : 30
                 FileHandle.standardError.write(Data("talentstats: paused at \(stage)\n".utf8))
                 Thread.sleep(forTimeInterval: seconds)
             default:

@@ -40,18 +40,26 @@ public struct AtomicPublisher {
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw Failure(description: "cannot create the output folder \(parent.path): \(error.localizedDescription); check that it is writable or pass --output")
+            throw Failure(
+                description:
+                    "cannot create the output folder \(parent.path): \(error.localizedDescription); check that it is writable or pass --output"
+            )
         }
         // Leftovers of runs that were killed: the caller holds the run lock, so none is in use.
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        let mine = names.filter { Leftover($0)?.target == target.lastPathComponent && Self.isFolder(parent.appendingPathComponent($0)) }
+        let mine = names.filter {
+            Leftover($0)?.target == target.lastPathComponent && Self.isFolder(parent.appendingPathComponent($0))
+        }
         try recoverPreviousSet(among: mine.filter { Leftover($0)?.kind == .aside })
         for name in mine where Leftover(name)?.kind == .staging {
             try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
         }
         let staging = stagingFolder
         guard mkdir(staging.path, 0o755) == 0 else {
-            throw Failure(description: "cannot write in the output folder \(parent.path): \(String(cString: strerror(errno))); check its permissions or pass --output")
+            throw Failure(
+                description:
+                    "cannot write in the output folder \(parent.path): \(String(cString: strerror(errno))); check its permissions or pass --output"
+            )
         }
         return staging
     }
@@ -92,7 +100,8 @@ public struct AtomicPublisher {
                 guard let range = name.range(of: marker, options: .backwards) else { continue }
                 let target = name[name.index(after: name.startIndex)..<range.lowerBound]
                 let pid = name[range.upperBound...]
-                guard !target.isEmpty, !target.hasPrefix("."), !pid.isEmpty, pid.allSatisfy(\.isASCII), pid.allSatisfy(\.isNumber)
+                guard !target.isEmpty, !target.hasPrefix("."), !pid.isEmpty, pid.allSatisfy(\.isASCII),
+                    pid.allSatisfy(\.isNumber)
                 else { return nil }
                 self.target = String(target)
                 self.kind = kind
@@ -120,8 +129,9 @@ public struct AtomicPublisher {
         var info = stat()
         if lstat(target.path, &info) != 0 {
             guard errno == ENOENT else {
-                throw Failure(description: "cannot look at \(target.path): \(Self.reason(errno)); "
-                    + "check the output folder's permissions")
+                throw Failure(
+                    description: "cannot look at \(target.path): \(Self.reason(errno)); "
+                        + "check the output folder's permissions")
             }
             // Normally there is only one; should there be more, the newest content is the latest report.
             func modified(_ name: String) -> Int {
@@ -131,8 +141,9 @@ public struct AtomicPublisher {
             let newest = asides.max { (modified($0), $0) < (modified($1), $1) }!
             let aside = parent.appendingPathComponent(newest)
             guard rename(aside.path, target.path) == 0 else {
-                throw Failure(description: "the previous report is in \(aside.path) and cannot be put back at "
-                    + "\(target.path): \(Self.reason(errno)); rename it by hand and run again")
+                throw Failure(
+                    description: "the previous report is in \(aside.path) and cannot be put back at "
+                        + "\(target.path): \(Self.reason(errno)); rename it by hand and run again")
             }
             putBack = true
         }
@@ -146,7 +157,9 @@ public struct AtomicPublisher {
     /// Writes one file into the staging folder and flushes it to disk.
     public static func write(_ data: Data, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot create \(url.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "cannot create \(url.path): \(String(cString: strerror(errno)))")
+        }
         var closed = false
         defer { if !closed { close(fd) } }
         try data.withUnsafeBytes { raw in
@@ -157,27 +170,38 @@ public struct AtomicPublisher {
                 // A write that takes nothing would loop for ever: the device is full.
                 if n <= 0 {
                     let code = n == 0 ? ENOSPC : errno
-                    throw Failure(description: "cannot write \(url.path): \(String(cString: strerror(code)))\(code == ENOSPC ? "; free disk space and run again" : "")")
+                    throw Failure(
+                        description:
+                            "cannot write \(url.path): \(String(cString: strerror(code)))\(code == ENOSPC ? "; free disk space and run again" : "")"
+                    )
                 }
                 offset += n
             }
         }
-        guard fsync(fd) == 0 else { throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else {
+            throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(errno)))")
+        }
         closed = true
         // Some file systems (NFS) report a failed write only when the file is closed.
-        guard close(fd) == 0 else { throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))") }
+        guard close(fd) == 0 else {
+            throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Flushes a file another writer produced (the workbook) to disk.
     public static func sync(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: "cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "cannot open \(url.path): \(String(cString: strerror(errno)))")
+        }
         guard fsync(fd) == 0 else {
             let code = errno
             close(fd)
             throw Failure(description: "cannot flush \(url.path) to disk: \(String(cString: strerror(code)))")
         }
-        guard close(fd) == 0 else { throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))") }
+        guard close(fd) == 0 else {
+            throw Failure(description: "cannot close \(url.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     // MARK: - Publishing
@@ -231,8 +255,10 @@ public struct AtomicPublisher {
         // The error to throw once the previous set is back (or, if it cannot be, one saying where it is).
         func putBack(_ error: Error) -> Error {
             guard rename(aside.path, target.path) == 0 else {
-                return Failure(description: "\(error); the previous report is in \(aside.path) and could not be put "
-                    + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand")
+                return Failure(
+                    description: "\(error); the previous report is in \(aside.path) and could not be put "
+                        + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand"
+                )
             }
             try? Self.syncFolder(parent)
             return error
@@ -253,9 +279,11 @@ public struct AtomicPublisher {
     public static func freeSpaceHint(at url: URL) -> String {
         var info = statvfs()
         guard statvfs(url.path, &info) == 0 else { return "" }
-        let (product, overflow) = Int(clamping: info.f_bavail).multipliedReportingOverflow(by: Int(clamping: info.f_frsize))
+        let (product, overflow) = Int(clamping: info.f_bavail).multipliedReportingOverflow(
+            by: Int(clamping: info.f_frsize))
         let free = overflow ? Int.max : product
-        return free < 64 << 20 ? "; the disk is (nearly) full (\(free / 1024) KiB free): free disk space and run again" : ""
+        return free < 64 << 20
+            ? "; the disk is (nearly) full (\(free / 1024) KiB free): free disk space and run again" : ""
     }
     /// Removes the staging folder after a failure.
     public func abandon() {
@@ -282,7 +310,8 @@ public struct AtomicPublisher {
     private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     /// glibc's `renameat2`, looked up at run time (Swift's Glibc module does not import it).
-    private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    private typealias RenameAt2 =
+        @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
     private static var renameat2: RenameAt2? {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: RenameAt2.self)

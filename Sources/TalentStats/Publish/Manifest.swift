@@ -3,7 +3,10 @@ import Foundation
 /// `manifest.json`: what went in, how every row was used, and what came out, with checksums.
 /// It holds no wall-clock time, so the same input gives the same bytes.
 struct Manifest: Encodable {
-    struct Tool: Encodable { let name: String; let version: String }
+    struct Tool: Encodable {
+        let name: String
+        let version: String
+    }
     struct InputFileEntry: Encodable {
         let path: String
         /// Set when the name's bytes are not UTF-8: `GB18030` (decoded) or `escaped` (`\xHH`).
@@ -16,17 +19,25 @@ struct Manifest: Encodable {
         let rejection: String?
         let rows: RowAccounting
         enum CodingKeys: String, CodingKey {
-            case path, nameEncoding = "name_encoding", sha256, bytes, encoding, format, status, rejection, rows
+            case path
+            case nameEncoding = "name_encoding"
+            case sha256, bytes, encoding, format, status, rejection, rows
         }
     }
-    struct ReferenceEntry: Encodable { let path: String; let sha256: String }
+    struct ReferenceEntry: Encodable {
+        let path: String
+        let sha256: String
+    }
     struct FileTotals: Encodable {
         /// Every file listed: used + rejected + not read.
         let listed: Int
         let used: Int
         let rejected: Int
         let notRead: Int
-        enum CodingKeys: String, CodingKey { case listed, used, rejected, notRead = "not_read" }
+        enum CodingKeys: String, CodingKey {
+            case listed, used, rejected
+            case notRead = "not_read"
+        }
     }
     struct Totals: Encodable {
         let files: FileTotals
@@ -36,7 +47,10 @@ struct Manifest: Encodable {
         let revisions: Int
         let aggregateRows: Int
         enum CodingKeys: String, CodingKey {
-            case files, observations, balanced, rejectsByCode = "rejects_by_code", revisions, aggregateRows = "aggregate_rows"
+            case files, observations, balanced
+            case rejectsByCode = "rejects_by_code"
+            case revisions
+            case aggregateRows = "aggregate_rows"
         }
     }
     struct Findings: Encodable {
@@ -44,10 +58,16 @@ struct Manifest: Encodable {
         let outliers: Int
         let needsAttention: Bool
         enum CodingKeys: String, CodingKey {
-            case districtsMissing = "districts_missing", outliers, needsAttention = "needs_attention"
+            case districtsMissing = "districts_missing"
+            case outliers
+            case needsAttention = "needs_attention"
         }
     }
-    struct OutputEntry: Encodable { let path: String; let sha256: String; let bytes: Int }
+    struct OutputEntry: Encodable {
+        let path: String
+        let sha256: String
+        let bytes: Int
+    }
 
     let tool: Tool
     let reportPeriod: String
@@ -61,7 +81,10 @@ struct Manifest: Encodable {
     let outputs: [OutputEntry]
 
     enum CodingKeys: String, CodingKey {
-        case tool, reportPeriod = "report_period", firstMonth = "first_month", reference, inputs, ignored, totals, findings, outputs
+        case tool
+        case reportPeriod = "report_period"
+        case firstMonth = "first_month"
+        case reference, inputs, ignored, totals, findings, outputs
     }
 
     func json() throws -> Data {

@@ -84,18 +84,21 @@ public struct ReferenceData: Sendable {
         self.city = city
         self.districts = districts
         self.metrics = metrics
-        districtLookup = try Self.lookup(districts.map { ($0.name, [$0.code, $0.name, $0.shortName]) }, file: "districts.csv")
+        districtLookup = try Self.lookup(
+            districts.map { ($0.name, [$0.code, $0.name, $0.shortName]) }, file: "districts.csv")
         metricLookup = try Self.lookup(metrics.map { ($0.id, [$0.id, $0.nameZh, $0.nameEn]) }, file: "metrics.csv")
     }
 
     /// Every spelling (normalized) → the index of the entry it names; a spelling that names two
     /// entries is an error.
-    private static func lookup(_ entries: [(label: String, spellings: [String])], file: String) throws -> [String: Int] {
+    private static func lookup(_ entries: [(label: String, spellings: [String])], file: String) throws -> [String: Int]
+    {
         var table: [String: Int] = [:]
         for (index, entry) in entries.enumerated() {
             for key in Set(entry.spellings.map(TextNormalization.key)) {
                 if let other = table[key], other != index {
-                    throw ReferenceError(file: file, line: 0, message: "'\(key)' names both \(entries[other].label) and \(entry.label)")
+                    throw ReferenceError(
+                        file: file, line: 0, message: "'\(key)' names both \(entries[other].label) and \(entry.label)")
                 }
                 table[key] = index
             }
@@ -131,36 +134,80 @@ public struct ReferenceData: Sendable {
         var seenCodes: [String: Int] = [:]
         for row in districtRows {
             let f = row.fields
-            func fail(_ message: String) { problems.append(ReferenceError(file: districtsFile.path, line: row.line, message: message)) }
-            guard f.allSatisfy({ !$0.isEmpty }) else { fail("every column (code, name, short_name, type) must be filled"); continue }
-            guard f[0].allSatisfy(\.isASCII), f[0].allSatisfy(\.isNumber) else { fail("code '\(f[0])' must be digits (an administrative division code)"); continue }
-            guard let type = DistrictType.parse(f[3]) else {
-                fail("type '\(f[3])' is not one of \(DistrictType.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))"); continue
+            func fail(_ message: String) {
+                problems.append(ReferenceError(file: districtsFile.path, line: row.line, message: message))
             }
-            if let first = seenCodes[f[0]] { fail("duplicate code \(f[0]) (first on line \(first))"); continue }
+            guard f.allSatisfy({ !$0.isEmpty }) else {
+                fail("every column (code, name, short_name, type) must be filled")
+                continue
+            }
+            guard f[0].allSatisfy(\.isASCII), f[0].allSatisfy(\.isNumber) else {
+                fail("code '\(f[0])' must be digits (an administrative division code)")
+                continue
+            }
+            guard let type = DistrictType.parse(f[3]) else {
+                fail(
+                    "type '\(f[3])' is not one of \(DistrictType.allCases.map { "\($0.rawValue) (\($0.chineseName))" }.joined(separator: ", "))"
+                )
+                continue
+            }
+            if let first = seenCodes[f[0]] {
+                fail("duplicate code \(f[0]) (first on line \(first))")
+                continue
+            }
             seenCodes[f[0]] = row.line
             let district = District(code: f[0], name: f[1], shortName: f[2], type: type)
             if type == .city {
-                if city != nil { fail("a second row of type city (\(f[1])); exactly one is allowed") } else { city = district }
+                if city != nil {
+                    fail("a second row of type city (\(f[1])); exactly one is allowed")
+                } else {
+                    city = district
+                }
             } else {
                 districts.append(district)
             }
         }
-        if city == nil { problems.append(ReferenceError(file: districtsFile.path, line: 0, message: "no row of type city; exactly one is required")) }
-        if districts.isEmpty { problems.append(ReferenceError(file: districtsFile.path, line: 0, message: "no districts")) }
+        if city == nil {
+            problems.append(
+                ReferenceError(
+                    file: districtsFile.path, line: 0, message: "no row of type city; exactly one is required"))
+        }
+        if districts.isEmpty {
+            problems.append(ReferenceError(file: districtsFile.path, line: 0, message: "no districts"))
+        }
 
         let metricRows = try readTable(metricsFile, columns: ["id", "name_zh", "name_en", "unit", "kind", "integer"])
         var metrics: [Metric] = []
         var seenIDs: [String: Int] = [:]
         for row in metricRows {
             let f = row.fields
-            func fail(_ message: String) { problems.append(ReferenceError(file: metricsFile.path, line: row.line, message: message)) }
-            guard f.allSatisfy({ !$0.isEmpty }) else { fail("every column (id, name_zh, name_en, unit, kind, integer) must be filled"); continue }
-            guard f[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else { fail("id '\(f[0])' must be ASCII letters, digits and _"); continue }
-            guard let unit = MeasureUnit.parse(f[3]) else { fail("unit '\(f[3])' is not known (人, 万人, 元, 万元, 亿元, …)"); continue }
-            guard let kind = MetricKind(rawValue: f[4].lowercased()) else { fail("kind '\(f[4])' is not stock or flow"); continue }
-            guard let integer = ["true": true, "false": false][f[5].lowercased()] else { fail("integer '\(f[5])' is not true or false"); continue }
-            if let first = seenIDs[f[0]] { fail("duplicate id \(f[0]) (first on line \(first))"); continue }
+            func fail(_ message: String) {
+                problems.append(ReferenceError(file: metricsFile.path, line: row.line, message: message))
+            }
+            guard f.allSatisfy({ !$0.isEmpty }) else {
+                fail("every column (id, name_zh, name_en, unit, kind, integer) must be filled")
+                continue
+            }
+            guard f[0].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                fail("id '\(f[0])' must be ASCII letters, digits and _")
+                continue
+            }
+            guard let unit = MeasureUnit.parse(f[3]) else {
+                fail("unit '\(f[3])' is not known (人, 万人, 元, 万元, 亿元, …)")
+                continue
+            }
+            guard let kind = MetricKind(rawValue: f[4].lowercased()) else {
+                fail("kind '\(f[4])' is not stock or flow")
+                continue
+            }
+            guard let integer = ["true": true, "false": false][f[5].lowercased()] else {
+                fail("integer '\(f[5])' is not true or false")
+                continue
+            }
+            if let first = seenIDs[f[0]] {
+                fail("duplicate id \(f[0]) (first on line \(first))")
+                continue
+            }
             seenIDs[f[0]] = row.line
             metrics.append(Metric(id: f[0], nameZh: f[1], nameEn: f[2], unit: unit, kind: kind, integer: integer))
         }
@@ -196,18 +243,29 @@ public struct ReferenceData: Sendable {
                 if header == nil {
                     let names = fields.map { $0.lowercased() }
                     guard names == columns else {
-                        throw ReferenceError(file: url.path, line: line, message: "header is '\(fields.joined(separator: ","))'; expected '\(columns.joined(separator: ","))'")
+                        throw ReferenceError(
+                            file: url.path, line: line,
+                            message:
+                                "header is '\(fields.joined(separator: ","))'; expected '\(columns.joined(separator: ","))'"
+                        )
                     }
                     header = names
                     continue
                 }
                 guard fields.count == columns.count else {
-                    throw ReferenceError(file: url.path, line: line, message: "\(fields.count) fields; expected \(columns.count) (\(columns.joined(separator: ",")))")
+                    throw ReferenceError(
+                        file: url.path, line: line,
+                        message: "\(fields.count) fields; expected \(columns.count) (\(columns.joined(separator: ",")))"
+                    )
                 }
                 rows.append((line, fields))
             }
         }
-        if header == nil { throw ReferenceError(file: url.path, line: 0, message: "the file is empty; expected the header '\(columns.joined(separator: ","))'") }
+        if header == nil {
+            throw ReferenceError(
+                file: url.path, line: 0,
+                message: "the file is empty; expected the header '\(columns.joined(separator: ","))'")
+        }
         return rows
     }
 }

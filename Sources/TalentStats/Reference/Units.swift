@@ -16,10 +16,13 @@ public struct MeasureUnit: Hashable, Sendable {
     static let spellings: [String: MeasureUnit] = {
         var table: [String: MeasureUnit] = [:]
         func add(_ dimension: Dimension, _ exponent: Int, _ symbol: String, _ names: [String]) {
-            for name in names + [symbol] { table[name] = MeasureUnit(dimension: dimension, exponent: exponent, symbol: symbol) }
+            for name in names + [symbol] {
+                table[name] = MeasureUnit(dimension: dimension, exponent: exponent, symbol: symbol)
+            }
         }
         add(.persons, 0, "人", ["person", "persons", "people", "人数", "名"])
-        add(.persons, 4, "万人", ["10k persons", "10,000 persons", "ten thousand persons", "10k people", "10,000 people"])
+        add(
+            .persons, 4, "万人", ["10k persons", "10,000 persons", "ten thousand persons", "10k people", "10,000 people"])
         add(.money, 0, "元", ["yuan", "cny", "rmb"])
         add(.money, 3, "千元", ["1000 yuan", "1,000 yuan", "thousand yuan"])
         add(.money, 4, "万元", ["10k yuan", "10,000 yuan", "ten thousand yuan", "10k cny", "10,000 cny"])

@@ -46,28 +46,46 @@ public struct AggregateFile: Sendable {
             let number = offset + 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { continue }
-            func fail(_ message: String) -> AggregateFileError { AggregateFileError(path: url.path, line: number, message: message) }
+            func fail(_ message: String) -> AggregateFileError {
+                AggregateFileError(path: url.path, line: number, message: message)
+            }
             if !sawHeader {
-                guard line == header else { throw fail("header is '\(TextNormalization.excerpt(String(line)))'; expected '\(header)'") }
+                guard line == header else {
+                    throw fail("header is '\(TextNormalization.excerpt(String(line)))'; expected '\(header)'")
+                }
                 sawHeader = true
                 continue
             }
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count == 5 else { throw fail("\(f.count) fields; expected 5 (\(header))") }
-            guard let measure = Measure(rawValue: String(f[3])) else { throw fail("unknown measure '\(TextNormalization.excerpt(String(f[3])))'") }
+            guard let measure = Measure(rawValue: String(f[3])) else {
+                throw fail("unknown measure '\(TextNormalization.excerpt(String(f[3])))'")
+            }
             let period = String(f[0])
-            let periodOK = measure.isAnnual
+            let periodOK =
+                measure.isAnnual
                 ? period.count == 4 && Int(period).map(YearMonth.validYears.contains) == true
                 : period.count == 7 && YearMonth(parsing: period) != nil
-            guard periodOK else { throw fail("period '\(TextNormalization.excerpt(period))' is not a \(measure.isAnnual ? "year (YYYY)" : "month (YYYY-MM)") for measure \(measure.rawValue)") }
+            guard periodOK else {
+                throw fail(
+                    "period '\(TextNormalization.excerpt(period))' is not a \(measure.isAnnual ? "year (YYYY)" : "month (YYYY-MM)") for measure \(measure.rawValue)"
+                )
+            }
             guard !f[1].isEmpty, !f[2].isEmpty else { throw fail("empty district_code or metric") }
-            guard let value = FixedDecimal(signed: f[4]) else { throw fail("value '\(TextNormalization.excerpt(String(f[4])))' is not a decimal number") }
+            guard let value = FixedDecimal(signed: f[4]) else {
+                throw fail("value '\(TextNormalization.excerpt(String(f[4])))' is not a decimal number")
+            }
             let key = AggregateKey(period: period, districtCode: String(f[1]), metric: String(f[2]), measure: measure)
-            if let first = firstLine[key] { throw fail("duplicate key \(period),\(f[1]),\(f[2]),\(f[3]) (first on line \(first))") }
+            if let first = firstLine[key] {
+                throw fail("duplicate key \(period),\(f[1]),\(f[2]),\(f[3]) (first on line \(first))")
+            }
             firstLine[key] = number
             values[key] = value
         }
-        guard sawHeader else { throw AggregateFileError(path: url.path, line: 0, message: "the file is empty; expected the header '\(header)'") }
+        guard sawHeader else {
+            throw AggregateFileError(
+                path: url.path, line: 0, message: "the file is empty; expected the header '\(header)'")
+        }
         return AggregateFile(path: url.path, values: values)
     }
 }

@@ -49,12 +49,16 @@ public struct Comparison: Sendable {
     public static let ratioMeasures: Set<Measure> = [.yoy, .mom, .share, .annualShare, .annualYoy]
 
     /// Compares `new` against `old` (the baseline), optionally only for some metrics and periods.
-    public init(old: AggregateFile, new: AggregateFile, tolerance: Tolerance = Tolerance(),
-                metrics: Set<String>? = nil, periods: ((String) -> Bool)? = nil) {
+    public init(
+        old: AggregateFile, new: AggregateFile, tolerance: Tolerance = Tolerance(),
+        metrics: Set<String>? = nil, periods: ((String) -> Bool)? = nil
+    ) {
         func included(_ key: AggregateKey) -> Bool {
             (metrics?.contains(key.metric) ?? true) && (periods?(key.period) ?? true)
         }
-        var compared = 0, equal = 0, within = 0
+        var compared = 0
+        var equal = 0
+        var within = 0
         var differences: [Difference] = []
         for (key, oldValue) in old.values where included(key) {
             compared += 1
@@ -62,10 +66,15 @@ public struct Comparison: Sendable {
                 differences.append(Difference(key: key, kind: .removed, old: oldValue, new: nil))
                 continue
             }
-            if newValue == oldValue { equal += 1; continue }
+            if newValue == oldValue {
+                equal += 1
+                continue
+            }
             let delta = (newValue - oldValue).magnitude
             if Self.ratioMeasures.contains(key.measure),
-               delta <= tolerance.absolute || FixedDecimal.ratio(delta, oldValue.magnitude).map({ $0 <= tolerance.relative }) == true {
+                delta <= tolerance.absolute
+                    || FixedDecimal.ratio(delta, oldValue.magnitude).map({ $0 <= tolerance.relative }) == true
+            {
                 within += 1
                 continue
             }
@@ -77,11 +86,13 @@ public struct Comparison: Sendable {
         }
         // Largest change first: changed by relative then absolute size, then added/removed by key.
         differences.sort { a, b in
-            let ra = a.relativeDelta?.magnitude, rb = b.relativeDelta?.magnitude
+            let ra = a.relativeDelta?.magnitude
+            let rb = b.relativeDelta?.magnitude
             if a.kind != b.kind { return a.kind == .changed }
             if let ra, let rb, ra != rb { return ra > rb }
             if (ra == nil) != (rb == nil) { return rb == nil }
-            let aa = a.absoluteDelta?.magnitude ?? .zero, ab = b.absoluteDelta?.magnitude ?? .zero
+            let aa = a.absoluteDelta?.magnitude ?? .zero
+            let ab = b.absoluteDelta?.magnitude ?? .zero
             if aa != ab { return aa > ab }
             return AggregateKey.byteOrder(a.key, b.key)
         }

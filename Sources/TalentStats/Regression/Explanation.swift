@@ -12,13 +12,20 @@ public struct Explainer: Sendable {
     private var sources: [RootKey: [SourcedValue]] = [:]
     private let revisions: [RootKey: [Revision]]
 
-    struct RootKey: Hashable { let month: YearMonth; let district: Int; let metric: Int }
+    struct RootKey: Hashable {
+        let month: YearMonth
+        let district: Int
+        let metric: Int
+    }
 
     public init(validated: ValidatedData) {
         self.validated = validated
         var revisions: [RootKey: [Revision]] = [:]
         for revision in validated.revisions {
-            revisions[RootKey(month: revision.key.month, district: revision.key.district, metric: revision.key.metric), default: []].append(revision)
+            revisions[
+                RootKey(month: revision.key.month, district: revision.key.district, metric: revision.key.metric),
+                default: []
+            ].append(revision)
         }
         self.revisions = revisions
     }
@@ -40,7 +47,9 @@ public struct Explainer: Sendable {
         let what = "\(root.month) \(reference.districts[root.district].name) \(reference.metrics[root.metric].id)"
         var lines: [String] = []
         for revision in revisions[root] ?? [] {
-            lines.append("\(path(revision.new.file)):\(revision.new.line) revises \(path(revision.old.file)):\(revision.old.line) (\(what): \(revision.old.value) → \(revision.new.value))")
+            lines.append(
+                "\(path(revision.new.file)):\(revision.new.line) revises \(path(revision.old.file)):\(revision.old.line) (\(what): \(revision.old.value) → \(revision.new.value))"
+            )
         }
         let rows = sources[root] ?? []
         if rows.isEmpty {
@@ -65,7 +74,8 @@ public struct Explainer: Sendable {
         var roots: [RootKey] = []
         for difference in differences where difference.key.measure == .month {
             guard let d = districtIndex[difference.key.districtCode], let m = metricIndex[difference.key.metric],
-                  let month = YearMonth(parsing: difference.key.period) else { continue }
+                let month = YearMonth(parsing: difference.key.period)
+            else { continue }
             roots.append(RootKey(month: month, district: d, metric: m))
         }
         findSources(Set(roots))
@@ -74,14 +84,20 @@ public struct Explainer: Sendable {
             let key = difference.key
             guard let m = metricIndex[key.metric] else { continue }
             let year = Int(key.period.prefix(4)) ?? 0
-            let acrossDistricts = key.districtCode == reference.city.code || [.share, .rank, .annualShare, .annualRank].contains(key.measure)
+            let acrossDistricts =
+                key.districtCode == reference.city.code
+                || [.share, .rank, .annualShare, .annualRank].contains(key.measure)
             let related = roots.filter { root in
                 root.metric == m
                     && (acrossDistricts || reference.districts[root.district].code == key.districtCode)
                     && (root.month.year == year || root.month.year == year - 1)
             }
             let lines = related.flatMap(describe)
-            result[key] = lines.isEmpty ? ["no changed input row found for this metric and year: the change comes from the code or the reference data"] : Array(NSOrderedSet(array: lines).array as! [String])
+            result[key] =
+                lines.isEmpty
+                ? [
+                    "no changed input row found for this metric and year: the change comes from the code or the reference data"
+                ] : Array(NSOrderedSet(array: lines).array as! [String])
         }
         return result
     }
@@ -98,8 +114,9 @@ public struct InputChanges: Sendable {
     /// Compares the `inputs` of a manifest.json with the current files (path → SHA-256).
     public static func between(manifest url: URL, current: [String: String]) -> InputChanges? {
         guard let data = FileManager.default.contents(atPath: url.path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let inputs = json["inputs"] as? [[String: Any]] else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let inputs = json["inputs"] as? [[String: Any]]
+        else { return nil }
         var old: [String: String] = [:]
         for input in inputs {
             if let path = input["path"] as? String { old[path] = input["sha256"] as? String ?? "" }

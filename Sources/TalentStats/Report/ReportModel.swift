@@ -28,9 +28,11 @@ public struct ReportSettings: Sendable {
     /// The office's time zone (`time_zone`): the calendar day the generation date is printed as.
     public var timeZone: TimeZone
 
-    public init(organization: String, contact: String = "", missingSymbol: String = "—",
-                outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2), generated: Date,
-                timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!) {
+    public init(
+        organization: String, contact: String = "", missingSymbol: String = "—",
+        outlierThreshold: FixedDecimal = FixedDecimal(units: FixedDecimal.unit / 2), generated: Date,
+        timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!
+    ) {
         self.timeZone = timeZone
         self.organization = organization
         self.contact = contact
@@ -42,8 +44,10 @@ public struct ReportSettings: Sendable {
     /// The default generation date for `period` (see ``generated``). A `SOURCE_DATE_EPOCH` that is
     /// not valid (``EnvironmentSettings/sourceDateEpoch(_:)``; the command line refuses it) is not used.
     /// Without `SOURCE_DATE_EPOCH`, midnight of the 1st of the next month in the office's `timeZone`.
-    public static func defaultGenerationDate(for period: YearMonth, timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!,
-                                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Date {
+    public static func defaultGenerationDate(
+        for period: YearMonth, timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Date {
         if let epoch = (try? EnvironmentSettings.sourceDateEpoch(environment)) ?? nil { return epoch }
         let next = YearMonth(ordinal: period.ordinal + 1) ?? period
         var components = DateComponents()
@@ -82,7 +86,9 @@ public struct QualityFindings: Sendable {
         data.rejectionCount > 0 || !findings.missing.isEmpty
     }
 
-    public static func find(in data: ValidatedData, aggregates: Aggregates, outlierThreshold: FixedDecimal) -> QualityFindings {
+    public static func find(in data: ValidatedData, aggregates: Aggregates, outlierThreshold: FixedDecimal)
+        -> QualityFindings
+    {
         let reference = data.reference
         let period = data.reportPeriod.description
         var missing: [Missing] = []
@@ -95,9 +101,10 @@ public struct QualityFindings: Sendable {
                     continue
                 }
                 if case .ratio(let mom)? = aggregates.value(period, district.code, metric.id, .mom),
-                   (mom < .zero ? FixedDecimal.zero - mom : mom) > outlierThreshold,
-                   let previousPeriod = data.reportPeriod.previous?.description,
-                   case .amount(let previous)? = aggregates.value(previousPeriod, district.code, metric.id, .month) {
+                    (mom < .zero ? FixedDecimal.zero - mom : mom) > outlierThreshold,
+                    let previousPeriod = data.reportPeriod.previous?.description,
+                    case .amount(let previous)? = aggregates.value(previousPeriod, district.code, metric.id, .month)
+                {
                     outliers.append(Outlier(district: d, metric: m, mom: mom, month: month, previous: previous))
                 }
             }

@@ -67,7 +67,9 @@ private struct Layout {
             PlannedSheet(name: overview, description: "全市各指标\(periodZh)当月、累计、同期累计、同比、环比及报送情况"),
         ]
         for (metric, sheet) in zip(reference.metrics, metricSheets) {
-            plan.append(PlannedSheet(name: sheet, description: "\(metric.nameZh)（\(metric.unit.symbol)）：各镇街当月、累计、同期、同比、环比、占比、排名"))
+            plan.append(
+                PlannedSheet(
+                    name: sheet, description: "\(metric.nameZh)（\(metric.unit.symbol)）：各镇街当月、累计、同期、同比、环比、占比、排名"))
         }
         for (metric, sheet) in zip(reference.metrics, annualSheets) {
             plan.append(PlannedSheet(name: sheet, description: "\(metric.nameZh)（\(metric.unit.symbol)）：各年度分镇街数据及年度同比"))
@@ -78,17 +80,21 @@ private struct Layout {
         for sheet in revisionSheets { plan.append(PlannedSheet(name: sheet, description: "修订记录：后报文件替代先报数据（原值 → 新值）")) }
         plan.append(PlannedSheet(name: missingSheet, description: "\(periodZh)缺报的镇街与指标"))
         plan.append(PlannedSheet(name: outliers, description: "环比变动超过 \(percent(model.settings.outlierThreshold)) 的数据"))
-        plan.append(PlannedSheet(name: chartData, description: "（隐藏工作表，右键工作表标签选“取消隐藏”可见）图表所用数据：排序后的镇街累计、全市本年与上年逐月", linked: false))
+        plan.append(
+            PlannedSheet(
+                name: chartData, description: "（隐藏工作表，右键工作表标签选“取消隐藏”可见）图表所用数据：排序后的镇街累计、全市本年与上年逐月", linked: false))
 
-        try workbook.setProperties(DocumentProperties(
-            title: title,
-            subject: "\(reference.city.name)人才统计 \(periodZh)",
-            author: model.settings.organization,
-            company: model.settings.organization,
-            category: "统计报表",
-            keywords: (["人才统计", reference.city.name, periodText] + reference.metrics.map(\.nameZh)).joined(separator: ", "),
-            comments: "由 talentstats 根据各镇街报送数据生成",
-            created: model.settings.generated))
+        try workbook.setProperties(
+            DocumentProperties(
+                title: title,
+                subject: "\(reference.city.name)人才统计 \(periodZh)",
+                author: model.settings.organization,
+                company: model.settings.organization,
+                category: "统计报表",
+                keywords: (["人才统计", reference.city.name, periodText] + reference.metrics.map(\.nameZh)).joined(
+                    separator: ", "),
+                comments: "由 talentstats 根据各镇街报送数据生成",
+                created: model.settings.generated))
 
         let coverSheet = try workbook.addWorksheet(named: cover)
         let overviewSheet = try workbook.addWorksheet(named: overview)
@@ -142,11 +148,14 @@ private struct Layout {
 
     // MARK: - Helpers
 
-    func amount(_ value: AggregateValue?, _ sheet: Worksheet, _ row: Int, _ column: Int, _ format: Format, total: Bool = false) throws {
+    func amount(
+        _ value: AggregateValue?, _ sheet: Worksheet, _ row: Int, _ column: Int, _ format: Format, total: Bool = false
+    ) throws {
         if let value {
             try sheet.write(number: value.doubleValue, row: row, column: column, format: format)
         } else {
-            try sheet.write(string: missing, row: row, column: column, format: total ? styles.totalMissing : styles.missing)
+            try sheet.write(
+                string: missing, row: row, column: column, format: total ? styles.totalMissing : styles.missing)
         }
     }
 
@@ -163,7 +172,9 @@ private struct Layout {
 
     /// Column widths, frozen panes and print set-up common to every sheet.
     /// - Parameter lastRow: the sheet's last row; a sheet of up to ``onePageRows`` rows prints on one page.
-    func finish(_ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int, lastRow: Int = .max) throws {
+    func finish(
+        _ sheet: Worksheet, title: String, headerRow: Int, freezeRow: Int, freezeColumn: Int, lastRow: Int = .max
+    ) throws {
         try sheet.fitColumns()
         if freezeRow > 0 || freezeColumn > 0 { try sheet.freezePanes(row: freezeRow, column: freezeColumn) }
         try sheet.setUpPrinting(
@@ -185,14 +196,18 @@ private struct Layout {
 
     /// Writes a table: header at `top`, rows below; returns the last row written.
     @discardableResult
-    func table(_ sheet: Worksheet, top: Int, name: String, columns: [String], rows: Int, fill: (Int, Int) throws -> Void) throws -> Int {
+    func table(
+        _ sheet: Worksheet, top: Int, name: String, columns: [String], rows: Int, fill: (Int, Int) throws -> Void
+    ) throws -> Int {
         let count = max(rows, 1)
         if rows == 0 {
             try sheet.write(string: "（无）", row: top + 1, column: 0, format: styles.text)
         } else {
             for i in 0..<rows { try fill(i, top + 1 + i) }
         }
-        try sheet.addTable(firstRow: top, firstColumn: 0, lastRow: top + count, lastColumn: columns.count - 1, name: name, columns: columns, headerFormat: styles.header)
+        try sheet.addTable(
+            firstRow: top, firstColumn: 0, lastRow: top + count, lastColumn: columns.count - 1, name: name,
+            columns: columns, headerFormat: styles.header)
         return top + count
     }
 
@@ -200,7 +215,8 @@ private struct Layout {
 
     func writeCover(_ sheet: Worksheet, plan: [PlannedSheet]) throws {
         // Two columns: a label (A) and wrapped text (B), so the cover prints on A4 portrait.
-        let labelWidth = 24.0, textWidth = 96.0
+        let labelWidth = 24.0
+        let textWidth = 96.0
         try sheet.hideGridlines()
         try sheet.setColumns(0, 0, width: labelWidth)
         try sheet.setColumns(1, 1, width: textWidth)
@@ -217,7 +233,10 @@ private struct Layout {
             ("编制单位", model.settings.organization),
             ("联系方式", model.settings.contact.isEmpty ? missing : model.settings.contact),
             ("生成日期", dateText(model.settings.generated)),
-            ("数据来源", "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.filesUsed) 个，拒收 \(v.filesRejected) 个\(v.filesNotRead > 0 ? "，未读取 \(v.filesNotRead) 个" : "")）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"),
+            (
+                "数据来源",
+                "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.filesUsed) 个，拒收 \(v.filesRejected) 个\(v.filesNotRead > 0 ? "，未读取 \(v.filesNotRead) 个" : "")）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"
+            ),
             ("统计范围", "\(reference.city.name)所辖 \(reference.districts.count) 个镇街（园区）；全市数据为报送镇街之和"),
             ("缺失值符号", "“\(missing)” 表示无数据或无法计算（如缺报、上年同期为零），不表示零"),
         ]
@@ -245,13 +264,21 @@ private struct Layout {
             }
             row = top + max(rows.count, 1) + 1
         }
-        try section("目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, $0.linked) })
-        try section("指标说明", name: "Metrics", columns: ["指标", "计量单位、类型与口径"], rows: reference.metrics.map { metric in
-            let meaning = metric.kind == .stock
-                ? "月末时点数；累计即当月数；年度数为该年最后有数据月份的数值"
-                : "当月发生数；累计为本年1月至当月之和；年度数为全年各月之和"
-            return ("\(metric.nameZh)", "单位：\(metric.unit.symbol)；\(metric.kind.chineseName)\(metric.integer ? "，整数" : "")。\(meaning)。英文：\(metric.nameEn)", false)
-        })
+        try section(
+            "目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, $0.linked) })
+        try section(
+            "指标说明", name: "Metrics", columns: ["指标", "计量单位、类型与口径"],
+            rows: reference.metrics.map { metric in
+                let meaning =
+                    metric.kind == .stock
+                    ? "月末时点数；累计即当月数；年度数为该年最后有数据月份的数值"
+                    : "当月发生数；累计为本年1月至当月之和；年度数为全年各月之和"
+                return (
+                    "\(metric.nameZh)",
+                    "单位：\(metric.unit.symbol)；\(metric.kind.chineseName)\(metric.integer ? "，整数" : "")。\(meaning)。英文：\(metric.nameEn)",
+                    false
+                )
+            })
         let definitions: [(String, String, Bool)] = [
             ("当月", "报告期当月数值：时点指标为月末数，流量指标为当月发生数", false),
             ("累计", "流量指标为本年1月至报告期有数据月份之和；时点指标等于当月数", false),
@@ -260,13 +287,18 @@ private struct Layout {
             ("环比", "当月 ÷ 上月 − 1（1月与上年12月比较）；上月为零或缺失时不计算", false),
             ("占比", "镇街累计 ÷ 全市累计", false),
             ("排名", "各镇街按累计从大到小排名，数值相同者并列（如 1、2、2、4）；全市不排名", false),
-            ("年度", "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值（未报12月的镇街取其当年最后报送月份，年度表“备注”列注明）；全市年度数为各镇街年度数之和；年度同比仅对完整年度、且两年有数据的月份相同时计算", false),
+            (
+                "年度",
+                "流量指标为全年各月之和，时点指标为该年最后有数据月份的数值（未报12月的镇街取其当年最后报送月份，年度表“备注”列注明）；全市年度数为各镇街年度数之和；年度同比仅对完整年度、且两年有数据的月份相同时计算",
+                false
+            ),
             ("全市", "报送该月数据的镇街之和；各表全市合计为 SUM 公式，可在 Excel 中核对", false),
             ("精度", "全部数据按精确小数计算；比率四舍五入保留 6 位小数，显示为百分比（1 位小数）", false),
         ]
         try section("计算口径", name: "Definitions", columns: ["术语", "定义"], rows: definitions)
-        try sheet.setUpPrinting(orientation: .portrait, paper: 9, fitWidth: 1, fitHeight: 0,
-                                header: "&C\(escapeHeader(title))", footer: "&C第 &P 页，共 &N 页")
+        try sheet.setUpPrinting(
+            orientation: .portrait, paper: 9, fitWidth: 1, fitHeight: 0,
+            header: "&C\(escapeHeader(title))", footer: "&C第 &P 页，共 &N 页")
     }
 
     func dateText(_ date: Date) -> String {
@@ -293,7 +325,9 @@ private struct Layout {
             try amount(model.aggregates.value(periodText, code, metric.id, .ytdPrev), sheet, r, 4, format)
             try amount(model.aggregates.value(periodText, code, metric.id, .yoy), sheet, r, 5, styles.ratio)
             try amount(model.aggregates.value(periodText, code, metric.id, .mom), sheet, r, 6, styles.ratio)
-            let reporting = reference.districts.filter { model.aggregates.value(periodText, $0.code, metric.id, .month) != nil }.count
+            let reporting = reference.districts.filter {
+                model.aggregates.value(periodText, $0.code, metric.id, .month) != nil
+            }.count
             try sheet.write(number: Double(reporting), row: r, column: 7, format: styles.integer)
             try sheet.write(number: Double(reference.districts.count), row: r, column: 8, format: styles.integer)
         }
@@ -305,10 +339,14 @@ private struct Layout {
     func writeMetric(_ sheet: Worksheet, metric m: Int, chartData: Worksheet, chartRow: inout Int) throws {
         let metric = reference.metrics[m]
         let a = model.aggregates
-        try writeTitle(sheet, "\(metric.nameZh)（\(metric.unit.symbol)）分镇街情况（\(periodZh)）",
-                       "\(metric.kind.chineseName)；占比、排名按累计计算；全市合计为各镇街之和（SUM 公式）")
+        try writeTitle(
+            sheet, "\(metric.nameZh)（\(metric.unit.symbol)）分镇街情况（\(periodZh)）",
+            "\(metric.kind.chineseName)；占比、排名按累计计算；全市合计为各镇街之和（SUM 公式）")
         let top = 3
-        let columns = ["代码", "镇街", "当月（\(metric.unit.symbol)）", "累计（\(metric.unit.symbol)）", "同期（\(metric.unit.symbol)）", "同比", "环比", "占比", "排名"]
+        let columns = [
+            "代码", "镇街", "当月（\(metric.unit.symbol)）", "累计（\(metric.unit.symbol)）", "同期（\(metric.unit.symbol)）", "同比",
+            "环比", "占比", "排名",
+        ]
         let districts = reference.districts
         let format = styles.amount(metric)
         let firstDataRow = top + 1
@@ -330,9 +368,10 @@ private struct Layout {
                 try sheet.write(string: city.code, row: r, column: 0, format: styles.totalText)
                 try sheet.write(string: "全市合计", row: r, column: 1, format: styles.totalText)
                 for (column, measure) in [(2, Measure.month), (3, .ytd), (4, .ytdPrev)] {
-                    try total(sheet, row: r, column: column, value: a.value(periodText, city.code, metric.id, measure),
-                              parts: districts.map { a.value(periodText, $0.code, metric.id, measure) },
-                              firstRow: firstDataRow, lastRow: lastDistrictRow, format: styles.amount(metric, total: true))
+                    try total(
+                        sheet, row: r, column: column, value: a.value(periodText, city.code, metric.id, measure),
+                        parts: districts.map { a.value(periodText, $0.code, metric.id, measure) },
+                        firstRow: firstDataRow, lastRow: lastDistrictRow, format: styles.amount(metric, total: true))
                 }
                 try amount(a.value(periodText, city.code, metric.id, .yoy), sheet, r, 5, styles.totalRatio, total: true)
                 try amount(a.value(periodText, city.code, metric.id, .mom), sheet, r, 6, styles.totalRatio, total: true)
@@ -348,7 +387,8 @@ private struct Layout {
             return (d.shortName, v)
         }.sorted { $0.1 > $1.1 }
         let barTop = chartRow
-        try chartData.write(string: "\(metric.nameZh)：各镇街累计（降序）", row: barTop, column: 0, format: styles.heading, fitsWidth: false)
+        try chartData.write(
+            string: "\(metric.nameZh)：各镇街累计（降序）", row: barTop, column: 0, format: styles.heading, fitsWidth: false)
         try chartData.write(string: "镇街", row: barTop + 1, column: 0, format: styles.label)
         try chartData.write(string: "累计（\(metric.unit.symbol)）", row: barTop + 1, column: 1, format: styles.label)
         for (i, entry) in ranked.enumerated() {
@@ -373,19 +413,29 @@ private struct Layout {
 
         if !ranked.isEmpty {
             let bar = try Chart(workbook: workbook, kind: .bar)
-            try bar.addSeries(name: "累计（\(metric.unit.symbol)）",
-                              categories: CellReference.range(sheet: chartData.name, firstRow: barTop + 2, firstColumn: 0, lastRow: barTop + 1 + ranked.count, lastColumn: 0),
-                              values: CellReference.range(sheet: chartData.name, firstRow: barTop + 2, firstColumn: 1, lastRow: barTop + 1 + ranked.count, lastColumn: 1))
+            try bar.addSeries(
+                name: "累计（\(metric.unit.symbol)）",
+                categories: CellReference.range(
+                    sheet: chartData.name, firstRow: barTop + 2, firstColumn: 0, lastRow: barTop + 1 + ranked.count,
+                    lastColumn: 0),
+                values: CellReference.range(
+                    sheet: chartData.name, firstRow: barTop + 2, firstColumn: 1, lastRow: barTop + 1 + ranked.count,
+                    lastColumn: 1))
             try bar.setTitle("\(metric.nameZh)：各镇街累计（\(periodZh)）")
-            try bar.setAxes(valueName: metric.unit.symbol, valueFormat: metric.integer ? "#,##0" : "#,##0", reverseCategories: true)
+            try bar.setAxes(
+                valueName: metric.unit.symbol, valueFormat: metric.integer ? "#,##0" : "#,##0", reverseCategories: true)
             try bar.setLegend(.none)
             try sheet.insert(chart: bar, row: top, column: columns.count + 1, xScale: 1.4, yScale: 2.6)
         }
         let line = try Chart(workbook: workbook, kind: .line)
         for (column, year) in [(4, period.year), (5, period.year - 1)] {
-            try line.addSeries(name: "\(year)年",
-                               categories: CellReference.range(sheet: chartData.name, firstRow: lineTop + 2, firstColumn: 3, lastRow: lineTop + 13, lastColumn: 3),
-                               values: CellReference.range(sheet: chartData.name, firstRow: lineTop + 2, firstColumn: column, lastRow: lineTop + 13, lastColumn: column))
+            try line.addSeries(
+                name: "\(year)年",
+                categories: CellReference.range(
+                    sheet: chartData.name, firstRow: lineTop + 2, firstColumn: 3, lastRow: lineTop + 13, lastColumn: 3),
+                values: CellReference.range(
+                    sheet: chartData.name, firstRow: lineTop + 2, firstColumn: column, lastRow: lineTop + 13,
+                    lastColumn: column))
         }
         try line.setTitle("全市\(metric.nameZh)逐月（当月，\(metric.unit.symbol)）")
         try line.setAxes(valueFormat: "#,##0")
@@ -396,7 +446,10 @@ private struct Layout {
     /// A total written as `=SUM(...)` with its computed value when the district figures add up to
     /// the city figure exactly; otherwise the figure alone (so the sheet never shows a formula that
     /// would recalculate to something else).
-    func total(_ sheet: Worksheet, row: Int, column: Int, value: AggregateValue?, parts: [AggregateValue?], firstRow: Int, lastRow: Int, format: Format) throws {
+    func total(
+        _ sheet: Worksheet, row: Int, column: Int, value: AggregateValue?, parts: [AggregateValue?], firstRow: Int,
+        lastRow: Int, format: Format
+    ) throws {
         guard case .amount(let figure)? = value else {
             try sheet.write(string: missing, row: row, column: column, format: styles.totalMissing)
             return
@@ -406,8 +459,10 @@ private struct Layout {
             return acc
         }
         if sum == figure {
-            let range = "\(CellReference.a1(row: firstRow, column: column)):\(CellReference.a1(row: lastRow, column: column))"
-            try sheet.write(formula: "=SUM(\(range))", value: figure.doubleValue, row: row, column: column, format: format)
+            let range =
+                "\(CellReference.a1(row: firstRow, column: column)):\(CellReference.a1(row: lastRow, column: column))"
+            try sheet.write(
+                formula: "=SUM(\(range))", value: figure.doubleValue, row: row, column: column, format: format)
         } else {
             try sheet.write(number: figure.doubleValue, row: row, column: column, format: format)
         }
@@ -425,8 +480,9 @@ private struct Layout {
         let yoyYears = completeYears.filter { $0 > firstYear }
         let partial = period.month == 12 ? "" : "；\(period.year)年为1—\(period.month)月"
         let rule = isStock ? "年度数为该年最后有数据月份的时点数，全市为各镇街年度数之和" : "年度数为全年各月之和"
-        try writeTitle(sheet, "\(metric.nameZh)（\(metric.unit.symbol)）分年度情况",
-                       "\(rule)\(partial)；年度同比仅对完整年度、且两年有数据的月份相同时计算")
+        try writeTitle(
+            sheet, "\(metric.nameZh)（\(metric.unit.symbol)）分年度情况",
+            "\(rule)\(partial)；年度同比仅对完整年度、且两年有数据的月份相同时计算")
         let top = 3
         // A stock's district figure may come from before the year's last month: the 备注 column says
         // from which month, so that the total (a SUM of the cells above) is read for what it is.
@@ -434,7 +490,8 @@ private struct Layout {
             guard isStock else { return [] }
             return years.compactMap { year in a.annualCarriedFrom(year, d.code, metric.id).map { (year, $0) } }
         }
-        let columns = ["代码", "镇街"] + years.map { "\($0)年（\(metric.unit.symbol)）" } + yoyYears.map { "\($0)年同比" }
+        let columns =
+            ["代码", "镇街"] + years.map { "\($0)年（\(metric.unit.symbol)）" } + yoyYears.map { "\($0)年同比" }
             + (isStock ? ["备注"] : [])
         let noteColumn = 2 + years.count + yoyYears.count
         let format = styles.amount(metric)
@@ -443,38 +500,44 @@ private struct Layout {
             let isCity = i == districts.count
             let d = isCity ? reference.city : districts[i]
             try sheet.write(string: d.code, row: r, column: 0, format: isCity ? styles.totalText : styles.text)
-            try sheet.write(string: isCity ? "全市合计" : d.name, row: r, column: 1, format: isCity ? styles.totalText : styles.text)
+            try sheet.write(
+                string: isCity ? "全市合计" : d.name, row: r, column: 1, format: isCity ? styles.totalText : styles.text)
             for (offset, year) in years.enumerated() {
                 let value = a.value(String(year), d.code, metric.id, .annual)
                 if isCity {
-                    try total(sheet, row: r, column: 2 + offset, value: value,
-                              parts: districts.map { a.value(String(year), $0.code, metric.id, .annual) },
-                              firstRow: top + 1, lastRow: top + districts.count, format: styles.amount(metric, total: true))
+                    try total(
+                        sheet, row: r, column: 2 + offset, value: value,
+                        parts: districts.map { a.value(String(year), $0.code, metric.id, .annual) },
+                        firstRow: top + 1, lastRow: top + districts.count, format: styles.amount(metric, total: true))
                 } else {
                     try amount(value, sheet, r, 2 + offset, format)
                 }
             }
             for (offset, year) in yoyYears.enumerated() {
-                try amount(a.value(String(year), d.code, metric.id, .annualYoy), sheet, r, 2 + years.count + offset,
-                           isCity ? styles.totalRatio : styles.ratio, total: isCity)
+                try amount(
+                    a.value(String(year), d.code, metric.id, .annualYoy), sheet, r, 2 + years.count + offset,
+                    isCity ? styles.totalRatio : styles.ratio, total: isCity)
             }
             if isStock {
                 let note = isCity ? "" : carried[i].map { "\($0.year)年取自\($0.month.month)月" }.joined(separator: "；")
-                try sheet.write(string: note, row: r, column: noteColumn, format: isCity ? styles.totalText : styles.text)
+                try sheet.write(
+                    string: note, row: r, column: noteColumn, format: isCity ? styles.totalText : styles.text)
             }
         }
         var lastRow = top + districts.count + 1
         if isStock {
             let count = carried.reduce(0) { $0 + $1.count }
             let closing = period.month == 12 ? "12月" : "12月（\(period.year)年为\(period.month)月）"
-            let note = "注：时点指标的年度数为各镇街该年最后有数据月份的数值。未报送\(closing)数据的镇街，"
+            let note =
+                "注：时点指标的年度数为各镇街该年最后有数据月份的数值。未报送\(closing)数据的镇街，"
                 + "年度数取其当年最后报送月份的数值，并在“备注”列注明（如“\(period.year)年取自11月”）；"
                 + "全市年度数为各镇街年度数之和，即合计行的 SUM 公式，各镇街占比之和为 100%。"
                 + (count == 0 ? "本表无此类情况。" : "本表共 \(count) 处。")
             lastRow += 2
             try sheet.write(string: note, row: lastRow, column: 0, format: styles.text, fitsWidth: false)
         }
-        try finish(sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2, lastRow: lastRow)
+        try finish(
+            sheet, title: "\(metric.nameZh)（年度）", headerRow: top, freezeRow: top + 1, freezeColumn: 2, lastRow: lastRow)
     }
 
     // MARK: - Trend
@@ -499,10 +562,13 @@ private struct Layout {
             let month = months[i]
             try sheet.write(string: month.description, row: r, column: 0, format: styles.text)
             for (offset, (metric, measure)) in cells.enumerated() {
-                try amount(a.value(month.description, reference.city.code, metric.id, measure), sheet, r, 1 + offset, styles.amount(metric))
+                try amount(
+                    a.value(month.description, reference.city.code, metric.id, measure), sheet, r, 1 + offset,
+                    styles.amount(metric))
             }
         }
-        try finish(sheet, title: "月度趋势", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + months.count)
+        try finish(
+            sheet, title: "月度趋势", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + months.count)
     }
 
     // MARK: - Data quality
@@ -510,23 +576,32 @@ private struct Layout {
     func writeQuality(_ sheet: Worksheet) throws {
         let v = model.validated
         let t = v.totals
-        try writeTitle(sheet, "数据质量：行数核对",
-                       "读取 \(t.read) = 采用 \(t.used) + 拒收 \(t.rejected) + 超出报告期 \(t.outOfScope) + 被替代 \(t.superseded)\(t.balances ? "（平衡）" : "（不平衡！）")；文件 \(v.files.count) 个 = 采用 \(v.filesUsed) + 拒收 \(v.filesRejected) + 未读取 \(v.filesNotRead)")
+        try writeTitle(
+            sheet, "数据质量：行数核对",
+            "读取 \(t.read) = 采用 \(t.used) + 拒收 \(t.rejected) + 超出报告期 \(t.outOfScope) + 被替代 \(t.superseded)\(t.balances ? "（平衡）" : "（不平衡！）")；文件 \(v.files.count) 个 = 采用 \(v.filesUsed) + 拒收 \(v.filesRejected) + 未读取 \(v.filesNotRead)"
+        )
         let top = 3
         let columns = ["文件", "状态", "编码", "格式", "读取", "采用", "拒收", "超出报告期", "被替代", "SHA-256", "说明"]
         try table(sheet, top: top, name: "Accounting", columns: columns, rows: v.files.count + 1) { i, r in
             if i < v.files.count {
                 let f = v.files[i]
                 try sheet.write(string: f.facts.file.relativePath, row: r, column: 0, format: styles.text)
-                try sheet.write(string: f.notRead ? "未读取" : f.rejection == nil ? "采用" : "拒收", row: r, column: 1, format: styles.text)
+                try sheet.write(
+                    string: f.notRead ? "未读取" : f.rejection == nil ? "采用" : "拒收", row: r, column: 1, format: styles.text
+                )
                 try sheet.write(string: f.facts.encoding?.rawValue ?? missing, row: r, column: 2, format: styles.text)
-                try sheet.write(string: f.facts.layout.map { $0 == .long ? "长表" : "宽表" } ?? missing, row: r, column: 3, format: styles.text)
+                try sheet.write(
+                    string: f.facts.layout.map { $0 == .long ? "长表" : "宽表" } ?? missing, row: r, column: 3,
+                    format: styles.text)
                 let a = f.accounting
                 for (offset, n) in [a.read, a.used, a.rejected, a.outOfScope, a.superseded].enumerated() {
                     try sheet.write(number: Double(n), row: r, column: 4 + offset, format: styles.persons)
                 }
-                try sheet.write(string: f.facts.sha256.isEmpty ? missing : String(f.facts.sha256.prefix(16)) + "…", row: r, column: 9, format: styles.text)
-                try sheet.write(string: cellText(f.unread?.chinese ?? f.rejection ?? ""), row: r, column: 10, format: styles.text)
+                try sheet.write(
+                    string: f.facts.sha256.isEmpty ? missing : String(f.facts.sha256.prefix(16)) + "…", row: r,
+                    column: 9, format: styles.text)
+                try sheet.write(
+                    string: cellText(f.unread?.chinese ?? f.rejection ?? ""), row: r, column: 10, format: styles.text)
             } else {
                 try sheet.write(string: "合计", row: r, column: 0, format: styles.totalText)
                 try sheet.write(string: "", row: r, column: 1, format: styles.totalText)
@@ -534,29 +609,38 @@ private struct Layout {
                 try sheet.write(string: "", row: r, column: 3, format: styles.totalText)
                 for (offset, n) in [t.read, t.used, t.rejected, t.outOfScope, t.superseded].enumerated() {
                     let column = 4 + offset
-                    let range = "\(CellReference.a1(row: top + 1, column: column)):\(CellReference.a1(row: top + v.files.count, column: column))"
+                    let range =
+                        "\(CellReference.a1(row: top + 1, column: column)):\(CellReference.a1(row: top + v.files.count, column: column))"
                     if v.files.isEmpty {
                         try sheet.write(number: Double(n), row: r, column: column, format: styles.totalPersons)
                     } else {
-                        try sheet.write(formula: "=SUM(\(range))", value: Double(n), row: r, column: column, format: styles.totalPersons)
+                        try sheet.write(
+                            formula: "=SUM(\(range))", value: Double(n), row: r, column: column,
+                            format: styles.totalPersons)
                     }
                 }
                 try sheet.write(string: "", row: r, column: 9, format: styles.totalText)
                 try sheet.write(string: "", row: r, column: 10, format: styles.totalText)
             }
         }
-        try finish(sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + v.files.count + 1)
+        try finish(
+            sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + v.files.count + 1)
     }
 
     func writeRejects(_ sheet: Worksheet, page: Int) throws {
         let all = model.validated.rejections
         let slice = Array(self.page(all, page))
         let total = model.validated.rejectionCount
-        let part = all.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + slice.count) 条" : ""
+        let part =
+            all.count > Self.rowsPerPage
+            ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + slice.count) 条" : ""
         let listed = total > all.count ? "；此处列出前 \(all.count) 条，完整清单见 rejects.csv" : ""
         try writeTitle(sheet, "拒收明细", total == 0 ? "本期无拒收记录" : "共 \(total) 条（行号 0 表示整个文件被拒收）\(listed)\(part)")
         let top = 3
-        try table(sheet, top: top, name: "Rejects\(page + 1)", columns: ["文件", "行号", "列号", "原因代码", "原因", "原始内容", "说明", "详细（英文）"], rows: slice.count) { i, r in
+        try table(
+            sheet, top: top, name: "Rejects\(page + 1)",
+            columns: ["文件", "行号", "列号", "原因代码", "原因", "原始内容", "说明", "详细（英文）"], rows: slice.count
+        ) { i, r in
             let x = slice[i]
             try sheet.write(string: cellText(x.file), row: r, column: 0, format: styles.text)
             try sheet.write(number: Double(x.line), row: r, column: 1, format: styles.integer)
@@ -577,9 +661,13 @@ private struct Layout {
     func writeRevisions(_ sheet: Worksheet, page: Int) throws {
         let v = model.validated
         let revisions = Array(self.page(v.revisions, page))
-        let part = v.revisions.count > Self.rowsPerPage ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
+        let part =
+            v.revisions.count > Self.rowsPerPage
+            ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
         let listed = v.revisionCount > v.revisions.count ? "；此处列出前 \(v.revisions.count) 条" : ""
-        try writeTitle(sheet, "修订记录", v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)")
+        try writeTitle(
+            sheet, "修订记录",
+            v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]
         try table(sheet, top: top, name: "Revisions\(page + 1)", columns: columns, rows: revisions.count) { i, r in
@@ -589,7 +677,8 @@ private struct Layout {
             try sheet.write(string: x.key.month.description, row: r, column: 0, format: styles.text)
             try sheet.write(string: reference.districts[x.key.district].name, row: r, column: 1, format: styles.text)
             try sheet.write(string: metric.nameZh, row: r, column: 2, format: styles.text)
-            try sheet.write(string: x.key.entity.isEmpty ? missing : x.key.entity, row: r, column: 3, format: styles.text)
+            try sheet.write(
+                string: x.key.entity.isEmpty ? missing : x.key.entity, row: r, column: 3, format: styles.text)
             try sheet.write(number: x.old.value.doubleValue, row: r, column: 4, format: format)
             try sheet.write(number: x.new.value.doubleValue, row: r, column: 5, format: format)
             try sheet.write(number: (x.new.value - x.old.value).doubleValue, row: r, column: 6, format: format)
@@ -603,14 +692,18 @@ private struct Layout {
 
     func writeMissing(_ sheet: Worksheet) throws {
         let missingList = model.quality.missing
-        try writeTitle(sheet, "缺报镇街（\(periodZh)）", missingList.isEmpty ? "本期各镇街均已报送全部指标" : "\(missingList.count) 个镇街缺报一项或多项指标")
+        try writeTitle(
+            sheet, "缺报镇街（\(periodZh)）", missingList.isEmpty ? "本期各镇街均已报送全部指标" : "\(missingList.count) 个镇街缺报一项或多项指标")
         let top = 3
-        try table(sheet, top: top, name: "Missing", columns: ["代码", "镇街", "缺报指标", "缺报项数"], rows: missingList.count) { i, r in
+        try table(sheet, top: top, name: "Missing", columns: ["代码", "镇街", "缺报指标", "缺报项数"], rows: missingList.count) {
+            i, r in
             let x = missingList[i]
             let d = reference.districts[x.district]
             try sheet.write(string: d.code, row: r, column: 0, format: styles.text)
             try sheet.write(string: d.name, row: r, column: 1, format: styles.text)
-            try sheet.write(string: x.metrics.map { reference.metrics[$0].nameZh }.joined(separator: "、"), row: r, column: 2, format: styles.text)
+            try sheet.write(
+                string: x.metrics.map { reference.metrics[$0].nameZh }.joined(separator: "、"), row: r, column: 2,
+                format: styles.text)
             try sheet.write(number: Double(x.metrics.count), row: r, column: 3, format: styles.integer)
         }
         try finish(sheet, title: "缺报镇街", headerRow: top, freezeRow: top + 1, freezeColumn: 0)
@@ -620,7 +713,8 @@ private struct Layout {
         let list = model.quality.outliers
         try writeTitle(sheet, "异常波动（\(periodZh)）", "环比绝对值超过 \(percent(model.settings.outlierThreshold)) 的镇街数据，请核实")
         let top = 3
-        try table(sheet, top: top, name: "Outliers", columns: ["代码", "镇街", "指标", "上月", "当月", "环比"], rows: list.count) { i, r in
+        try table(sheet, top: top, name: "Outliers", columns: ["代码", "镇街", "指标", "上月", "当月", "环比"], rows: list.count) {
+            i, r in
             let x = list[i]
             let d = reference.districts[x.district]
             let metric = reference.metrics[x.metric]

@@ -30,24 +30,72 @@ struct WorkbookStyles {
             configure(&s)
             return try workbook.format(s)
         }
-        title = try style { $0.bold = true; $0.fontSize = 16; $0.fontColor = Self.accent }
-        subtitle = try style { $0.italic = true; $0.fontColor = 0x595959 }
-        heading = try style { $0.bold = true; $0.fontSize = 12; $0.fontColor = Self.accent; $0.bottomBorder = true }
-        header = try style { $0.bold = true; $0.background = 0x1F4E79; $0.fontColor = 0xFFFFFF; $0.wrap = true; $0.horizontal = .center; $0.border = true }
+        title = try style {
+            $0.bold = true
+            $0.fontSize = 16
+            $0.fontColor = Self.accent
+        }
+        subtitle = try style {
+            $0.italic = true
+            $0.fontColor = 0x595959
+        }
+        heading = try style {
+            $0.bold = true
+            $0.fontSize = 12
+            $0.fontColor = Self.accent
+            $0.bottomBorder = true
+        }
+        header = try style {
+            $0.bold = true
+            $0.background = 0x1F4E79
+            $0.fontColor = 0xFFFFFF
+            $0.wrap = true
+            $0.horizontal = .center
+            $0.border = true
+        }
         text = try style { _ in }
-        wrapped = try style { $0.wrap = true; $0.vertical = .top }
+        wrapped = try style {
+            $0.wrap = true
+            $0.vertical = .top
+        }
         label = try style { $0.bold = true }
-        link = try style { $0.fontColor = 0x0563C1; $0.underline = true }
-        missing = try style { $0.horizontal = .right; $0.fontColor = 0x808080 }
+        link = try style {
+            $0.fontColor = 0x0563C1
+            $0.underline = true
+        }
+        missing = try style {
+            $0.horizontal = .right
+            $0.fontColor = 0x808080
+        }
         persons = try style { $0.numberFormat = "#,##0" }
         money = try style { $0.numberFormat = "#,##0.00" }
         ratio = try style { $0.numberFormat = "0.0%" }
         integer = try style { $0.numberFormat = "0" }
-        totalText = try style { $0.bold = true; $0.background = 0xDDEBF7 }
-        totalPersons = try style { $0.bold = true; $0.background = 0xDDEBF7; $0.numberFormat = "#,##0" }
-        totalMoney = try style { $0.bold = true; $0.background = 0xDDEBF7; $0.numberFormat = "#,##0.00" }
-        totalRatio = try style { $0.bold = true; $0.background = 0xDDEBF7; $0.numberFormat = "0.0%" }
-        totalMissing = try style { $0.bold = true; $0.background = 0xDDEBF7; $0.horizontal = .right; $0.fontColor = 0x808080 }
+        totalText = try style {
+            $0.bold = true
+            $0.background = 0xDDEBF7
+        }
+        totalPersons = try style {
+            $0.bold = true
+            $0.background = 0xDDEBF7
+            $0.numberFormat = "#,##0"
+        }
+        totalMoney = try style {
+            $0.bold = true
+            $0.background = 0xDDEBF7
+            $0.numberFormat = "#,##0.00"
+        }
+        totalRatio = try style {
+            $0.bold = true
+            $0.background = 0xDDEBF7
+            $0.numberFormat = "0.0%"
+        }
+        totalMissing = try style {
+            $0.bold = true
+            $0.background = 0xDDEBF7
+            $0.horizontal = .right
+            $0.fontColor = 0x808080
+        }
     }
 
     /// The number format for a metric's amounts: persons `#,##0`, money `#,##0.00`.

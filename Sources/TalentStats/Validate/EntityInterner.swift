@@ -128,7 +128,8 @@ struct EntityTable {
     }
 
     private func restEquals(_ id: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = Int(starts[id]), end = Int(starts[id + 1])
+        let start = Int(starts[id])
+        let end = Int(starts[id + 1])
         return end - start == b.count && memcmp(arena + start, b.baseAddress!, b.count) == 0
     }
 
@@ -165,17 +166,21 @@ struct EntityTable {
     /// The bytes of entity `id`, as text (the bytes are valid UTF-8: ASCII on the fast path,
     /// a String's UTF-8 on the general one).
     func text(_ id: Int) -> String {
-        String(decoding: UnsafeBufferPointer(start: arena + Int(starts[id]), count: Int(starts[id + 1] - starts[id])), as: UTF8.self)
+        String(
+            decoding: UnsafeBufferPointer(start: arena + Int(starts[id]), count: Int(starts[id + 1] - starts[id])),
+            as: UTF8.self)
     }
 
     private mutating func grow() {
-        let old = slots, oldCapacity = capacity
+        let old = slots
+        let oldCapacity = capacity
         capacity *= 2
         slots = .allocate(capacity: capacity * 4)
         slots.initialize(repeating: 0, count: capacity * 4)
         for j in 0..<oldCapacity where old[j * 4] != 0 {
             let id = Int(truncatingIfNeeded: old[j * 4] & 0xFFFF_FFFF) - 1
-            let h = Self.hash(UnsafeBufferPointer(start: arena + Int(starts[id]), count: Int(starts[id + 1] - starts[id])))
+            let h = Self.hash(
+                UnsafeBufferPointer(start: arena + Int(starts[id]), count: Int(starts[id + 1] - starts[id])))
             var i = home(h)
             while slots[i * 4] != 0 {
                 i += 1

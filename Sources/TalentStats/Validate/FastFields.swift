@@ -17,7 +17,8 @@ enum FastFields {
             guard d >= 0 && d <= 9 else { return nil }
             year = year * 10 + d
         }
-        let m1 = Int(b[5]) &- 48, m2 = Int(b[6]) &- 48
+        let m1 = Int(b[5]) &- 48
+        let m2 = Int(b[6]) &- 48
         guard m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9 else { return nil }
         return YearMonth(year: year, month: m1 * 10 + m2)
     }
@@ -52,7 +53,8 @@ enum FastFields {
         }
         // At most 13 integer digits and 9 decimals: the scaled fraction fits an Int64, and only the
         // integer part needs 128 bits.
-        let value = FixedDecimal(units: Int128(integer) * FixedDecimal.unit + Int128(fraction &* powersOfTen[FixedDecimal.scale - places]))
+        let value = FixedDecimal(
+            units: Int128(integer) * FixedDecimal.unit + Int128(fraction &* powersOfTen[FixedDecimal.scale - places]))
         return value <= FixedDecimal.maxInputMagnitude ? value : nil
     }
 

@@ -8,7 +8,12 @@ enum FieldRules {
     static func period(_ raw: String) -> Result<YearMonth, Failure> {
         let text = TextNormalization.clean(raw)
         if let period = YearMonth(parsing: text) { return .success(period) }
-        return .failure(Failure(code: .badPeriod, message: "period '\(TextNormalization.excerpt(raw))' is not a month between \(YearMonth.validYears.lowerBound) and \(YearMonth.validYears.upperBound); expected e.g. 2024-01, 202401, 2024/01 or 2024年1月"))
+        return .failure(
+            Failure(
+                code: .badPeriod,
+                message:
+                    "period '\(TextNormalization.excerpt(raw))' is not a month between \(YearMonth.validYears.lowerBound) and \(YearMonth.validYears.upperBound); expected e.g. 2024-01, 202401, 2024/01 or 2024年1月"
+            ))
     }
 
     /// A non-negative decimal as people type it: thousands separators in groups of three,
@@ -17,17 +22,26 @@ enum FieldRules {
     static func number(_ raw: String) -> Result<FixedDecimal, Failure> {
         let text = TextNormalization.clean(raw)
         func bad(_ why: String) -> Result<FixedDecimal, Failure> {
-            .failure(Failure(code: .badValue, message: "value '\(TextNormalization.excerpt(raw))' \(why); expected a non-negative number such as 13673 or 1,205,000.5"))
+            .failure(
+                Failure(
+                    code: .badValue,
+                    message:
+                        "value '\(TextNormalization.excerpt(raw))' \(why); expected a non-negative number such as 13673 or 1,205,000.5"
+                ))
         }
         if text.hasPrefix("-") || text.hasPrefix("+") { return bad("has a sign") }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { return bad("has more than one decimal point") }
         let integerPart = parts[0]
-        if let fraction = parts.dropFirst().first, fraction.contains(",") { return bad("has a thousands separator after the decimal point") }
+        if let fraction = parts.dropFirst().first, fraction.contains(",") {
+            return bad("has a thousands separator after the decimal point")
+        }
         var digits = Substring(integerPart)
         if integerPart.contains(",") {
             let groups = integerPart.split(separator: ",", omittingEmptySubsequences: false)
-            guard let head = groups.first, (1...3).contains(head.count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else {
+            guard let head = groups.first, (1...3).contains(head.count),
+                groups.dropFirst().allSatisfy({ $0.count == 3 })
+            else {
                 return bad("has misplaced thousands separators")
             }
             digits = Substring(groups.joined())
@@ -38,10 +52,14 @@ enum FieldRules {
         }
         guard let value = FixedDecimal(plain: plain) else {
             let decimals = parts.count == 2 ? parts[1].count : 0
-            return bad(decimals > FixedDecimal.scale ? "has more than \(FixedDecimal.scale) decimal places"
-                                                    : "is larger than \(FixedDecimal.maxInputMagnitude)")
+            return bad(
+                decimals > FixedDecimal.scale
+                    ? "has more than \(FixedDecimal.scale) decimal places"
+                    : "is larger than \(FixedDecimal.maxInputMagnitude)")
         }
-        guard value <= FixedDecimal.maxInputMagnitude else { return bad("is larger than \(FixedDecimal.maxInputMagnitude)") }
+        guard value <= FixedDecimal.maxInputMagnitude else {
+            return bad("is larger than \(FixedDecimal.maxInputMagnitude)")
+        }
         return .success(value)
     }
 
@@ -51,23 +69,38 @@ enum FieldRules {
         var unit = metric.unit
         if !written.isEmpty {
             guard let parsed = MeasureUnit.parse(written) else {
-                return .failure(Failure(code: .badUnit, message: "unit '\(TextNormalization.excerpt(unitText))' is not known; expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", ")) for \(metric.nameZh)"))
+                return .failure(
+                    Failure(
+                        code: .badUnit,
+                        message:
+                            "unit '\(TextNormalization.excerpt(unitText))' is not known; expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", ")) for \(metric.nameZh)"
+                    ))
             }
             unit = parsed
         }
         guard let exponent = unit.exponent(to: metric.unit) else {
-            return .failure(Failure(code: .badUnit, message: "unit '\(TextNormalization.excerpt(unitText))' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"))
+            return .failure(
+                Failure(
+                    code: .badUnit,
+                    message:
+                        "unit '\(TextNormalization.excerpt(unitText))' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"
+                ))
         }
         guard let result = value.shifted(by: exponent), result <= FixedDecimal.maxInputMagnitude else {
             // Converting up (万人 → 人) can only overflow; converting down (元 → 万元) can only lose places.
-            let why = exponent > 0
+            let why =
+                exponent > 0
                 ? "is larger than \(FixedDecimal.maxInputMagnitude) \(metric.unit.symbol) once converted"
                 : "cannot be held exactly in \(metric.unit.symbol) (more than \(FixedDecimal.scale) decimal places once converted)"
             return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) \(why)"))
         }
         if metric.integer && !result.isWholeNumber {
             let converted = exponent == 0 ? "" : " (\(value) \(unit.symbol) is \(result) \(metric.unit.symbol))"
-            return .failure(Failure(code: .badValue, message: "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)"))
+            return .failure(
+                Failure(
+                    code: .badValue,
+                    message:
+                        "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)"))
         }
         return .success(result)
     }

@@ -12,7 +12,9 @@ public enum Intake {
 
     /// Reads `file` into `validator` (``Validator/begin(_:format:)`` through ``Validator/end(_:)``).
     @discardableResult
-    public static func read(_ file: InputFile, into validator: inout Validator, progress: ((Int) -> Void)? = nil) -> FileOutcome {
+    public static func read(_ file: InputFile, into validator: inout Validator, progress: ((Int) -> Void)? = nil)
+        -> FileOutcome
+    {
         let reader: FileReader
         switch Ingest.open(file, reference: validator.reference, limits: validator.limits) {
         case .failure(let refusal):
@@ -23,7 +25,8 @@ public enum Intake {
         }
         validator.begin(file, format: reader.format)
         let rules = validator.fileRules
-        let twoThreads = reader.bytes >= validator.limits.parallelMinBytes && ProcessInfo.processInfo.activeProcessorCount > 1
+        let twoThreads =
+            reader.bytes >= validator.limits.parallelMinBytes && ProcessInfo.processInfo.activeProcessorCount > 1
         if twoThreads {
             let queue = BatchQueue(depth: queueDepth)
             let producer = Thread {

@@ -102,8 +102,11 @@ public struct AcceptedObservations: @unchecked Sendable {
         table.forEachSlot { slot in
             let p = index.parts(of: table.key(at: slot))
             guard p.district == district, p.metric == metric else { return }
-            rows.append(Row(district: district, metric: metric, entity: index.entities.text(p.entity), value: table.value(at: slot),
-                            file: table.file(at: slot), line: table.line(at: slot)))
+            rows.append(
+                Row(
+                    district: district, metric: metric, entity: index.entities.text(p.entity),
+                    value: table.value(at: slot),
+                    file: table.file(at: slot), line: table.line(at: slot)))
         }
         return rows.sorted { ($0.file, $0.line, $0.entity) < ($1.file, $1.line, $1.entity) }
     }

@@ -66,7 +66,8 @@ final class MonthKeys {
 
     /// How far keys sit from their home slots: the total and the largest displacement.
     func displacement() -> (total: Int, largest: Int) {
-        var total = 0, largest = 0
+        var total = 0
+        var largest = 0
         forEachSlot { i in
             let h = slots.home(slots.key(at: i))
             let d = i >= h ? i - h : i + slots.capacity - h
@@ -118,7 +119,9 @@ struct KeySlots {
         files.deallocate()
     }
 
-    private static func allocate(_ n: Int) -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt16>) {
+    private static func allocate(_ n: Int) -> (
+        UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt16>
+    ) {
         let s = UnsafeMutablePointer<UInt64>.allocate(capacity: n)
         s.initialize(repeating: 0, count: n)
         let l = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
@@ -131,7 +134,9 @@ struct KeySlots {
     /// A value as hundredths in 31 bits, when it is one.
     @inline(__always)
     static func small(_ value: FixedDecimal) -> UInt32? {
-        guard let units = Int64(exactly: value.units), units >= 0, units % 10_000_000 == 0, units / 10_000_000 <= Int64(Int32.max) else { return nil }
+        guard let units = Int64(exactly: value.units), units >= 0, units % 10_000_000 == 0,
+            units / 10_000_000 <= Int64(Int32.max)
+        else { return nil }
         return UInt32(truncatingIfNeeded: units / 10_000_000)
     }
 

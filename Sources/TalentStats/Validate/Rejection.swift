@@ -91,8 +91,10 @@ public struct Rejection: Sendable, Equatable {
         "repeats \(key) from line \(line) of this file; only the first is used"
     }
 
-    public init(file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil,
-                chineseDetail: String? = nil) {
+    public init(
+        file: String, line: Int, code: RejectCode, message: String, column: Int? = nil, found: String? = nil,
+        chineseDetail: String? = nil
+    ) {
         self.chineseDetail = chineseDetail
         self.file = file
         self.line = line
@@ -131,7 +133,8 @@ public final class RejectionLog: @unchecked Sendable {
 
         public var description: String {
             let full = errno == ENOSPC || errno == EDQUOT
-            let advice = full
+            let advice =
+                full
                 ? "\(folder) is full: free space there or set TMPDIR to a folder with room, and run again"
                 : "set TMPDIR to a writable folder with room, and run again"
             return "cannot record every rejection (those beyond the first \(RejectionLog.detailLimit) are kept in "
@@ -194,11 +197,15 @@ public final class RejectionLog: @unchecked Sendable {
 
     private func fail(_ operation: String, _ path: String, _ code: Int32, folder: String? = nil) {
         if failure == nil {
-            failure = RecordingFailure(operation: operation, path: path, errno: code,
-                                       folder: folder ?? (path as NSString).deletingLastPathComponent)
+            failure = RecordingFailure(
+                operation: operation, path: path, errno: code,
+                folder: folder ?? (path as NSString).deletingLastPathComponent)
         }
         buffer.removeAll()
-        if spillFD >= 0 { close(spillFD); spillFD = -1 }
+        if spillFD >= 0 {
+            close(spillFD)
+            spillFD = -1
+        }
     }
 
     private func startSpilling() {
@@ -261,7 +268,8 @@ public final class RejectionLog: @unchecked Sendable {
     func sortListed(fileOrder: [String: Int]) {
         guard !isSpilled else { return }
         listed = listed.enumerated().sorted { a, b in
-            let fa = fileOrder[a.element.file] ?? 0, fb = fileOrder[b.element.file] ?? 0
+            let fa = fileOrder[a.element.file] ?? 0
+            let fb = fileOrder[b.element.file] ?? 0
             if fa != fb { return fa < fb }
             if a.element.line != b.element.line { return a.element.line < b.element.line }
             return a.offset < b.offset
@@ -292,7 +300,10 @@ public final class RejectionLog: @unchecked Sendable {
             var offset = 0
             while offset < bytes.count {
                 let n = write(out, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 { if errno == EINTR { continue }; throw IOFailure(path: url.path, operation: "write", errno: errno) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw IOFailure(path: url.path, operation: "write", errno: errno)
+                }
                 if n == 0 { throw IOFailure(path: url.path, operation: "write", errno: ENOSPC) }
                 offset += n
             }
@@ -320,8 +331,9 @@ public final class RejectionLog: @unchecked Sendable {
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 let code = n < 0 ? errno : EIO
-                throw RecordingFailure(operation: "read back (\(copied) of \(spilledBytes) bytes)", path: path,
-                                       errno: code, folder: spillFolder)
+                throw RecordingFailure(
+                    operation: "read back (\(copied) of \(spilledBytes) bytes)", path: path,
+                    errno: code, folder: spillFolder)
             }
             try put(UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             copied += n

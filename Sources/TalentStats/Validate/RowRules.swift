@@ -49,8 +49,10 @@ struct RowRules: Sendable {
         let metricIsInteger: [Bool]
 
         init(_ reference: ReferenceData) {
-            district = ByteLookup(reference.districts.enumerated().flatMap { i, d in [(d.code, i), (d.name, i), (d.shortName, i)] })
-            metric = ByteLookup(reference.metrics.enumerated().flatMap { i, m in [(m.id, i), (m.nameZh, i), (m.nameEn, i)] })
+            district = ByteLookup(
+                reference.districts.enumerated().flatMap { i, d in [(d.code, i), (d.name, i), (d.shortName, i)] })
+            metric = ByteLookup(
+                reference.metrics.enumerated().flatMap { i, m in [(m.id, i), (m.nameZh, i), (m.nameEn, i)] })
             let spellings = MeasureUnit.spellings.sorted { $0.key < $1.key }
             unitExponents = spellings.map(\.value.exponent)
             unitDimensions = spellings.map(\.value.dimension)
@@ -93,11 +95,14 @@ struct RowRules: Sendable {
                 metricIndex = m
                 columnUnit = u
             }
-            if encoding != .gb18030, fast(row, batch, metricIndex: metricIndex, columnUnit: columnUnit, into: &out) { continue }
+            if encoding != .gb18030, fast(row, batch, metricIndex: metricIndex, columnUnit: columnUnit, into: &out) {
+                continue
+            }
             func text(_ span: ByteSpan) -> String? { encoding.decode(Array(batch.bytes(span))) }
-            guard let p = text(row.period), let d = text(row.district), let v = text(row.value), let e = text(row.entity),
-                  let m = metricIndex.map({ reference.metrics[$0].id }) ?? text(row.metric),
-                  let u = metricIndex != nil ? (columnUnit?.symbol ?? "") : text(row.unit)
+            guard let p = text(row.period), let d = text(row.district), let v = text(row.value),
+                let e = text(row.entity),
+                let m = metricIndex.map({ reference.metrics[$0].id }) ?? text(row.metric),
+                let u = metricIndex != nil ? (columnUnit?.symbol ?? "") : text(row.unit)
             else {
                 reject(&out, row.line, .badRow, "bytes that are not valid \(encoding.rawValue)")
                 continue
@@ -110,33 +115,41 @@ struct RowRules: Sendable {
 
     /// The fast path: canonical spellings in a UTF-8 file. False when the row needs the general rules.
     @inline(__always)
-    private func fast(_ row: RawRow, _ batch: RecordBatch, metricIndex: Int?, columnUnit: MeasureUnit?, into out: inout CheckedBatch) -> Bool {
+    private func fast(
+        _ row: RawRow, _ batch: RecordBatch, metricIndex: Int?, columnUnit: MeasureUnit?, into out: inout CheckedBatch
+    ) -> Bool {
         let entity = batch.bytes(row.entity)
         guard let month = FastFields.period(batch.bytes(row.period)),
-              let district = lookups.district.lookup(batch.bytes(row.district)),
-              let metric = metricIndex ?? lookups.metric.lookup(batch.bytes(row.metric)),
-              let number = FastFields.number(batch.bytes(row.value)),
-              FastFields.isCleanASCII(entity), entity.count <= Self.maxEntityLength
+            let district = lookups.district.lookup(batch.bytes(row.district)),
+            let metric = metricIndex ?? lookups.metric.lookup(batch.bytes(row.metric)),
+            let number = FastFields.number(batch.bytes(row.value)),
+            FastFields.isCleanASCII(entity), entity.count <= Self.maxEntityLength
         else { return false }
         // The unit: the column's (wide), the cell's, or the metric's own when empty.
         var unitExponent = lookups.metricExponents[metric]
         var unitDimension = lookups.metricDimensions[metric]
         if metricIndex != nil {
-            if let columnUnit { unitExponent = columnUnit.exponent; unitDimension = columnUnit.dimension }
+            if let columnUnit {
+                unitExponent = columnUnit.exponent
+                unitDimension = columnUnit.dimension
+            }
         } else if row.unit.count > 0 {
             guard let u = lookups.unit.lookup(batch.bytes(row.unit)) else { return false }
             unitExponent = lookups.unitExponents[u]
             unitDimension = lookups.unitDimensions[u]
         }
         guard unitDimension == lookups.metricDimensions[metric],
-              let value = number.shifted(by: unitExponent - lookups.metricExponents[metric]),
-              value <= FixedDecimal.maxInputMagnitude, !lookups.metricIsInteger[metric] || value.isWholeNumber
+            let value = number.shifted(by: unitExponent - lookups.metricExponents[metric]),
+            value <= FixedDecimal.maxInputMagnitude, !lookups.metricIsInteger[metric] || value.isWholeNumber
         else { return false }
         let start = out.entityBytes.count
         out.entityBytes.append(contentsOf: entity)
-        out.candidates.append(Candidate(value: value, line: row.line, month: Int32(truncatingIfNeeded: month.ordinal),
-                                        district: UInt16(truncatingIfNeeded: district), metric: UInt16(truncatingIfNeeded: metric),
-                                        entity: ByteSpan(start: UInt32(truncatingIfNeeded: start), count: UInt32(truncatingIfNeeded: entity.count))))
+        out.candidates.append(
+            Candidate(
+                value: value, line: row.line, month: Int32(truncatingIfNeeded: month.ordinal),
+                district: UInt16(truncatingIfNeeded: district), metric: UInt16(truncatingIfNeeded: metric),
+                entity: ByteSpan(
+                    start: UInt32(truncatingIfNeeded: start), count: UInt32(truncatingIfNeeded: entity.count))))
         return true
     }
 
@@ -145,27 +158,36 @@ struct RowRules: Sendable {
         switch interpret(raw) {
         case .failure(let failure):
             let column = self.column(for: failure, raw: raw, metricColumn: metricColumn)
-            let found: String? = switch failure.code {
-            case .badPeriod: raw.period
-            case .unknownDistrict: raw.district
-            case .unknownMetric: raw.metric
-            case .badUnit: raw.unit
-            case .badValue: failure.message.hasPrefix("entity") ? raw.entity : raw.value
-            default: nil
-            }
-            reject(&out, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
-                   column: column, found: found.map { TextNormalization.excerpt($0) })
+            let found: String? =
+                switch failure.code {
+                case .badPeriod: raw.period
+                case .unknownDistrict: raw.district
+                case .unknownMetric: raw.metric
+                case .badUnit: raw.unit
+                case .badValue: failure.message.hasPrefix("entity") ? raw.entity : raw.value
+                default: nil
+                }
+            reject(
+                &out, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
+                column: column, found: found.map { TextNormalization.excerpt($0) })
         case .success(let (key, value)):
             let start = out.entityBytes.count
             out.entityBytes.append(contentsOf: key.entity.utf8)
-            out.candidates.append(Candidate(value: value, line: raw.line, month: Int32(truncatingIfNeeded: key.month.ordinal),
-                                            district: UInt16(key.district), metric: UInt16(key.metric),
-                                            entity: ByteSpan(start: UInt32(start), count: UInt32(out.entityBytes.count - start))))
+            out.candidates.append(
+                Candidate(
+                    value: value, line: raw.line, month: Int32(truncatingIfNeeded: key.month.ordinal),
+                    district: UInt16(key.district), metric: UInt16(key.metric),
+                    entity: ByteSpan(start: UInt32(start), count: UInt32(out.entityBytes.count - start))))
         }
     }
 
-    private func reject(_ out: inout CheckedBatch, _ line: Int, _ code: RejectCode, _ message: String, column: Int? = nil, found: String? = nil) {
-        out.rejections.append(Rejection(file: file?.relativePath ?? "", line: line, code: code, message: message, column: column, found: found))
+    private func reject(
+        _ out: inout CheckedBatch, _ line: Int, _ code: RejectCode, _ message: String, column: Int? = nil,
+        found: String? = nil
+    ) {
+        out.rejections.append(
+            Rejection(
+                file: file?.relativePath ?? "", line: line, code: code, message: message, column: column, found: found))
         out.rejectionPositions.append(out.candidates.count)
     }
 
@@ -177,12 +199,16 @@ struct RowRules: Sendable {
         case .badPeriod: role = .period
         case .unknownDistrict: role = .district
         case .unknownMetric: role = .metric
-        case .badUnit: if let metricColumn { return metricColumn + 1 }; role = .unit
+        case .badUnit:
+            if let metricColumn { return metricColumn + 1 }
+            role = .unit
         case .badValue:
             if let metricColumn { return metricColumn + 1 }
             if failure.message.hasPrefix("entity") { role = .entity } else { role = .value }
         case .missingField:
-            let fields: [(FileLayout.Column, String)] = [(.period, raw.period), (.district, raw.district), (.metric, raw.metric), (.value, raw.value)]
+            let fields: [(FileLayout.Column, String)] = [
+                (.period, raw.period), (.district, raw.district), (.metric, raw.metric), (.value, raw.value),
+            ]
             guard let empty = fields.first(where: { TextNormalization.clean($0.1).isEmpty }) else { return nil }
             if empty.0 == .value, let metricColumn { return metricColumn + 1 }
             role = empty.0
@@ -191,13 +217,19 @@ struct RowRules: Sendable {
         return layout.index(of: role).map { $0 + 1 }
     }
 
-
     /// Checks one raw observation, field by field in a fixed order, so each rejection has one reason.
     func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
-        let required: [(String, String)] = [("period", raw.period), ("district", raw.district), ("metric", raw.metric), ("value", raw.value)]
+        let required: [(String, String)] = [
+            ("period", raw.period), ("district", raw.district), ("metric", raw.metric), ("value", raw.value),
+        ]
         let empty = required.filter { TextNormalization.clean($0.1).isEmpty }.map(\.0)
         if !empty.isEmpty {
-            return .failure(.init(code: .missingField, message: "empty \(empty.joined(separator: ", ")); every observation needs period, district, metric and value"))
+            return .failure(
+                .init(
+                    code: .missingField,
+                    message:
+                        "empty \(empty.joined(separator: ", ")); every observation needs period, district, metric and value"
+                ))
         }
         let period: YearMonth
         switch FieldRules.period(raw.period) {
@@ -206,19 +238,36 @@ struct RowRules: Sendable {
         }
         guard let district = reference.district(matching: raw.district) else {
             if reference.isCity(raw.district) {
-                return .failure(.init(code: .unknownDistrict, message: "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead"))
+                return .failure(
+                    .init(
+                        code: .unknownDistrict,
+                        message:
+                            "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead"
+                    ))
             }
-            return .failure(.init(code: .unknownDistrict, message: "district '\(TextNormalization.excerpt(raw.district))' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"))
+            return .failure(
+                .init(
+                    code: .unknownDistrict,
+                    message:
+                        "district '\(TextNormalization.excerpt(raw.district))' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"
+                ))
         }
         guard let metricIndex = reference.metric(matching: raw.metric) else {
-            return .failure(.init(code: .unknownMetric, message: "metric '\(TextNormalization.excerpt(raw.metric))' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"))
+            return .failure(
+                .init(
+                    code: .unknownMetric,
+                    message:
+                        "metric '\(TextNormalization.excerpt(raw.metric))' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"
+                ))
         }
         let metric = reference.metrics[metricIndex]
         let number: FixedDecimal
         switch FieldRules.number(raw.value) {
         case .failure(let f):
             // A bad unit is the more useful message when both are wrong.
-            if case .failure(let unitFailure) = FieldRules.converted(.zero, unitText: raw.unit, metric: metric), unitFailure.code == .badUnit {
+            if case .failure(let unitFailure) = FieldRules.converted(.zero, unitText: raw.unit, metric: metric),
+                unitFailure.code == .badUnit
+            {
                 return .failure(unitFailure)
             }
             return .failure(f)
@@ -231,7 +280,12 @@ struct RowRules: Sendable {
         }
         let entity = TextNormalization.clean(raw.entity)
         if entity.count > Self.maxEntityLength {
-            return .failure(.init(code: .badValue, message: "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)"))
+            return .failure(
+                .init(
+                    code: .badValue,
+                    message:
+                        "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)"
+                ))
         }
         return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
     }

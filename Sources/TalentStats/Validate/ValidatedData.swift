@@ -35,12 +35,15 @@ public struct RowAccounting: Sendable, Equatable, Codable {
     public var balances: Bool { read == used + rejected + outOfScope + superseded }
 
     public static func + (a: Self, b: Self) -> Self {
-        RowAccounting(read: a.read + b.read, used: a.used + b.used, rejected: a.rejected + b.rejected,
-                      outOfScope: a.outOfScope + b.outOfScope, superseded: a.superseded + b.superseded)
+        RowAccounting(
+            read: a.read + b.read, used: a.used + b.used, rejected: a.rejected + b.rejected,
+            outOfScope: a.outOfScope + b.outOfScope, superseded: a.superseded + b.superseded)
     }
 
     enum CodingKeys: String, CodingKey {
-        case read, used, rejected, outOfScope = "out_of_scope", superseded
+        case read, used, rejected
+        case outOfScope = "out_of_scope"
+        case superseded
     }
 }
 

@@ -37,7 +37,8 @@ public struct Validator {
         self.reportPeriod = reportPeriod
         self.limits = limits
         rules = RowRules(reference: reference, file: nil, format: nil)
-        index = KeyIndex(districts: reference.districts.count, metrics: reference.metrics.count, lastKeptMonth: reportPeriod.ordinal)
+        index = KeyIndex(
+            districts: reference.districts.count, metrics: reference.metrics.count, lastKeptMonth: reportPeriod.ordinal)
     }
 
     // MARK: - Files
@@ -50,7 +51,8 @@ public struct Validator {
         currentRules = rules.forFile(file, format: format)
         accounting = RowAccounting()
         if file.index >= Self.maxFiles, capacityProblem == nil {
-            capacityProblem = "more than \(Self.maxFiles) input files in one run; report from fewer files (move older periods out of input/raw)"
+            capacityProblem =
+                "more than \(Self.maxFiles) input files in one run; report from fewer files (move older periods out of input/raw)"
         }
     }
 
@@ -71,9 +73,12 @@ public struct Validator {
             files.append(FileRecord(facts: facts, rejection: message, accounting: RowAccounting()))
         case .notRead(let facts, let reason):
             precondition(accounting.read == 0, "a file that is not read delivered rows")
-            rejections.append(Rejection(file: file.relativePath, line: 0, code: .notRead, message: reason.message,
-                                        chineseDetail: reason.chinese))
-            files.append(FileRecord(facts: facts, rejection: reason.message, accounting: RowAccounting(), unread: reason))
+            rejections.append(
+                Rejection(
+                    file: file.relativePath, line: 0, code: .notRead, message: reason.message,
+                    chineseDetail: reason.chinese))
+            files.append(
+                FileRecord(facts: facts, rejection: reason.message, accounting: RowAccounting(), unread: reason))
         }
     }
 
@@ -83,9 +88,11 @@ public struct Validator {
         var order: [String: Int] = [:]
         for f in files { order[f.facts.file.relativePath] = f.facts.file.index }
         rejections.sortListed(fileOrder: order)
-        return ValidatedData(reference: reference, reportPeriod: reportPeriod, accepted: AcceptedObservations(index: index), files: files,
-                             rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
-                             capacityProblem: capacityProblem)
+        return ValidatedData(
+            reference: reference, reportPeriod: reportPeriod, accepted: AcceptedObservations(index: index),
+            files: files,
+            rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
+            capacityProblem: capacityProblem)
     }
 
     // MARK: - Rows
@@ -133,7 +140,8 @@ public struct Validator {
         batch.entityBytes.withUnsafeBufferPointer { entityBytes in
             batch.candidates.withUnsafeBufferPointer { candidates in
                 func entity(_ c: Candidate) -> UnsafeBufferPointer<UInt8> {
-                    UnsafeBufferPointer(rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
+                    UnsafeBufferPointer(
+                        rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
                 }
                 var start = 0
                 while start < candidates.count {
@@ -165,7 +173,9 @@ public struct Validator {
                             table = index.table(for: month)
                             slots = table!.slots
                         }
-                        place(c, key: keys[j], entityID: ids[j], file: fileNumber, table: table!, slots: &slots!, entities: entities)
+                        place(
+                            c, key: keys[j], entityID: ids[j], file: fileNumber, table: table!, slots: &slots!,
+                            entities: entities)
                     }
                     start += n
                 }
@@ -181,18 +191,22 @@ public struct Validator {
 
     /// A candidate's key: new, a duplicate within the file, or a resubmission of an earlier file's.
     @inline(__always)
-    private mutating func place(_ c: Candidate, key: UInt32, entityID: Int, file: UInt16, table: MonthKeys, slots: inout KeySlots,
-                                entities: EntityTable) {
+    private mutating func place(
+        _ c: Candidate, key: UInt32, entityID: Int, file: UInt16, table: MonthKeys, slots: inout KeySlots,
+        entities: EntityTable
+    ) {
         let line = UInt32(truncatingIfNeeded: c.line)
         guard let slot = slots.find(key) else {
-            slots.insert(key, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: nil), file: file, line: line)
+            slots.insert(
+                key, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: nil), file: file, line: line)
             if Int(c.month) <= reportPeriod.ordinal { accounting.used += 1 } else { accounting.outOfScope += 1 }
             return
         }
         if slots.file(at: slot) == Int(file) {
             // Repeated within the file: only the first counts.
-            rejectDuplicate(line: c.line, month: Int(c.month), district: Int(c.district), metric: Int(c.metric),
-                            entity: entities.text(entityID), firstLine: slots.line(at: slot))
+            rejectDuplicate(
+                line: c.line, month: Int(c.month), district: Int(c.district), metric: Int(c.metric),
+                entity: entities.text(entityID), firstLine: slots.line(at: slot))
             return
         }
         // A later file resubmits the key: the earlier row no longer counts.
@@ -201,36 +215,47 @@ public struct Validator {
         files[earlier].accounting.superseded += 1
         revisionCount += 1
         if revisions.count < RejectionLog.detailLimit {
-            let k = ObservationKey(month: YearMonth(ordinal: Int(c.month))!, district: Int(c.district), metric: Int(c.metric),
-                                   entity: entities.text(entityID))
+            let k = ObservationKey(
+                month: YearMonth(ordinal: Int(c.month))!, district: Int(c.district), metric: Int(c.metric),
+                entity: entities.text(entityID))
             table.slots = slots  // value(at:) reads the table
-            revisions.append(Revision(key: k, old: SourcedValue(value: table.value(at: slot), file: earlier, line: slots.line(at: slot)),
-                                      new: SourcedValue(value: c.value, file: Int(file), line: c.line)))
+            revisions.append(
+                Revision(
+                    key: k, old: SourcedValue(value: table.value(at: slot), file: earlier, line: slots.line(at: slot)),
+                    new: SourcedValue(value: c.value, file: Int(file), line: c.line)))
         }
         let old = UInt32(bitPattern: slots.storedValue(at: slot))
-        slots.replace(at: slot, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: old), file: file, line: line)
+        slots.replace(
+            at: slot, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: old), file: file, line: line)
         accounting.used += 1
     }
 
     /// A row beyond what the key index holds exactly: the run must not publish.
     private mutating func beyondCapacity(_ c: Candidate, entityID: Int) {
         if capacityProblem == nil {
-            capacityProblem = entityID >= index.entityCapacity
+            capacityProblem =
+                entityID >= index.entityCapacity
                 ? "more than \(index.entityCapacity) distinct entities in one run (the most \(reference.districts.count) districts × \(reference.metrics.count) metrics leave room for); report from fewer files"
                 : "\(current!.relativePath) has more than \(UInt32.max) lines"
         }
         accounting.rejected += 1
-        rejections.append(Rejection(file: current!.relativePath, line: c.line, code: .badValue,
-                                    message: "beyond what one run can check exactly: \(capacityProblem!)"))
+        rejections.append(
+            Rejection(
+                file: current!.relativePath, line: c.line, code: .badValue,
+                message: "beyond what one run can check exactly: \(capacityProblem!)"))
     }
 
     /// A row of the current file repeats a key seen earlier in the same file.
-    private mutating func rejectDuplicate(line: Int, month: Int, district: Int, metric: Int, entity text: String, firstLine: Int) {
-        let key = "\(YearMonth(ordinal: month)!) \(reference.districts[district].name) \(reference.metrics[metric].id)"
+    private mutating func rejectDuplicate(
+        line: Int, month: Int, district: Int, metric: Int, entity text: String, firstLine: Int
+    ) {
+        let key =
+            "\(YearMonth(ordinal: month)!) \(reference.districts[district].name) \(reference.metrics[metric].id)"
             + (text.isEmpty ? "" : " entity \(TextNormalization.excerpt(text))")
         accounting.rejected += 1
-        var rejection = Rejection(file: current!.relativePath, line: line, code: .duplicate,
-                                  message: Rejection.duplicateMessage(key: key, line: firstLine))
+        var rejection = Rejection(
+            file: current!.relativePath, line: line, code: .duplicate,
+            message: Rejection.duplicateMessage(key: key, line: firstLine))
         rejection.repeats = Rejection.Repeat(key: key, line: firstLine)
         rejections.append(rejection)
     }

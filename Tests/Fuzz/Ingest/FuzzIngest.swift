@@ -17,8 +17,10 @@ let fuzzReference: ReferenceData = {
         District(code: "100000002", name: "乙镇", shortName: "乙", type: .town),
     ]
     let metrics = [
-        Metric(id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
-        Metric(id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
+        Metric(
+            id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
+        Metric(
+            id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
     ]
     return try! ReferenceData(city: city, districts: districts, metrics: metrics)
 }()
@@ -29,7 +31,9 @@ let fuzzPath = "/dev/shm/talentstats-fuzz-\(getpid())"
 public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // Half the input is one file and half a second (resubmissions and duplicates across files).
     let split = size / 2
-    let parts = [UnsafeBufferPointer(start: data, count: split), UnsafeBufferPointer(start: data + split, count: size - split)]
+    let parts = [
+        UnsafeBufferPointer(start: data, count: split), UnsafeBufferPointer(start: data + split, count: size - split),
+    ]
     let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
     var validator = Validator(reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
     for (index, bytes) in parts.enumerated() {
@@ -41,8 +45,12 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let result = validator.finish()
     let totals = result.totals
     precondition(totals.balances, "accounting does not balance: \(totals)")
-    precondition(result.rejections.count == totals.rejected + result.filesRejected + result.filesNotRead, "rejections \(result.rejections.count) vs \(totals)")
+    precondition(
+        result.rejections.count == totals.rejected + result.filesRejected + result.filesNotRead,
+        "rejections \(result.rejections.count) vs \(totals)")
     for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
-    for rejection in result.rejections { precondition(rejection.message.count < 4000, "message too long: \(rejection.message.count)") }
+    for rejection in result.rejections {
+        precondition(rejection.message.count < 4000, "message too long: \(rejection.message.count)")
+    }
     return 0
 }

@@ -20,8 +20,10 @@ let pipelineReference: ReferenceData = {
         District(code: "100000003", name: "丙园区", shortName: "丙", type: .park),
     ]
     let metrics = [
-        Metric(id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
-        Metric(id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
+        Metric(
+            id: "people", nameZh: "人员", nameEn: "People", unit: MeasureUnit.parse("人")!, kind: .stock, integer: true),
+        Metric(
+            id: "export", nameZh: "出口额", nameEn: "Exports", unit: MeasureUnit.parse("万元")!, kind: .flow, integer: false),
     ]
     return try! ReferenceData(city: city, districts: districts, metrics: metrics)
 }()
@@ -56,7 +58,8 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = content.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         let shown = FileName.display(fileName)
-        let file = InputFile(index: index, relativePath: index == 0 ? shown.text : "zz/b.csv", path: path, nameEncoding: shown.encoding)
+        let file = InputFile(
+            index: index, relativePath: index == 0 ? shown.text : "zz/b.csv", path: path, nameEncoding: shown.encoding)
         Intake.read(file, into: &validator)
         _ = path.withCString { unlink($0) }
     }
@@ -66,9 +69,12 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
 
     let aggregates = Aggregator.aggregate(validated)
     checkAnnualSums(aggregates)
-    let quality = QualityFindings.find(in: validated, aggregates: aggregates, outlierThreshold: FixedDecimal(units: FixedDecimal.unit / 2))
+    let quality = QualityFindings.find(
+        in: validated, aggregates: aggregates, outlierThreshold: FixedDecimal(units: FixedDecimal.unit / 2))
     let settings = ReportSettings(organization: "测试", generated: Date(timeIntervalSince1970: 1_733_011_200))
-    let model = ReportModel(reference: pipelineReference, aggregates: aggregates, validated: validated, quality: quality, settings: settings)
+    let model = ReportModel(
+        reference: pipelineReference, aggregates: aggregates, validated: validated, quality: quality, settings: settings
+    )
     let workbook = pipelineFolder + "/report.xlsx"
     do {
         try WorkbookReport.write(model, to: workbook)
@@ -77,7 +83,9 @@ public func fuzzPipeline(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         preconditionFailure("the workbook could not be written: \(error)")
     }
     let malformed: [String]
-    do { malformed = try XlsxParts.malformedXMLParts(workbook) } catch { preconditionFailure("the workbook is not a readable zip: \(error)") }
+    do { malformed = try XlsxParts.malformedXMLParts(workbook) } catch {
+        preconditionFailure("the workbook is not a readable zip: \(error)")
+    }
     precondition(malformed.isEmpty, "malformed XML in the workbook: \(malformed)")
     unlink(workbook)
 
@@ -104,5 +112,6 @@ func checkAnnualSums(_ aggregates: Aggregates) {
             districts[key] = (districts[key] ?? .zero) + value
         }
     }
-    precondition(city == districts, "the city's annual figures are not the sums of the districts': \(city) vs \(districts)")
+    precondition(
+        city == districts, "the city's annual figures are not the sums of the districts': \(city) vs \(districts)")
 }

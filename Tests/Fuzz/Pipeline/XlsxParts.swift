@@ -16,7 +16,9 @@ enum XlsxParts {
 
     /// Every part of the zip at `path`, by name.
     static func read(_ path: String) throws -> [String: [UInt8]] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Malformed(description: "cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Malformed(description: "cannot read \(path)")
+        }
         let bytes = [UInt8](data)
         func u16(_ at: Int) throws -> Int {
             guard at >= 0, at + 2 <= bytes.count else { throw Malformed(description: "truncated at \(at)") }
@@ -27,7 +29,9 @@ enum XlsxParts {
 
         // End of central directory: the last PK\5\6.
         var eocd = bytes.count - 22
-        while eocd >= 0, !(bytes[eocd] == 0x50 && bytes[eocd + 1] == 0x4B && bytes[eocd + 2] == 5 && bytes[eocd + 3] == 6) { eocd -= 1 }
+        while eocd >= 0,
+            !(bytes[eocd] == 0x50 && bytes[eocd + 1] == 0x4B && bytes[eocd + 2] == 5 && bytes[eocd + 3] == 6)
+        { eocd -= 1 }
         guard eocd >= 0 else { throw Malformed(description: "no end of central directory") }
         var entries = try u16(eocd + 10)
         var directory = try u32(eocd + 16)
@@ -43,10 +47,14 @@ enum XlsxParts {
         var parts: [String: [UInt8]] = [:]
         var at = directory
         for _ in 0..<entries {
-            guard try u32(at) == 0x0201_4B50 else { throw Malformed(description: "bad central directory entry at \(at)") }
+            guard try u32(at) == 0x0201_4B50 else {
+                throw Malformed(description: "bad central directory entry at \(at)")
+            }
             let method = try u16(at + 10)
             var uncompressed = try u32(at + 24)
-            let nameLength = try u16(at + 28), extraLength = try u16(at + 30), commentLength = try u16(at + 32)
+            let nameLength = try u16(at + 28)
+            let extraLength = try u16(at + 30)
+            let commentLength = try u16(at + 32)
             var local = try u32(at + 42)
             guard at + 46 + nameLength <= bytes.count else { throw Malformed(description: "truncated name") }
             let name = String(decoding: bytes[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
@@ -54,10 +62,14 @@ enum XlsxParts {
             var extra = at + 46 + nameLength
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
-                let id = try u16(extra), size = try u16(extra + 2)
+                let id = try u16(extra)
+                let size = try u16(extra + 2)
                 if id == 1 {
                     var field = extra + 4
-                    if uncompressed == 0xFFFF_FFFF { uncompressed = try u64(field); field += 8 }
+                    if uncompressed == 0xFFFF_FFFF {
+                        uncompressed = try u64(field)
+                        field += 8
+                    }
                     if try u32(at + 20) == 0xFFFF_FFFF { field += 8 }
                     if local == 0xFFFF_FFFF { local = try u64(field) }
                 }
@@ -67,7 +79,9 @@ enum XlsxParts {
             let start = try local + 30 + u16(local + 26) + u16(local + 28)
             guard start <= bytes.count else { throw Malformed(description: "truncated part \(name)") }
             let payload = Array(bytes[start...])
-            parts[name] = method == 0 ? Array(payload.prefix(uncompressed)) : try inflate(payload, expected: uncompressed, name: name)
+            parts[name] =
+                method == 0
+                ? Array(payload.prefix(uncompressed)) : try inflate(payload, expected: uncompressed, name: name)
             at += 46 + nameLength + extraLength + commentLength
         }
         return parts
@@ -103,7 +117,8 @@ enum XlsxParts {
         for (name, bytes) in try read(path) where name.hasSuffix(".xml") || name.hasSuffix(".rels") {
             let parser = XMLParser(data: Data(bytes))
             if !parser.parse() {
-                problems.append("\(name): \(parser.parserError.map { "\($0)" } ?? "not well-formed") at line \(parser.lineNumber)")
+                problems.append(
+                    "\(name): \(parser.parserError.map { "\($0)" } ?? "not well-formed") at line \(parser.lineNumber)")
             }
         }
         return problems
