@@ -98,7 +98,7 @@ public struct Pipeline {
         let referenceFiles = ["districts.csv", "metrics.csv"].map { name in
             (
                 path: "reference/\(name)",
-                sha256: (try? FileSurvey.sha256(of: referenceFolder.appendingPathComponent(name).path)) ?? ""
+                sha256: (try? FileDigest.sha256(of: referenceFolder.appendingPathComponent(name).path)) ?? ""
             )
         }
         logger.info("reference: \(reference.districts.count) districts, \(reference.metrics.count) metrics (\(lap()))")
@@ -261,7 +261,7 @@ public struct Pipeline {
             var info = stat()
             guard stat(url.path, &info) == 0 else { throw RunFailure("\(name) was not written to \(folder.path)") }
             outputs.append(
-                Manifest.OutputEntry(path: name, sha256: try FileSurvey.sha256(of: url.path), bytes: Int(info.st_size)))
+                Manifest.OutputEntry(path: name, sha256: try FileDigest.sha256(of: url.path), bytes: Int(info.st_size)))
         }
         let workbookName = Self.workbookName(options.period)
         let workbookURL = folder.appendingPathComponent(workbookName)

@@ -106,7 +106,7 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         let tmp = try TemporaryFolder()
         let url = try tmp.write("abc.csv", "abc")
         #expect(
-            try FileSurvey.sha256(of: url.path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            try FileDigest.sha256(of: url.path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 

@@ -287,7 +287,7 @@ import Testing
         }
         // A workbook that was not read is still identified by its hash: sha256 of the bytes written.
         let xlsx = try #require(notRead.first { $0["path"] as? String == "东城12月.xlsx" })
-        #expect(xlsx["sha256"] as? String == (try FileSurvey.sha256(of: raw.appendingPathComponent("东城12月.xlsx").path)))
+        #expect(xlsx["sha256"] as? String == (try FileDigest.sha256(of: raw.appendingPathComponent("东城12月.xlsx").path)))
         #expect(xlsx["bytes"] as? Int == "PK\u{3}\u{4} not really".utf8.count)
         let totals = try #require(manifest["totals"] as? [String: Any])
         #expect(totals["files"] as? [String: Int] == ["listed": 11, "used": 1, "rejected": 0, "not_read": 10])

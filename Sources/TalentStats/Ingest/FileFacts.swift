@@ -77,7 +77,7 @@ final class BackgroundHash: @unchecked Sendable {
 
     init(path: SystemPath) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = (try? FileSurvey.sha256(of: path)) ?? ""
+            result = (try? FileDigest.sha256(of: path)) ?? ""
             done.signal()
         }
     }

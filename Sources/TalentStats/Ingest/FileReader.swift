@@ -13,7 +13,7 @@ public enum Ingest {
             // Listed, never parsed; hashed (when it is a readable file) so the manifest still
             // identifies what was in raw/.
             let size = stamp.map { Int($0.size) } ?? 0
-            let sha = size <= limits.maxFileBytes ? ((try? FileSurvey.sha256(of: file.path)) ?? "") : ""
+            let sha = size <= limits.maxFileBytes ? ((try? FileDigest.sha256(of: file.path)) ?? "") : ""
             return .failure(
                 FileRefusal(
                     .notRead(

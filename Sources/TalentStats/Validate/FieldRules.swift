@@ -3,6 +3,8 @@ enum FieldRules {
     struct Failure: Error, Equatable {
         let code: RejectCode
         let message: String
+        /// Which of a code's cases this is, where the Chinese text or the column depends on it.
+        var detail: RejectDetail = .none
     }
 
     static func period(_ raw: String) -> Result<YearMonth, Failure> {
@@ -100,7 +102,8 @@ enum FieldRules {
                 Failure(
                     code: .badValue,
                     message:
-                        "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)"))
+                        "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)",
+                    detail: .notWholeNumber))
         }
         return .success(result)
     }

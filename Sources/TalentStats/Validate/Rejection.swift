@@ -48,14 +48,14 @@ extension Rejection {
         case .missingField: return "\(at)必填项为空：统计期、镇街、指标、数值均须填写"
         case .badPeriod: return "\(at)统计期\(what)不是有效月份，应为 2024-01、202401、2024/01 或 2024年1月 等形式"
         case .unknownDistrict:
-            return message.contains("the city itself")
+            return detail == .cityItself
                 ? "\(at)\(what)为全市本身：全市数据由各镇街汇总得出，请按镇街报送"
                 : "\(at)镇街\(what)不在镇街名录中，应填写镇街代码、全称或简称"
         case .unknownMetric: return "\(at)指标\(what)不在指标目录中，应填写指标代码或名称"
         case .badUnit: return "\(at)计量单位\(what)不适用于该指标（如人数不能用万元）"
         case .badValue:
-            if message.hasPrefix("entity") || message.contains(": entity") { return "\(at)主体代码\(what)过长（超过 64 个字符）" }
-            if message.contains("whole number") { return "\(at)数值\(what)应为整数（人数不能有小数）" }
+            if detail == .entityTooLong { return "\(at)主体代码\(what)过长（超过 64 个字符）" }
+            if detail == .notWholeNumber { return "\(at)数值\(what)应为整数（人数不能有小数）" }
             return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
         case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
         case .notRead: return chineseDetail ?? "该文件未读取"
@@ -63,8 +63,22 @@ extension Rejection {
     }
 }
 
+/// Which case of a reject code a rejection is, where its Chinese text or its column depends on it
+/// (so that nothing is decided by reading the English message).
+public enum RejectDetail: Sendable, Equatable {
+    case none
+    /// `unknown_district`: the city itself was given as a district.
+    case cityItself
+    /// `bad_value`: the entity is longer than the limit.
+    case entityTooLong
+    /// `bad_value`: a metric counted in whole units got a fraction.
+    case notWholeNumber
+}
+
 /// One rejected observation (or a whole file, at line 0).
 public struct Rejection: Sendable, Equatable {
+    /// Which case of ``code`` this is (for the Chinese text).
+    public var detail: RejectDetail = .none
 
     /// Path relative to the raw input folder.
     public let file: String

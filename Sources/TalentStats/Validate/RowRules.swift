@@ -164,12 +164,12 @@ struct RowRules: Sendable {
                 case .unknownDistrict: raw.district
                 case .unknownMetric: raw.metric
                 case .badUnit: raw.unit
-                case .badValue: failure.message.hasPrefix("entity") ? raw.entity : raw.value
+                case .badValue: failure.detail == .entityTooLong ? raw.entity : raw.value
                 default: nil
                 }
             reject(
                 &out, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
-                column: column, found: found.map { TextNormalization.excerpt($0) })
+                column: column, found: found.map { TextNormalization.excerpt($0) }, detail: failure.detail)
         case .success(let (key, value)):
             let start = out.entityBytes.count
             out.entityBytes.append(contentsOf: key.entity.utf8)
@@ -183,11 +183,12 @@ struct RowRules: Sendable {
 
     private func reject(
         _ out: inout CheckedBatch, _ line: Int, _ code: RejectCode, _ message: String, column: Int? = nil,
-        found: String? = nil
+        found: String? = nil, detail: RejectDetail = .none
     ) {
-        out.rejections.append(
-            Rejection(
-                file: file?.relativePath ?? "", line: line, code: code, message: message, column: column, found: found))
+        var rejection = Rejection(
+            file: file?.relativePath ?? "", line: line, code: code, message: message, column: column, found: found)
+        rejection.detail = detail
+        out.rejections.append(rejection)
         out.rejectionPositions.append(out.candidates.count)
     }
 
@@ -204,7 +205,7 @@ struct RowRules: Sendable {
             role = .unit
         case .badValue:
             if let metricColumn { return metricColumn + 1 }
-            if failure.message.hasPrefix("entity") { role = .entity } else { role = .value }
+            role = failure.detail == .entityTooLong ? .entity : .value
         case .missingField:
             let fields: [(FileLayout.Column, String)] = [
                 (.period, raw.period), (.district, raw.district), (.metric, raw.metric), (.value, raw.value),
@@ -242,8 +243,8 @@ struct RowRules: Sendable {
                     .init(
                         code: .unknownDistrict,
                         message:
-                            "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead"
-                    ))
+                            "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead",
+                        detail: .cityItself))
             }
             return .failure(
                 .init(
@@ -284,8 +285,8 @@ struct RowRules: Sendable {
                 .init(
                     code: .badValue,
                     message:
-                        "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)"
-                ))
+                        "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)",
+                    detail: .entityTooLong))
         }
         return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
     }

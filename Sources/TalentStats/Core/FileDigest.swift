@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 
-extension FileSurvey {
+/// SHA-256 of files, as lowercase hex: of the input files (Ingest), the reference files and every
+/// output (Publish) for the manifest. In Core because several stages use it.
+public enum FileDigest {
     /// The SHA-256 of a file, as lowercase hex.
     public static func sha256(of path: String) throws -> String { try sha256(of: SystemPath(path)) }
 
@@ -9,7 +11,9 @@ extension FileSurvey {
     public static func sha256(of path: SystemPath) throws -> String {
         var source = try FileByteSource(path: path)
         var hasher = SHA256()
-        try forEachChunk(&source, chunkSize: 1 << 20) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        try FileSurvey.forEachChunk(&source, chunkSize: 1 << 20) {
+            hasher.update(bufferPointer: UnsafeRawBufferPointer($0))
+        }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
