@@ -6,8 +6,11 @@ about 200,000 enterprises (valid-looking 18-character unified social credit code
 districts of input/reference/districts.csv. Each enterprise reports one or two metrics every month,
 with a few reporting gaps, so the stock rule (level at the latest month with data) matters.
 
-Usage: scripts/generate-enterprise.py ROWS OUTPUT.csv [--seed N] [--entities N]
-The same arguments give the same bytes.
+Usage: scripts/generate-enterprise.py ROWS OUTPUT.csv [--seed N] [--entities N] [--one-month YYYY-MM] [--shuffle]
+  --one-month  write one month only (no reporting gaps, so 1M rows fill 200,000 enterprises x 5 metrics);
+               the levels are those the month would have in the 36-month series
+  --shuffle    write the rows in random order (holds all rows in memory: meant for a few million rows)
+The same arguments give the same bytes; without the two options the output is as it always was.
 """
 import argparse
 import csv
@@ -31,12 +34,16 @@ def main():
     ap.add_argument("--seed", type=int, default=6)
     ap.add_argument("--entities", type=int, default=200_000)
     ap.add_argument("--reference", default="input/reference/districts.csv")
+    ap.add_argument("--one-month", metavar="YYYY-MM")
+    ap.add_argument("--shuffle", action="store_true")
     args = ap.parse_args()
+    gap = 0.0 if args.one_month else 0.03
     rng = random.Random(args.seed)
     with open(args.reference, encoding="utf-8") as f:
         districts = [r["code"] for r in csv.DictReader(f) if r["type"] != "city"]
     # Metrics per enterprise, on average, so that ROWS fill the 36 months (with 3% gaps).
-    per_entity = args.rows / (args.entities * 36 * 0.97)
+    months = 1 if args.one_month else 36
+    per_entity = args.rows / (args.entities * months * (1 - gap))
     if per_entity > len(METRICS):
         raise SystemExit(f"{args.rows} rows need more than {args.entities} entities; raise --entities")
     entities = []
@@ -52,16 +59,21 @@ def main():
         base = [rng.randint(1, 400) for _ in METRICS]
         entities.append((code, d, metrics, base))
     periods = [f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13)]
+    if args.one_month:
+        y, m = (int(x) for x in args.one_month.split("-"))
+        months = [(max(0, (y - 2022) * 12 + m - 1), args.one_month)]
+    else:
+        months = list(enumerate(periods))
     written = 0
     with open(args.output, "w", encoding="utf-8", newline="") as out:
         out.write("period,district,metric,value,unit,entity\n")
         lines = []
-        for p_index, period in enumerate(periods):
+        for p_index, period in months:
             for code, district, metrics, base in entities:
                 for m in metrics:
                     if written >= args.rows:
                         break
-                    if rng.random() < 0.03:  # a reporting gap
+                    if gap and rng.random() < gap:  # a reporting gap
                         continue
                     name, unit, decimals = METRICS[m]
                     level = base[m] + p_index * (base[m] // 40 + 1)
@@ -73,13 +85,16 @@ def main():
                         value = str(level)
                     lines.append(f"{period},{district},{name},{value},{unit if rng.random() < 0.5 else ''},{code}\n")
                     written += 1
-                if len(lines) >= 100_000:
+                if len(lines) >= 100_000 and not args.shuffle:
                     out.write("".join(lines))
                     lines.clear()
+        if args.shuffle:
+            rng.shuffle(lines)
         out.write("".join(lines))
+    span = args.one_month or "2022-01..2024-12"
     if written < args.rows:
-        raise SystemExit(f"only {written} rows fit {args.entities} entities over 36 months; raise --entities")
-    print(f"{written} rows, {args.entities} enterprises, 2022-01..2024-12 → {args.output}")
+        raise SystemExit(f"only {written} rows fit {args.entities} entities over {span}; raise --entities")
+    print(f"{written} rows, {args.entities} enterprises, {span}{', shuffled' if args.shuffle else ''} → {args.output}")
 
 
 if __name__ == "__main__":
