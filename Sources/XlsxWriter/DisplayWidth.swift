@@ -40,13 +40,16 @@ public enum DisplayWidth {
     public static func estimate(number: Double, numberFormat: String?) -> Double {
         guard number.isFinite else { return 8 }
         let format = numberFormat ?? "General"
-        let percent = format.contains("%")
+        // Byte-level reading of the format (Foundation's `contains` on String is slow per cell).
+        let bytes = format.utf8
+        let percent = bytes.contains(UInt8(ascii: "%"))
         let decimals =
-            format.split(separator: ".", maxSplits: 1).dropFirst().first.map { $0.prefix { $0 == "0" }.count }
-            ?? (format == "General" ? 2 : 0)
+            bytes.firstIndex(of: UInt8(ascii: ".")).map { dot in
+                bytes[bytes.index(after: dot)...].prefix { $0 == UInt8(ascii: "0") }.count
+            } ?? (format == "General" ? 2 : 0)
         let shown = percent ? abs(number) * 100 : abs(number)
         let integerDigits = Self.integerDigits(shown)
-        let separators = format.contains(",") ? (integerDigits - 1) / 3 : 0
+        let separators = bytes.contains(UInt8(ascii: ",")) ? (integerDigits - 1) / 3 : 0
         return Double(
             integerDigits + separators + (decimals > 0 ? decimals + 1 : 0) + (percent ? 1 : 0) + (number < 0 ? 1 : 0))
     }
