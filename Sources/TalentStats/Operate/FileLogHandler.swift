@@ -7,6 +7,8 @@ import Logging
 /// runs never interleave within a line.
 public struct FileLogHandler: LogHandler {
     final class Sink: @unchecked Sendable {
+        // Safe to send: its only state is a descriptor set once in `init`; each line is one
+        // `write(2)`, which the kernel makes atomic on an `O_APPEND` descriptor.
         let fd: Int32
         init(path: String) throws {
             fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
