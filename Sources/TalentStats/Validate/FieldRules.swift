@@ -1,9 +1,19 @@
-/// The rules that turn a raw cell into a typed value, each failure with its reason code and message.
+/// The rules that turn a raw cell into a typed value. Each failure says which field it is about,
+/// its reason code (and, where the Chinese depends on it, which case of the code it is) and, in
+/// English, what was found and what was expected.
 enum FieldRules {
+    /// The field of an observation a rule is about; the raw value is the word messages use.
+    enum Field: String, Sendable, Equatable, CaseIterable {
+        case period, district, metric, value, unit, entity
+    }
+
     struct Failure: Error, Equatable {
         let code: RejectCode
+        /// The field the failure is about (for `missing_field`, the first empty one): the column and
+        /// the excerpt a rejection shows follow from it.
+        let field: Field
         let message: String
-        /// Which of a code's cases this is, where the Chinese text or the column depends on it.
+        /// Which of a code's cases this is, where the Chinese text depends on it.
         var detail: RejectDetail = .none
     }
 
@@ -12,7 +22,7 @@ enum FieldRules {
         if let period = YearMonth(parsing: text) { return .success(period) }
         return .failure(
             Failure(
-                code: .badPeriod,
+                code: .badPeriod, field: .period,
                 message:
                     "period '\(TextNormalization.excerpt(raw))' is not a month between \(YearMonth.validYears.lowerBound) and \(YearMonth.validYears.upperBound); expected e.g. 2024-01, 202401, 2024/01 or 2024年1月"
             ))
@@ -26,7 +36,7 @@ enum FieldRules {
         func bad(_ why: String) -> Result<FixedDecimal, Failure> {
             .failure(
                 Failure(
-                    code: .badValue,
+                    code: .badValue, field: .value,
                     message:
                         "value '\(TextNormalization.excerpt(raw))' \(why); expected a non-negative number such as 13673 or 1,205,000.5"
                 ))
@@ -73,7 +83,7 @@ enum FieldRules {
             guard let parsed = MeasureUnit.parse(written) else {
                 return .failure(
                     Failure(
-                        code: .badUnit,
+                        code: .badUnit, field: .unit,
                         message:
                             "unit '\(TextNormalization.excerpt(unitText))' is not known; expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", ")) for \(metric.nameZh)"
                     ))
@@ -83,7 +93,7 @@ enum FieldRules {
         guard let exponent = unit.exponent(to: metric.unit) else {
             return .failure(
                 Failure(
-                    code: .badUnit,
+                    code: .badUnit, field: .unit,
                     message:
                         "unit '\(TextNormalization.excerpt(unitText))' does not measure \(metric.nameZh); expected \(MeasureUnit.symbols(of: metric.unit.dimension).joined(separator: ", "))"
                 ))
@@ -94,13 +104,13 @@ enum FieldRules {
                 exponent > 0
                 ? "is larger than \(FixedDecimal.maxInputMagnitude) \(metric.unit.symbol) once converted"
                 : "cannot be held exactly in \(metric.unit.symbol) (more than \(FixedDecimal.scale) decimal places once converted)"
-            return .failure(Failure(code: .badValue, message: "value \(value) \(unit.symbol) \(why)"))
+            return .failure(Failure(code: .badValue, field: .value, message: "value \(value) \(unit.symbol) \(why)"))
         }
         if metric.integer && !result.isWholeNumber {
             let converted = exponent == 0 ? "" : " (\(value) \(unit.symbol) is \(result) \(metric.unit.symbol))"
             return .failure(
                 Failure(
-                    code: .badValue,
+                    code: .badValue, field: .value,
                     message:
                         "\(metric.nameZh) must be a whole number of \(metric.unit.symbol); got \(result)\(converted)",
                     detail: .notWholeNumber))

@@ -157,16 +157,9 @@ struct RowRules: Sendable {
     func general(_ raw: RawObservation, metricColumn: Int? = nil, into out: inout CheckedBatch) {
         switch interpret(raw) {
         case .failure(let failure):
-            let column = self.column(for: failure, raw: raw, metricColumn: metricColumn)
-            let found: String? =
-                switch failure.code {
-                case .badPeriod: raw.period
-                case .unknownDistrict: raw.district
-                case .unknownMetric: raw.metric
-                case .badUnit: raw.unit
-                case .badValue: failure.detail == .entityTooLong ? raw.entity : raw.value
-                default: nil
-                }
+            let column = self.column(for: failure, metricColumn: metricColumn)
+            // An empty field has nothing to show.
+            let found = failure.code == .missingField ? nil : raw.text(of: failure.field)
             reject(
                 &out, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
                 column: column, found: found.map { TextNormalization.excerpt($0) }, detail: failure.detail)
@@ -193,43 +186,38 @@ struct RowRules: Sendable {
     }
 
     /// The 1-based column of the field a rejection is about, when the file's layout is known.
-    private func column(for failure: FieldRules.Failure, raw: RawObservation, metricColumn: Int?) -> Int? {
+    private func column(for failure: FieldRules.Failure, metricColumn: Int?) -> Int? {
         guard let layout = format?.layout else { return nil }
         let role: FileLayout.Column
-        switch failure.code {
-        case .badPeriod: role = .period
-        case .unknownDistrict: role = .district
-        case .unknownMetric: role = .metric
-        case .badUnit:
+        switch failure.field {
+        case .period: role = .period
+        case .district: role = .district
+        case .metric: role = .metric
+        case .value, .unit, .entity:
+            // In the wide layout the metric's column holds the value and its header the unit. An
+            // entity there is reported at the metric's column too, as it always has been (its own
+            // column would say more).
             if let metricColumn { return metricColumn + 1 }
-            role = .unit
-        case .badValue:
-            if let metricColumn { return metricColumn + 1 }
-            role = failure.detail == .entityTooLong ? .entity : .value
-        case .missingField:
-            let fields: [(FileLayout.Column, String)] = [
-                (.period, raw.period), (.district, raw.district), (.metric, raw.metric), (.value, raw.value),
-            ]
-            guard let empty = fields.first(where: { TextNormalization.clean($0.1).isEmpty }) else { return nil }
-            if empty.0 == .value, let metricColumn { return metricColumn + 1 }
-            role = empty.0
-        default: return nil
+            role =
+                switch failure.field {
+                case .unit: .unit
+                case .entity: .entity
+                default: .value
+                }
         }
         return layout.index(of: role).map { $0 + 1 }
     }
 
     /// Checks one raw observation, field by field in a fixed order, so each rejection has one reason.
     func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
-        let required: [(String, String)] = [
-            ("period", raw.period), ("district", raw.district), ("metric", raw.metric), ("value", raw.value),
-        ]
-        let empty = required.filter { TextNormalization.clean($0.1).isEmpty }.map(\.0)
-        if !empty.isEmpty {
+        let required: [FieldRules.Field] = [.period, .district, .metric, .value]
+        let empty = required.filter { TextNormalization.clean(raw.text(of: $0)).isEmpty }
+        if let first = empty.first {
             return .failure(
                 .init(
-                    code: .missingField,
+                    code: .missingField, field: first,
                     message:
-                        "empty \(empty.joined(separator: ", ")); every observation needs period, district, metric and value"
+                        "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
                 ))
         }
         let period: YearMonth
@@ -241,14 +229,14 @@ struct RowRules: Sendable {
             if reference.isCity(raw.district) {
                 return .failure(
                     .init(
-                        code: .unknownDistrict,
+                        code: .unknownDistrict, field: .district,
                         message:
                             "'\(TextNormalization.excerpt(raw.district))' is the city itself; the city's figures are computed from its districts, so report each district instead",
                         detail: .cityItself))
             }
             return .failure(
                 .init(
-                    code: .unknownDistrict,
+                    code: .unknownDistrict, field: .district,
                     message:
                         "district '\(TextNormalization.excerpt(raw.district))' is not in districts.csv; expected a code, full name or short name such as \(reference.districts[0].code), \(reference.districts[0].name) or \(reference.districts[0].shortName)"
                 ))
@@ -256,7 +244,7 @@ struct RowRules: Sendable {
         guard let metricIndex = reference.metric(matching: raw.metric) else {
             return .failure(
                 .init(
-                    code: .unknownMetric,
+                    code: .unknownMetric, field: .metric,
                     message:
                         "metric '\(TextNormalization.excerpt(raw.metric))' is not in metrics.csv; expected an id or name such as \(reference.metrics.map { "\($0.id)/\($0.nameZh)" }.joined(separator: ", "))"
                 ))
@@ -283,11 +271,25 @@ struct RowRules: Sendable {
         if entity.count > Self.maxEntityLength {
             return .failure(
                 .init(
-                    code: .badValue,
+                    code: .badValue, field: .entity,
                     message:
                         "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)",
                     detail: .entityTooLong))
         }
         return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
+    }
+}
+
+extension RawObservation {
+    /// The cell of `field` as written.
+    fileprivate func text(of field: FieldRules.Field) -> String {
+        switch field {
+        case .period: period
+        case .district: district
+        case .metric: metric
+        case .value: value
+        case .unit: unit
+        case .entity: entity
+        }
     }
 }
