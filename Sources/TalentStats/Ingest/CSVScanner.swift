@@ -40,7 +40,7 @@ public final class FileByteSource: ByteSource {
         if fd < 0 { throw IOFailure(path: path, operation: "open", errno: errno) }
         var info = stat()
         if fstat(fd, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
-            let failure = IOFailure(path: path, operation: "read (not a regular file)", errno: EINVAL)
+            let failure = IOFailure.notRegularFile(path)
             _ = Glibc.close(fd)
             fd = -1
             throw failure
@@ -69,17 +69,44 @@ public final class FileByteSource: ByteSource {
     }
 }
 
-/// A failed system call on a file, with the OS's explanation.
+/// A failed system call on a file, with the OS's explanation, or a file refused before it is read.
 public struct IOFailure: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, as far as the explanation depends on it.
+    public enum Kind: Sendable, Equatable {
+        /// A system call failed; ``IOFailure/errno`` says why.
+        case systemCall
+        /// The path names something other than a regular file (a folder, a pipe, a device): never read.
+        case notRegularFile
+    }
+
     public let path: String
+    /// What was being done: `open`, `read`, `create`, `write`, `flush`, `close`, `open the lock file` …
     public let operation: String
     public let errno: Int32
+    public let kind: Kind
+
+    init(path: String, operation: String, errno: Int32, kind: Kind = .systemCall) {
+        self.path = path
+        self.operation = operation
+        self.errno = errno
+        self.kind = kind
+    }
+
+    /// `path` is not a regular file, so it is not read.
+    static func notRegularFile(_ path: String) -> IOFailure {
+        IOFailure(path: path, operation: "read (not a regular file)", errno: EINVAL, kind: .notRegularFile)
+    }
+
     public var description: String { "cannot \(operation) \(path): \(reason)" }
+
     /// Why, in words for the operator.
     public var reason: String {
-        operation.contains("not a regular file")
-            ? "it is not a regular file (a folder, a link to a folder, a pipe or a device); only regular CSV files are read"
-            : String(cString: strerror(errno))
+        switch kind {
+        case .notRegularFile:
+            "it is not a regular file (a folder, a link to a folder, a pipe or a device); only regular CSV files are read"
+        case .systemCall:
+            String(cString: strerror(errno))
+        }
     }
 }
 

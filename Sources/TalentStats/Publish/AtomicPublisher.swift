@@ -10,11 +10,35 @@ import Foundation
 ///
 /// Where the exchange is not available (NFS, CIFS, older kernels), the previous set is first moved
 /// aside to `.NAME.old-PID`, then the new set is renamed into place: readers find no folder between
-/// the two renames, and a run killed there leaves the previous set aside, where ``begin()`` of the
-/// next run finds it and puts it back before it deletes anything.
+/// the two renames, and a run killed there leaves the previous set aside, where the next run finds
+/// it and puts it back (``recoverAll(in:)``, before it reads any input) before it deletes anything.
 public struct AtomicPublisher {
+    /// Why publishing failed: the one line the operator reads, and what a caller decides by.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, as far as a caller decides anything by it.
+        public enum Kind: Sendable, Equatable {
+            /// The disk is full (ENOSPC), and ``Failure/description`` already says to free disk space.
+            case noSpace
+            /// Anything else: permissions, a missing folder, an I/O error.
+            case other
+        }
+
         public let description: String
+        public let kind: Kind
+
+        init(description: String, kind: Kind = .other) {
+            self.description = description
+            self.kind = kind
+        }
+
+        /// A full disk: `problem`, then the advice to free disk space.
+        static func noSpace(_ problem: String) -> Failure {
+            Failure(description: problem + "; free disk space and run again", kind: .noSpace)
+        }
+
+        /// Whether the message already tells the operator to free disk space (a caller then adds no
+        /// hint of its own).
+        public var mentionsFreeSpace: Bool { kind == .noSpace }
     }
 
     public let target: URL
@@ -170,10 +194,8 @@ public struct AtomicPublisher {
                 // A write that takes nothing would loop for ever: the device is full.
                 if n <= 0 {
                     let code = n == 0 ? ENOSPC : errno
-                    throw Failure(
-                        description:
-                            "cannot write \(url.path): \(String(cString: strerror(code)))\(code == ENOSPC ? "; free disk space and run again" : "")"
-                    )
+                    let problem = "cannot write \(url.path): \(String(cString: strerror(code)))"
+                    throw code == ENOSPC ? Failure.noSpace(problem) : Failure(description: problem)
                 }
                 offset += n
             }
@@ -245,7 +267,7 @@ public struct AtomicPublisher {
 
     /// The fallback: moves the previous set aside, renames the new one into place, flushes the
     /// parent folder, and only then deletes the previous set. A failure puts the previous set back;
-    /// a kill between the renames leaves it aside for the next ``begin()`` to put back.
+    /// a kill between the renames leaves it aside for the next run to put back (``recoverAll(in:)``).
     private func replaceInTwoSteps(_ staging: URL) throws {
         let parent = target.deletingLastPathComponent()
         let aside = asideFolder
@@ -257,8 +279,8 @@ public struct AtomicPublisher {
             guard rename(aside.path, target.path) == 0 else {
                 return Failure(
                     description: "\(error); the previous report is in \(aside.path) and could not be put "
-                        + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand"
-                )
+                        + "back (\(Self.reason(errno))): the next run puts it back, or rename it to \(target.path) by hand",
+                    kind: (error as? Failure)?.kind ?? .other)
             }
             try? Self.syncFolder(parent)
             return error
@@ -275,7 +297,8 @@ public struct AtomicPublisher {
         try? FileManager.default.removeItem(at: aside)
     }
 
-    /// A note for failure messages when the file system is (nearly) full.
+    /// A note for failure messages when the file system is (nearly) full: less than 64 MiB free.
+    /// Empty otherwise.
     public static func freeSpaceHint(at url: URL) -> String {
         var info = statvfs()
         guard statvfs(url.path, &info) == 0 else { return "" }
@@ -301,8 +324,8 @@ public struct AtomicPublisher {
         var code: Int32 = 0
         repeat { code = fsync(fd) == 0 ? 0 : errno } while code == EINTR
         guard code == 0 || code == EINVAL else {
-            let advice = code == ENOSPC ? "; free disk space and run again" : ""
-            throw Failure(description: "cannot flush the folder \(url.path) to disk: \(reason(code))\(advice)")
+            let problem = "cannot flush the folder \(url.path) to disk: \(reason(code))"
+            throw code == ENOSPC ? Failure.noSpace(problem) : Failure(description: problem)
         }
     }
 
