@@ -21,14 +21,17 @@ public struct QualityFindings: Sendable {
 
     /// Districts lacking one or more metrics in the report month, in reference order.
     public let missing: [Missing]
-    /// Districts whose |环比| in the report month exceeds the threshold.
+    /// District and metric pairs whose |环比| in the report month is above the threshold, with the
+    /// figures of the month and of the month before.
     public let outliers: [Outlier]
 
-    /// Whether anything needs the operator's attention (exit status 2).
+    /// Whether anything needs the operator's attention (exit status 2): any rejection (files not
+    /// read included) or a district missing a figure for the report month. Outliers do not count.
     public static func needsAttention(_ data: ValidatedData, _ findings: QualityFindings) -> Bool {
         data.rejectionCount > 0 || !findings.missing.isEmpty
     }
 
+    /// Finds the districts missing figures and the outliers of the report month in `aggregates`.
     public static func find(in data: ValidatedData, aggregates: Aggregates, outlierThreshold: FixedDecimal)
         -> QualityFindings
     {

@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 
 /// SHA-256 of files, as lowercase hex: of the input files (Ingest), the reference files and every
-/// output (Publish) for the manifest. In Core because several stages use it.
+/// output (Publish) for the manifest. In Core because several stages use it. It reads through
+/// ``FileByteSource``, so it refuses what Ingest refuses (anything but a regular file, without
+/// blocking) with the same ``IOFailure``.
 public enum FileDigest {
     /// The SHA-256 of a file, as lowercase hex.
     public static func sha256(of path: String) throws -> String { try sha256(of: SystemPath(path)) }

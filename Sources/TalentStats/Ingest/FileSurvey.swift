@@ -34,7 +34,7 @@ public enum TextEncoding: String, Sendable, Codable {
 ///
 /// UTF-8 is tried first, in one pass that skips ASCII eight bytes at a time; only a file that is
 /// not UTF-8 is read a second time to check it as GB18030. The SHA-256 is computed separately
-/// (``FileDigest``), so that it can run beside the parse.
+/// (``FileDigest``, on another thread: ``BackgroundHash``), so that it can run beside the parse.
 public struct FileSurvey: Sendable {
     public let bytes: Int
     /// `nil` when the bytes are neither UTF-8 nor GB18030; ``problem`` says why.

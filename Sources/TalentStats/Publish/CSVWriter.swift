@@ -1,5 +1,7 @@
-/// The machine-readable outputs.
+/// `aggregates.csv`, the figures for machines (`rejects.csv` is written by ``RejectionLog``,
+/// `manifest.json` by ``Manifest``).
 enum MachineOutputs {
+    /// One row per figure, in the order of ``Aggregates/rows``.
     static func aggregatesCSV(_ aggregates: Aggregates) -> String {
         var csv = CSVText(header: ["period", "district_code", "metric", "measure", "value"])
         for row in aggregates.rows {
@@ -7,5 +9,4 @@ enum MachineOutputs {
         }
         return csv.text
     }
-
 }

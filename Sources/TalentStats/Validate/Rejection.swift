@@ -4,7 +4,9 @@ import Foundation
 public enum RejectCode: String, Sendable, CaseIterable, Codable, Comparable {
     /// The file cannot be used at all (encoding, header, unreadable); reported at line 0.
     case badFile = "bad_file"
-    /// The record cannot be split into fields (unterminated quote, too long, too many fields).
+    /// The record cannot be split into fields (unterminated quote, too long, too many fields), its
+    /// bytes are not valid in the file's encoding, or reading stopped there; at line 0, the file
+    /// changed while it was read.
     case badRow = "bad_row"
     case missingField = "missing_field"
     case badPeriod = "bad_period"
@@ -54,7 +56,7 @@ extension Rejection {
         case .unknownMetric: return "\(at)指标\(what)不在指标目录中，应填写指标代码或名称"
         case .badUnit: return "\(at)计量单位\(what)不适用于该指标（如人数不能用万元）"
         case .badValue:
-            if detail == .entityTooLong { return "\(at)主体代码\(what)过长（超过 64 个字符）" }
+            if detail == .entityTooLong { return "\(at)主体代码\(what)过长（超过 \(RowRules.maxEntityLength) 个字符）" }
             if detail == .notWholeNumber { return "\(at)数值\(what)应为整数（人数不能有小数）" }
             return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
         case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
@@ -63,8 +65,8 @@ extension Rejection {
     }
 }
 
-/// Which case of a reject code a rejection is, where its Chinese text or its column depends on it
-/// (so that nothing is decided by reading the English message).
+/// Which case of a reject code a rejection is, where its Chinese text depends on it (so that nothing
+/// is decided by reading the English message; the column follows from ``FieldRules/Failure/field``).
 public enum RejectDetail: Sendable, Equatable {
     case none
     /// `unknown_district`: the city itself was given as a district.
@@ -90,7 +92,8 @@ public struct Rejection: Sendable, Equatable {
     public var column: Int? = nil
     /// An excerpt of the offending field as written, when there is one.
     public var found: String? = nil
-    /// The reason in Chinese, when the stage that found the problem gives one.
+    /// The reason in Chinese, when the stage that found the problem gives one (a file not read:
+    /// ``UnreadReason/chinese``).
     public var chineseDetail: String? = nil
     /// For a `duplicate`: the key, as described in the message, and the line of the first occurrence.
     public var repeats: Repeat? = nil
@@ -137,7 +140,8 @@ public final class RejectionLog: @unchecked Sendable {
 
     /// The first failed system call while keeping the rejections beyond ``detailLimit``.
     public struct RecordingFailure: Error, CustomStringConvertible, Sendable {
-        /// What was being done: `create a temporary file in`, `write`, `flush`, `close`, `read back`.
+        /// What was being done: `create a temporary file in`, `remove the name of`, `write`, `flush`,
+        /// `close`, `read back`.
         public let operation: String
         /// The temporary file, or the folder it was to be created in.
         public let path: String
