@@ -223,7 +223,7 @@ public struct Pipeline {
             let space = AtomicPublisher.freeSpaceHint(at: options.output)
             if let failure = error as? AtomicPublisher.Failure {
                 throw RunFailure(
-                    failure.description.contains("free disk space") ? failure.description : failure.description + space)
+                    failure.mentionsFreeSpace ? failure.description : failure.description + space)
             }
             throw RunFailure(
                 "could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)"

@@ -40,7 +40,7 @@ enum TestHooks {
     }
 
     /// The number given by a `NAME:N` hook (`parallel-min-bytes:1` reads files of at least one
-    /// byte in two halves, so that end-to-end tests exercise the parallel path on small inputs).
+    /// byte on two threads, so that end-to-end tests exercise the parallel path on small inputs).
     static func number(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
         for hook in hooks(environment) {
             let parts = hook.split(separator: ":").map(String.init)
