@@ -149,7 +149,7 @@ public struct Pipeline {
         let validated = validator.finish()
         let t = validated.totals
         logger.info(
-            "ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded, \(validated.distinctKeys) distinct keys in \(validated.accepted.bytes / 1_048_576) MiB (\(lap()))"
+            "ingest+validate: \(files.count) files (\(validated.filesRejected) rejected, \(validated.filesNotRead) not read), \(t.read) observations: \(t.used) used, \(t.rejected) rejected, \(t.outOfScope) out of scope, \(t.superseded) superseded (\(validated.revisionCount) revisions), \(validated.distinctKeys) distinct keys in \(validated.accepted.bytes / 1_048_576) MiB (\(lap()))"
         )
         precondition(t.balances, "row accounting does not balance: \(t)")
         if let problem = validated.capacityProblem {

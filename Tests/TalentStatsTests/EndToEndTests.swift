@@ -100,6 +100,46 @@ import Testing
         #expect(rejectSheet["H5"]?.value.map { "\($0)".hasPrefix("column 1: period '2024-13'") } == true)
     }
 
+    /// A resubmission that repeats values supersedes them without listing them as revisions; the
+    /// one value it changes is listed, with both files and lines, and moves its figures.
+    @Test func unchangedResubmittedValuesAreSupersededButNotRevisions() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Fixtures.copy("small", into: tmp)
+        // After b/ and c/ in path order: 乙 export 2024-01 as c/resubmit.csv:2 has it, 甲 people
+        // 2024-02 as b/2024-02.csv:2 (１２０), and 丙 people 2024-02 changed from 0 (b/2024-02.csv:3) to 1.
+        try tmp.write(
+            "input/raw/e/again.csv",
+            "period,district,metric,value,unit\n2024-01,乙,export,0.50,万元\n2024-02,甲,people,120,\n2024-02,丙,people,1,\n")
+        let run = try Binary.run(["report", "--period", "2024-02", "--input", "input", "--output", "out"], in: tmp.url)
+        #expect(run.status == 2, "\(run.stderr)")
+        let folder = tmp.file("out/2024-02")
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
+                as? [String: Any])
+        let totals = try #require(manifest["totals"] as? [String: Any])
+        // c/resubmit.csv revises b/2024-01.csv (7000 元 → 0.5 万元); e/again.csv revises one more.
+        #expect(totals["revisions"] as? Int == 2)
+        #expect((totals["observations"] as? [String: Any])?["superseded"] as? Int == 4)
+        #expect(totals["balanced"] as? Bool == true)
+        let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
+        #expect(agg["2024-02,100000003,people,month"] == "1")
+        #expect(agg["2024-02,100000,people,month"] == "121")
+        #expect(agg["2024-01,100000002,export,month"] == "0.5")
+
+        let book = try XlsxReadBack(url: folder.appendingPathComponent("talent-report-2024-02.xlsx"))
+        let sheet = try #require(book.sheet("修订记录"))
+        #expect(sheet["A2"]?.value == .string("后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 2 条；另有 2 条后报数据与原值相同（已替代，数值未变，不列出）"))
+        #expect(sheet["A6"]?.value == .string("2024-02"))
+        #expect(sheet["B6"]?.value == .string("丙园区"))
+        #expect(sheet["E6"]?.value == .number(0))
+        #expect(sheet["F6"]?.value == .number(1))
+        #expect(sheet["H6"]?.value == .string("b/2024-02.csv"))
+        #expect(sheet["I6"]?.value == .number(3))
+        #expect(sheet["J6"]?.value == .string("e/again.csv"))
+        #expect(sheet["K6"]?.value == .number(4))
+        #expect(sheet["A7"] == nil)
+    }
+
     @Test func exitStatusesForUsageAndFailures() throws {
         let tmp = try TemporaryFolder()
         let usage = try Binary.run(["report", "--period", "2024-13"], in: tmp.url)

@@ -155,7 +155,8 @@ struct SeededGenerator: RandomNumberGenerator {
         let (data, b) = try compute([original, again])
         #expect(a.rows == b.rows, "seed \(seed)")
         #expect(data.totals.superseded == again.count)
-        #expect(data.revisions.allSatisfy { $0.old.value == $0.new.value })
+        #expect(data.revisions.isEmpty && data.revisionCount == 0, "seed \(seed)")
+        #expect(data.unchangedResubmissions == again.count, "seed \(seed)")
     }
 }
 

@@ -130,6 +130,32 @@ import Testing
         #expect(data.totals == RowAccounting(read: 4, used: 2, rejected: 0, outOfScope: 0, superseded: 2))
     }
 
+    @Test func theSameValueAgainSupersedesButRevisesNothing() {
+        var h = ValidatorHarness(period: "2024-02")
+        // Hundredths (held in the slot), beyond hundredths and beyond 31 bits (held aside).
+        h.file(
+            "1.csv",
+            [
+                ("2024-01", "甲", "export", "100", ""), ("2024-01", "乙", "export", "0.001", ""),
+                ("2024-01", "丙", "export", "30000000", ""), ("2024-01", "甲", "people", "7", ""),
+            ])
+        // The same values spelled otherwise, then two that differ in the last place.
+        h.file(
+            "2.csv",
+            [
+                ("2024-01", "甲", "export", "100.00", ""), ("2024-01", "乙", "export", "0.0010", ""),
+                ("2024-01", "丙", "export", "30000000.5", ""), ("2024-01", "甲", "people", "8", ""),
+            ])
+        let data = h.finish()
+        #expect(data.unchangedResubmissions == 2)
+        #expect(data.revisionCount == 2)
+        #expect(
+            data.revisions.map { "\($0.old.value)→\($0.new.value)@\($0.new.line)" } == [
+                "30000000→30000000.5@4", "7→8@5",
+            ])
+        #expect(data.totals == RowAccounting(read: 8, used: 4, rejected: 0, outOfScope: 0, superseded: 4))
+    }
+
     @Test func rejectedObservationNeverSupersedes() {
         var h = ValidatorHarness(period: "2024-02")
         h.file("1.csv", [("2024-01", "甲", "people", "100", "")])

@@ -665,9 +665,13 @@ private struct Layout {
             v.revisions.count > Self.rowsPerPage
             ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
         let listed = v.revisionCount > v.revisions.count ? "；此处列出前 \(v.revisions.count) 条" : ""
+        let unchanged =
+            v.unchangedResubmissions > 0 ? "；另有 \(v.unchangedResubmissions) 条后报数据与原值相同（已替代，数值未变，不列出）" : ""
         try writeTitle(
             sheet, "修订记录",
-            v.revisions.isEmpty ? "本期无修订" : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)")
+            v.revisions.isEmpty
+                ? "本期无修订\(unchanged)"
+                : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)\(unchanged)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]
         try table(sheet, top: top, name: "Revisions\(page + 1)", columns: columns, rows: revisions.count) { i, r in

@@ -40,8 +40,10 @@ final class MonthKeys {
         return UInt32(bitPattern: -Int32(wideValues.count))
     }
 
-    func value(at slot: Int) -> FixedDecimal {
-        let stored = slots.storedValue(at: slot)
+    func value(at slot: Int) -> FixedDecimal { value(stored: slots.storedValue(at: slot)) }
+
+    /// The value a slot's 32-bit form stands for (read from the side array when it is negative).
+    func value(stored: Int32) -> FixedDecimal {
         if stored >= 0 { return FixedDecimal(units: Int128(stored) * 10_000_000) }
         return FixedDecimal(units: wideValues[Int(-(stored + 1))])
     }

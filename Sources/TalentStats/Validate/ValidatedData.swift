@@ -70,9 +70,13 @@ public struct ValidatedData: Sendable {
     public let files: [FileRecord]
     /// Every rejection, counted; the first ``RejectionLog/detailLimit`` listed.
     public let rejectionLog: RejectionLog
-    /// The first ``RejectionLog/detailLimit`` revisions (``revisionCount`` has them all).
+    /// The first ``RejectionLog/detailLimit`` revisions (``revisionCount`` has them all): rows of a
+    /// later file that replace an earlier file's row for the same key with a different value.
     public let revisions: [Revision]
     public let revisionCount: Int
+    /// Rows of a later file that repeat an earlier file's row for the same key with the same value:
+    /// superseded (the later row counts) but not revisions, since no figure moves.
+    public let unchangedResubmissions: Int
 
     /// The listed rejections (all of them unless there are more than ``RejectionLog/detailLimit``).
     public var rejections: [Rejection] { rejectionLog.listed }

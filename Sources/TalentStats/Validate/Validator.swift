@@ -22,6 +22,7 @@ public struct Validator {
     private let rejections = RejectionLog()
     private var revisions: [Revision] = []
     private var revisionCount = 0
+    private var unchangedResubmissions = 0
     private var capacityProblem: String?
 
     // The file being read.
@@ -92,7 +93,7 @@ public struct Validator {
             reference: reference, reportPeriod: reportPeriod, accepted: AcceptedObservations(index: index),
             files: files,
             rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
-            capacityProblem: capacityProblem)
+            unchangedResubmissions: unchangedResubmissions, capacityProblem: capacityProblem)
     }
 
     // MARK: - Rows
@@ -209,20 +210,32 @@ public struct Validator {
                 entity: entities.text(entityID), firstLine: slots.line(at: slot))
             return
         }
-        // A later file resubmits the key: the earlier row no longer counts.
+        // A later file resubmits the key: the earlier row no longer counts. It is a revision when
+        // the value changes; the same value again is superseded too, but revises nothing.
         let earlier = slots.file(at: slot)
         files[earlier].accounting.used -= 1
         files[earlier].accounting.superseded += 1
-        revisionCount += 1
-        if revisions.count < RejectionLog.detailLimit {
-            let k = ObservationKey(
-                month: YearMonth(ordinal: Int(c.month))!, district: Int(c.district), metric: Int(c.metric),
-                entity: entities.text(entityID))
-            table.slots = slots  // value(at:) reads the table
-            revisions.append(
-                Revision(
-                    key: k, old: SourcedValue(value: table.value(at: slot), file: earlier, line: slots.line(at: slot)),
-                    new: SourcedValue(value: c.value, file: Int(file), line: c.line)))
+        let stored = slots.storedValue(at: slot)
+        let newSmall = KeySlots.small(c.value)
+        let unchanged =
+            if let newSmall { stored == Int32(bitPattern: newSmall) } else {
+                stored < 0 && table.value(stored: stored) == c.value
+            }
+        if unchanged {
+            unchangedResubmissions += 1
+        } else {
+            revisionCount += 1
+            if revisions.count < RejectionLog.detailLimit {
+                let k = ObservationKey(
+                    month: YearMonth(ordinal: Int(c.month))!, district: Int(c.district), metric: Int(c.metric),
+                    entity: entities.text(entityID))
+                revisions.append(
+                    Revision(
+                        key: k,
+                        old: SourcedValue(
+                            value: table.value(stored: stored), file: earlier, line: slots.line(at: slot)),
+                        new: SourcedValue(value: c.value, file: Int(file), line: c.line)))
+            }
         }
         let old = UInt32(bitPattern: slots.storedValue(at: slot))
         slots.replace(
