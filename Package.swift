@@ -26,6 +26,8 @@ let package = Package(
         ),
         // A safe Swift layer over the C library; knows nothing of talent or districts.
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
+        // A streaming reader of .xlsx workbooks (zip + XML, with limits); knows nothing of talent.
+        .target(name: "XlsxReader", dependencies: ["ZIPFoundation"]),
         // One compiler hint the key check needs (prefetch), which Swift does not expose.
         .target(name: "CCacheHint", path: "Sources/CCacheHint"),
         // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish.
@@ -33,6 +35,7 @@ let package = Package(
             name: "TalentStats",
             dependencies: [
                 "XlsxWriter",
+                "XlsxReader",
                 "CCacheHint",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,6 +57,7 @@ let package = Package(
             dependencies: ["ZIPFoundation"],
             path: "Tests/TestSupport"
         ),
+        .testTarget(name: "XlsxReaderTests", dependencies: ["XlsxReader"]),
         .testTarget(
             name: "XlsxWriterTests",
             dependencies: ["XlsxWriter", "TestSupport"]

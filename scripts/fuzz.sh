@@ -2,6 +2,8 @@
 # Builds the two libFuzzer targets (Tests/Fuzz) with AddressSanitizer and runs each for a bounded
 # time:
 #   ingest   (Tests/Fuzz/Ingest)   CSV reading, encodings, headers, values, the validator's accounting;
+#            and, for inputs that begin with "X", workbooks: the rest is a sheet's XML and shared
+#            strings packed into an .xlsx (the zip reader, the XML scanner, cells, merges, headers);
 #   pipeline (Tests/Fuzz/Pipeline) ingest + validation + aggregation + the workbook written with the
 #            real libxlsxwriter + rejects.csv, asserting every XML part of the .xlsx is well-formed
 #            and the city's annual figures are the sums of the districts'.
@@ -24,12 +26,27 @@ pipeline=$(ls Sources/TalentStats/Aggregate/*.swift Sources/TalentStats/Report/*
   Sources/TalentStats/Operate/EnvironmentSettings.swift Sources/TalentStats/Operate/ConfigurationError.swift \
   Sources/TalentStats/Operate/Schedule.swift)
 flags=(-sanitize=fuzzer,address -parse-as-library -O)
-stale() { [ ! -x "$1" ] || [ -n "$(find Sources Tests/Fuzz -newer "$1" -name '*.swift' | head -1)" ]; }
+stale() { [ ! -e "$1" ] || [ -n "$(find Sources Tests/Fuzz -newer "$1" -name '*.swift' | head -1)" ]; }
+
+# The workbook reader and the zip library under it, as modules of their own (ZIPFoundation's
+# sources are where `swift build` checked them out).
+zipsrc=.build/checkouts/ZIPFoundation/Sources/ZIPFoundation
+[ -d "$zipsrc" ] || swift package resolve >/dev/null
+if stale "$out/libXlsxReader.a"; then
+  echo "fuzz: building ZIPFoundation and the XlsxReader module"
+  swiftc "${flags[@]}" -emit-library -static -emit-module -module-name ZIPFoundation "$zipsrc"/*.swift \
+    -I Tests/Fuzz/CZlib -Xcc -D_GNU_SOURCE=1 -emit-module-path "$out/ZIPFoundation.swiftmodule" \
+    -o "$out/libZIPFoundation.a" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+  swiftc "${flags[@]}" -emit-library -static -emit-module -module-name XlsxReader Sources/XlsxReader/*.swift \
+    -I "$out" -I Tests/Fuzz/CZlib -emit-module-path "$out/XlsxReader.swiftmodule" -o "$out/libXlsxReader.a" \
+    2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+fi
+reader=(-I "$out" -I Tests/Fuzz/CZlib -L "$out" -lXlsxReader -lZIPFoundation -lz)
 
 if stale "$out/fuzz-ingest"; then
   echo "fuzz: building the ingest target (swiftc -sanitize=fuzzer,address)"
   swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift -I Sources/CCacheHint/include \
-    -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+    "${reader[@]}" -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 if stale "$out/fuzz-pipeline"; then
   echo "fuzz: building the pipeline target (XlsxWriter module, then the pipeline)"
@@ -38,16 +55,18 @@ if stale "$out/fuzz-pipeline"; then
     2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
   swiftc "${flags[@]}" -module-name TalentStatsFuzzPipeline $core $pipeline Tests/Fuzz/Pipeline/*.swift \
     Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Sources/CCacheHint/include -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
-    -lxlsxwriter -lz -o "$out/fuzz-pipeline" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
+    -lxlsxwriter "${reader[@]}" -o "$out/fuzz-pipeline" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 
-seeds=(Tests/TalentStatsTests/Fixtures/adversarial Tests/TalentStatsTests/Fixtures/fuzz-regressions Tests/Fuzz/Pipeline/seeds)
+seeds=(Tests/TalentStatsTests/Fixtures/adversarial Tests/TalentStatsTests/Fixtures/fuzz-regressions Tests/Fuzz/Pipeline/seeds Tests/Fuzz/Ingest/seeds)
 for f in Tests/TalentStatsTests/Fixtures/small/raw/*/*.csv; do
   cp "$f" "$out/corpus-ingest/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
 # A trap in Swift code must reach libFuzzer as a crash, not the Swift backtracer.
 export SWIFT_BACKTRACE=enable=no
+# One known leak in ZIPFoundation (see the file) is suppressed; every other leak fails the run.
+export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/lsan.supp"
 run() {  # target seconds corpus
   local status=0
   "$out/fuzz-$1" "$out/$3" "${seeds[@]}" -max_total_time="$2" -timeout=20 -rss_limit_mb=2048 \

@@ -2,7 +2,8 @@
 # Installs what talentstats needs from Debian when it is missing: libxlsxwriter (the C library the
 # workbook is written with) and pkg-config (how Swift finds it). With --office, also what the tests
 # and scripts/render-workbook.sh use to open the workbook in a real spreadsheet application:
-# LibreOffice Calc (headless), poppler-utils (pdftoppm) and Noto CJK fonts.
+# LibreOffice Calc (headless), poppler-utils (pdftoppm) and Noto CJK fonts; and openpyxl, the
+# independent writer the tests fill in workbooks with.
 # Safe to run again; needs root or sudo.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ if [ "${1:-}" = "--office" ]; then
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  /usr/bin/python3 -c "import openpyxl" 2>/dev/null || missing+=(python3-openpyxl)
 fi
 pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists xlsxwriter 2>/dev/null || missing+=(libxlsxwriter-dev)

@@ -118,7 +118,7 @@ public struct Pipeline {
                 ? ""
                 : " (\(unread.count) other files are not read: \(unread.prefix(3).map(\.relativePath).joined(separator: ", "))\(unread.count > 3 ? ", …" : ""))"
             throw RunFailure(
-                "no *.csv files under \(options.input.appendingPathComponent("raw").path)\(listed); put the districts' CSV files there or pass --input"
+                "no *.csv or *.xlsx files under \(options.input.appendingPathComponent("raw").path)\(listed); put the districts' CSV files or workbooks there or pass --input"
             )
         }
 
@@ -288,7 +288,9 @@ public struct Pipeline {
                     path: f.facts.file.relativePath,
                     nameEncoding: f.facts.file.nameEncoding == .utf8 ? nil : f.facts.file.nameEncoding.rawValue,
                     sha256: f.facts.sha256, bytes: f.facts.bytes,
-                    encoding: f.facts.encoding?.rawValue, format: f.facts.layout?.rawValue,
+                    encoding: f.facts.format?.sheet == nil ? f.facts.encoding?.rawValue : nil,
+                    format: f.facts.layout?.rawValue, sheet: f.facts.format?.sheet,
+                    headerRow: f.facts.format.flatMap { $0.sheet == nil ? nil : $0.headerLine },
                     status: f.status, rejection: f.rejection, rows: f.accounting)
             },
             ignored: computed.ignoredFiles,

@@ -234,15 +234,21 @@ import Testing
         let raw = input.appendingPathComponent("raw")
         try tmp.write("input/raw/2024-12.csv", Self.month("2024-12", headcount: 100))
         let unread: [String: String] = [
-            "东城12月.xlsx": "a spreadsheet workbook (.xlsx)",
-            "旧表.xls": "a spreadsheet workbook (.xls)",
-            "wps/报表.et": "a spreadsheet workbook (.et)",
             "全部镇街.zip": "an archive (.zip)",
-            "说明.txt": "not a *.csv file (.txt)",
-            "no-extension": "not a *.csv file (no extension)",
-            "2024-12.csv.bak": "not a *.csv file (.bak)",
+            "说明.txt": "not a *.csv or *.xlsx file (.txt)",
+            "no-extension": "not a *.csv or *.xlsx file (no extension)",
+            "2024-12.csv.bak": "not a *.csv or *.xlsx file (.bak)",
         ]
-        for (name, _) in unread { try tmp.write("input/raw/" + name, "PK\u{3}\u{4} not really") }
+        // Workbooks are read: these are not what their names say, so each is rejected with what to do.
+        let badWorkbooks: [String: String] = [
+            "东城12月.xlsx": "the workbook is damaged or incomplete",
+            "旧表.xls": "an old binary workbook (.xls) is not read",
+            "wps/报表.et": "an old binary workbook (.et) is not read",
+            "dangling.xlsx": "cannot read the file: it cannot be examined",
+        ]
+        for name in Array(unread.keys) + Array(badWorkbooks.keys) where name != "dangling.xlsx" {
+            try tmp.write("input/raw/" + name, "PK\u{3}\u{4} not really")
+        }
         // Silent by design: hidden files, README*, *.md, Office owner files, Windows litter.
         for name in [
             ".hidden.xlsx", ".~lock.a.csv#", "README", "readme.txt", "notes.md", "~$东城12月.xlsx", "~$2024-12.csv",
@@ -261,10 +267,8 @@ import Testing
         try FileManager.default.createSymbolicLink(
             at: raw.appendingPathComponent("dangling.xlsx"),
             withDestinationURL: tmp.file("missing.xlsx"))
-        let expected = unread.merging([
-            "linked-folder": "a link to a folder", "pipe": "not a regular file",
-            "dangling.xlsx": "a link whose target does not exist",
-        ]) { a, _ in a }
+        let expected = unread.merging(["linked-folder": "a link to a folder", "pipe": "not a regular file"]) { a, _ in a
+        }
 
         let run = try Binary.run(
             ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
@@ -285,12 +289,18 @@ import Testing
                     "read": 0, "used": 0, "rejected": 0, "out_of_scope": 0, "superseded": 0,
                 ])
         }
-        // A workbook that was not read is still identified by its hash: sha256 of the bytes written.
-        let xlsx = try #require(notRead.first { $0["path"] as? String == "东城12月.xlsx" })
+        let rejected = inputs.filter { $0["status"] as? String == "rejected" }
+        #expect(Set(rejected.compactMap { $0["path"] as? String }) == Set(badWorkbooks.keys))
+        for entry in rejected {
+            let path = entry["path"] as! String
+            #expect((entry["rejection"] as? String)?.contains(badWorkbooks[path]!) == true, "\(entry)")
+        }
+        // A rejected workbook is still identified by its hash: sha256 of the bytes written.
+        let xlsx = try #require(rejected.first { $0["path"] as? String == "东城12月.xlsx" })
         #expect(xlsx["sha256"] as? String == (try FileDigest.sha256(of: raw.appendingPathComponent("东城12月.xlsx").path)))
         #expect(xlsx["bytes"] as? Int == "PK\u{3}\u{4} not really".utf8.count)
         let totals = try #require(manifest["totals"] as? [String: Any])
-        #expect(totals["files"] as? [String: Int] == ["listed": 11, "used": 1, "rejected": 0, "not_read": 10])
+        #expect(totals["files"] as? [String: Int] == ["listed": 11, "used": 1, "rejected": 4, "not_read": 6])
         #expect(
             manifest["ignored"] as? [String] == [
                 "README", "README.csv", "Thumbs.db", "desktop.ini", "notes.md", "readme.txt",
@@ -315,26 +325,28 @@ import Testing
         }
         let sheetUnread = rows.filter { $0.1 == "未读取" }
         #expect(Set(sheetUnread.map(\.0)) == Set(expected.keys))
-        #expect(sheetUnread.first { $0.0 == "东城12月.xlsx" }?.2.contains("电子表格工作簿") == true)
+        #expect(rows.first { $0.0 == "东城12月.xlsx" }?.1 == "拒收")
         #expect(sheetUnread.first { $0.0 == "全部镇街.zip" }?.2.contains("压缩包") == true)
         // And 拒收明细 explains them in Chinese.
         let rejectSheet = try #require(book.sheets.first { $0.name.hasPrefix("拒收明细") })
-        #expect(
-            rejectSheet.cells.values.contains { cell in
-                if case .string(let text)? = cell.value { return text.contains("电子表格工作簿（.xlsx）暂不读取") }
-                return false
-            })
+        for phrase in ["工作簿已损坏或不完整", "旧版工作簿（.xls）无法读取", "压缩包（.zip）不会自动解压"] {
+            #expect(
+                rejectSheet.cells.values.contains { cell in
+                    if case .string(let text)? = cell.value { return text.contains(phrase) }
+                    return false
+                }, "\(phrase)")
+        }
     }
 
     @Test func onlyUnreadFilesIsAFailureThatNamesThem() throws {
         let tmp = try TemporaryFolder()
         let input = try Self.setUp(tmp)
-        try tmp.write("input/raw/东城12月.xlsx", "PK")
+        try tmp.write("input/raw/全部镇街.zip", "PK")
         let run = try Binary.run(
             ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("out").path], in: tmp.url)
         #expect(run.status == 1)
-        #expect(run.stderr.contains("no *.csv files under"))
-        #expect(run.stderr.contains("1 other files are not read: 东城12月.xlsx"))
+        #expect(run.stderr.contains("no *.csv or *.xlsx files under"))
+        #expect(run.stderr.contains("1 other files are not read: 全部镇街.zip"))
     }
 
     /// An independent route: `find` lists the regular files under raw/ as bytes; each one that is

@@ -5,6 +5,14 @@ public struct FileFormat: Sendable {
     public let encoding: TextEncoding
     public let layout: FileLayout
     public let headerCount: Int
+    /// The sheet the rows come from, when the file is a workbook (its rows are sheet rows and its
+    /// columns sheet columns).
+    public var sheet: String? = nil
+    /// The row the header is on (rows above it, such as a title, are not observations).
+    public var headerLine = 1
+
+    /// Where a file's rows are, in messages: the path, and for a workbook `path!sheet`.
+    public func location(of path: String) -> String { sheet.map { "\(path)!\($0)" } ?? path }
 }
 
 /// Facts about a file that go into the manifest.

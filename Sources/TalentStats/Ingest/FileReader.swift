@@ -32,6 +32,9 @@ public enum Ingest {
         // The SHA-256 goes to the manifest only: it is computed on another thread while this one
         // parses, and joined at the end.
         let hash = BackgroundHash(path: file.path)
+        if WorkbookInput.isWorkbook(file.relativePath) {
+            return WorkbookInput.open(file, reference: reference, limits: limits, stamp: stamp, hash: hash)
+        }
         func refuse(_ facts: FileFacts, _ message: String) -> Result<FileReader, FileRefusal> {
             var facts = facts
             facts.sha256 = hash.wait()
@@ -133,8 +136,7 @@ public final class FileReader: @unchecked Sendable {
     // which the caller calls after that thread has delivered its last batch.
     public let format: FileFormat
     private var facts: FileFacts
-    private let source: FileByteSource
-    private let reader: RecordReader
+    private let body: Body
     private let mapper: ObservationMapper
     private let stamp: FileStamp?
     private let hash: BackgroundHash
@@ -143,14 +145,29 @@ public final class FileReader: @unchecked Sendable {
     static let changedMessage =
         "the file changed while it was being read (a district may still be uploading it); run again once it is complete"
 
+    /// Where the rows come from: a text file's records, or a workbook sheet's rows.
+    private enum Body {
+        case text(FileByteSource, RecordReader)
+        case sheet(SheetBatches)
+    }
+
     init(
         facts: FileFacts, format: FileFormat, source: FileByteSource, reader: RecordReader, stamp: FileStamp?,
         hash: BackgroundHash
     ) {
         self.facts = facts
         self.format = format
-        self.source = source
-        self.reader = reader
+        body = .text(source, reader)
+        self.stamp = stamp
+        self.hash = hash
+        mapper = ObservationMapper(format: format)
+    }
+
+    /// A workbook whose sheet has been read whole (its rows after the header).
+    init(facts: FileFacts, format: FileFormat, sheet: SheetBatches, stamp: FileStamp?, hash: BackgroundHash) {
+        self.facts = facts
+        self.format = format
+        body = .sheet(sheet)
         self.stamp = stamp
         self.hash = hash
         mapper = ObservationMapper(format: format)
@@ -163,16 +180,23 @@ public final class FileReader: @unchecked Sendable {
     /// says where reading stopped (the rows before it stay counted); a file that changed while it
     /// was read ends with a row that says so.
     public func nextBatch() -> RecordBatch? {
+        guard case .text(let source, let reader) = body else {
+            if case .sheet(let sheet) = body, !done {
+                if let batch = sheet.nextBatch(mapper) { return batch }
+                done = true
+            }
+            return nil
+        }
         if let next = pending {
             pending = nil
             if done { return next }
-            return continueBatch(next)
+            return continueBatch(next, source, reader)
         }
         guard !done else { return nil }
-        return continueBatch(RecordBatch(block: reader.block))
+        return continueBatch(RecordBatch(block: reader.block), source, reader)
     }
 
-    private func continueBatch(_ start: RecordBatch) -> RecordBatch {
+    private func continueBatch(_ start: RecordBatch, _ source: FileByteSource, _ reader: RecordReader) -> RecordBatch {
         var batch = start
         do {
             while batch.rows.count < RecordBatch.targetRows {
@@ -223,7 +247,7 @@ public final class FileReader: @unchecked Sendable {
 
     /// Closes the file; its facts (with the SHA-256) for the outcome.
     public func finish(readOnTwoThreads: Bool) -> FileOutcome {
-        source.close()
+        if case .text(let source, _) = body { source.close() }
         facts.sha256 = hash.wait()
         facts.readOnTwoThreads = readOnTwoThreads
         return .read(facts)

@@ -2,7 +2,8 @@ import Foundation
 
 /// A file found under the raw input folder, and whether it is read.
 public struct InputFile: Hashable, Sendable {
-    /// Position in processing order (byte order of the path's bytes relative to `input/raw/`).
+    /// Position in processing order (byte order of the path's bytes relative to `input/raw/`, the
+    /// file name's last extension compared last: ``InputDiscovery/processingKey(_:)``).
     public let index: Int
     /// Path relative to `input/raw/`, with `/` separators, as people read it: the name's bytes
     /// decoded (see ``FileName/display(_:)``). What manifests, messages and the workbook show.
@@ -67,11 +68,6 @@ public struct UnreadReason: Hashable, Sendable {
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
         let ext = parts.count > 1 ? String(parts.last!) : ""
         switch ext {
-        case "xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods":
-            return Self(
-                message:
-                    "a spreadsheet workbook (.\(ext)): workbooks are not read; save the sheet as CSV (CSV UTF-8 or GB18030) into raw/, or move the file out of raw/",
-                chinese: "电子表格工作簿（.\(ext)）暂不读取：请将工作表另存为 CSV（UTF-8 或 GB18030）放入 raw/，或将该文件移出 raw/")
         case "zip", "rar", "7z", "gz", "tgz", "tar", "bz2", "xz":
             return Self(
                 message:
@@ -81,23 +77,25 @@ public struct UnreadReason: Hashable, Sendable {
             let what = ext.isEmpty ? "no extension" : ".\(ext)"
             return Self(
                 message:
-                    "not a *.csv file (\(what)): only CSV files are read; rename it to .csv if it is CSV, or move it out of raw/",
-                chinese: "不是 CSV 文件（\(ext.isEmpty ? "无扩展名" : "." + ext)），未读取：如确为 CSV 请改扩展名为 .csv，否则请移出 raw/")
+                    "not a *.csv or *.xlsx file (\(what)): only CSV files and workbooks are read; rename it to .csv if it is CSV, or move it out of raw/",
+                chinese: "不是 CSV 文件或 Excel 工作簿（\(ext.isEmpty ? "无扩展名" : "." + ext)），未读取：如确为 CSV 请改扩展名为 .csv，否则请移出 raw/")
         }
     }
 }
 
 /// Finds every file under the raw input folder, at any depth, in byte order of the paths relative to
-/// it (their bytes, as the file system holds them).
+/// it (their bytes, as the file system holds them; the last extension compared after the rest).
 ///
-/// Every `*.csv` (any case) is read. Every other file is listed as not read, with the reason, so that
-/// a district's workbook or zip dropped into `raw/` is never passed over in silence. Names are bytes:
+/// Every `*.csv` and every workbook (`*.xlsx`, `*.xlsm`; `*.xls`, `*.et`, `*.ods` and the like are
+/// opened and rejected with what to do), in any case, is read. Every other file is listed as not
+/// read, with the reason, so that a zip dropped into `raw/` is never passed over in silence. Names are bytes:
 /// a GBK name (a Chinese Windows zip unpacked on Linux) is read like any other and shown decoded.
 /// Silent, by design: hidden entries (`.` first: `.DS_Store`, `.git/`, WPS's `.~` lock files) and
 /// ``ignoredNames`` (notes kept beside the data and the litter office programs leave).
 ///
 /// Symbolic links to files are followed; links to folders are not walked, so a link loop cannot trap
-/// the walk (such a link is listed: read and rejected when named `*.csv`, not read otherwise).
+/// the walk (such a link is listed: read and rejected when named as a file that is read, not read
+/// otherwise).
 public enum InputDiscovery {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -160,8 +158,10 @@ public enum InputDiscovery {
             }
         }
         // Processing order (which decides what supersedes what) is the byte order of the paths
-        // themselves, so that no other file's presence can change it.
-        let ordered = entries.sorted { $0.found.relative.lexicographicallyPrecedes($1.found.relative) }
+        // themselves, so that no other file's presence can change it, with the last extension
+        // compared after the rest: `2024-05.xlsx` comes before `2024-05.v2.xlsx` as `2024-05.csv`
+        // before `2024-05.v2.csv` (by plain bytes, `.v` sorts before `.x`).
+        let ordered = entries.sorted { processingKey($0.found.relative) < processingKey($1.found.relative) }
         let ignored = ordered.filter(\.found.isIgnored).map(\.text)
         let files = ordered.filter { !$0.found.isIgnored }.enumerated().map { n, entry in
             InputFile(
@@ -225,7 +225,7 @@ public enum InputDiscovery {
                 list(.unexaminable(String(cString: strerror(errno))))
                 continue
             }
-            let isCSV = hasCSVExtension(name)
+            let isCSV = isRead(name)
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 if let names = listFolder(path) {
@@ -264,9 +264,30 @@ public enum InputDiscovery {
         }
     }
 
-    static func hasCSVExtension(_ name: [UInt8]) -> Bool {
+    /// Files handed to the reader by name: CSV files, and workbooks of every spreadsheet format (the
+    /// reader reads .xlsx and .xlsm, and rejects the others with what to do: save as .xlsx).
+    /// A path's place in processing order: its bytes without the file name's last extension, then
+    /// that extension (a dot first in a name starts no extension).
+    struct ProcessingKey: Comparable {
+        let stem: ArraySlice<UInt8>
+        let ext: ArraySlice<UInt8>
+        static func < (a: Self, b: Self) -> Bool {
+            if a.stem != b.stem { return a.stem.lexicographicallyPrecedes(b.stem) }
+            return a.ext.lexicographicallyPrecedes(b.ext)
+        }
+    }
+
+    static func processingKey(_ relative: [UInt8]) -> ProcessingKey {
+        let nameStart = (relative.lastIndex(of: UInt8(ascii: "/")) ?? -1) + 1
+        if let dot = relative.lastIndex(of: UInt8(ascii: ".")), dot > nameStart {
+            return ProcessingKey(stem: relative[..<dot], ext: relative[dot...])
+        }
+        return ProcessingKey(stem: relative[...], ext: [])
+    }
+
+    static func isRead(_ name: [UInt8]) -> Bool {
         let lower = asciiLowercased(name)
-        return lower.hasSuffix(".csv")
+        return [".csv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ett", ".ods"].contains { lower.hasSuffix($0) }
     }
 }
 

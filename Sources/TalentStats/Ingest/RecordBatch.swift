@@ -34,8 +34,13 @@ public struct RawRow: Sendable {
 public struct RecordBatch: Sendable {
     public let block: ByteBlock
     public internal(set) var rows: [RawRow] = []
-    /// Messages of malformed records (unterminated quote, too long, too many fields, a read error).
+    /// Messages of malformed records (unterminated quote, too long, too many fields, a read error),
+    /// and of workbook cells that hold no usable value (a formula never calculated).
     public internal(set) var problems: [String] = []
+    /// For each of ``problems``: the 1-based column of the cell it is about, or 0 for the whole record.
+    public internal(set) var problemColumns: [Int] = []
+    /// For each of ``problems``: what the cell holds, when it is about a cell.
+    public internal(set) var problemFound: [String?] = []
     /// Bytes of the file read when the batch was made (for progress).
     public internal(set) var bytesRead = 0
 
@@ -51,12 +56,15 @@ public struct RecordBatch: Sendable {
         UnsafeBufferPointer(start: block.base + Int(span.start), count: Int(span.count))
     }
 
-    mutating func appendProblem(line: Int, message: String) {
+    /// A row that is one problem: the whole record (`column` 0) or one cell of it.
+    mutating func appendProblem(line: Int, message: String, column: Int = 0, found: String? = nil) {
         rows.append(
             RawRow(
                 line: line, period: .empty, district: .empty, metric: .empty, value: .empty, unit: .empty,
                 entity: .empty, valueColumn: -1, problem: Int32(problems.count)))
         problems.append(message)
+        problemColumns.append(column)
+        problemFound.append(found)
     }
 }
 
@@ -121,8 +129,9 @@ struct ObservationMapper {
             for i in format.headerCount..<record.count where !FastFields.isBlank(record[i], encoding) {
                 batch.appendProblem(
                     line: record.line,
-                    message:
-                        "\(record.count) fields but the header has \(format.headerCount); a value containing a comma must be quoted"
+                    message: format.sheet == nil
+                        ? "\(record.count) fields but the header has \(format.headerCount); a value containing a comma must be quoted"
+                        : "cell \(Rejection.columnLetters(i + 1))\(record.line) has a value beyond the header's \(format.headerCount) columns; give the column a header or clear it"
                 )
                 return
             }

@@ -13,15 +13,21 @@ struct Manifest: Encodable {
         let nameEncoding: String?
         let sha256: String
         let bytes: Int
+        /// A text file's encoding (a workbook has none: its text is the package's XML).
         let encoding: String?
         let format: String?
+        /// A workbook: the sheet read, and the row its header is on.
+        let sheet: String?
+        let headerRow: Int?
         let status: String
         let rejection: String?
         let rows: RowAccounting
         enum CodingKeys: String, CodingKey {
             case path
             case nameEncoding = "name_encoding"
-            case sha256, bytes, encoding, format, status, rejection, rows
+            case sha256, bytes, encoding, format, sheet
+            case headerRow = "header_row"
+            case status, rejection, rows
         }
     }
     struct ReferenceEntry: Encodable {

@@ -589,7 +589,10 @@ private struct Layout {
                 try sheet.write(
                     string: f.notRead ? "未读取" : f.rejection == nil ? "采用" : "拒收", row: r, column: 1, format: styles.text
                 )
-                try sheet.write(string: f.facts.encoding?.rawValue ?? missing, row: r, column: 2, format: styles.text)
+                let encoding =
+                    f.facts.format?.sheet.map { "工作簿（工作表“\($0)”，表头在第\(f.facts.format!.headerLine)行）" }
+                    ?? f.facts.encoding?.rawValue ?? missing
+                try sheet.write(string: encoding, row: r, column: 2, format: styles.text)
                 try sheet.write(
                     string: f.facts.layout.map { $0 == .long ? "长表" : "宽表" } ?? missing, row: r, column: 3,
                     format: styles.text)

@@ -42,7 +42,10 @@ extension Rejection {
     /// The rejection in Chinese, for the officials who read the workbook (``message`` has the
     /// detail in English, and is what `rejects.csv` carries).
     public var chineseMessage: String {
-        let at = column.map { "第\($0)列" } ?? ""
+        let at =
+            inSheet
+            ? column.map { "\(Rejection.columnLetters($0))\(line)单元格" } ?? "第\(line)行"
+            : column.map { "第\($0)列" } ?? ""
         let what = found.map { "“\($0)”" } ?? ""
         switch code {
         case .badFile: return "整个文件未被采用：\(message)"
@@ -58,10 +61,27 @@ extension Rejection {
         case .badValue:
             if detail == .entityTooLong { return "\(at)主体代码\(what)过长（超过 \(RowRules.maxEntityLength) 个字符）" }
             if detail == .notWholeNumber { return "\(at)数值\(what)应为整数（人数不能有小数）" }
+            if detail == .uncalculatedFormula {
+                return "\(at)是公式\(what)但没有计算结果：请在 Excel 或 WPS 中打开并保存后再报送，或直接填写数值"
+            }
             return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
         case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
         case .notRead: return chineseDetail ?? "该文件未读取"
         }
+    }
+}
+
+extension Rejection {
+    /// A spreadsheet column's letters: 1 → A, 27 → AA.
+    public static func columnLetters(_ column: Int) -> String {
+        var n = column
+        var letters: [Character] = []
+        while n > 0 {
+            let r = (n - 1) % 26
+            letters.append(Character(Unicode.Scalar(UInt8(65 + r))))
+            n = (n - 1) / 26
+        }
+        return String(letters.reversed())
     }
 }
 
@@ -75,6 +95,8 @@ public enum RejectDetail: Sendable, Equatable {
     case entityTooLong
     /// `bad_value`: a metric counted in whole units got a fraction.
     case notWholeNumber
+    /// `bad_value`: a workbook cell holds a formula its writer saved without a result.
+    case uncalculatedFormula
 }
 
 /// One rejected observation (or a whole file, at line 0).
@@ -90,6 +112,8 @@ public struct Rejection: Sendable, Equatable {
     public let message: String
     /// The 1-based column of the offending field, when known.
     public var column: Int? = nil
+    /// The row is a workbook's sheet row: the Chinese text names the cell (`C12`), as Excel does.
+    public var inSheet = false
     /// An excerpt of the offending field as written, when there is one.
     public var found: String? = nil
     /// The reason in Chinese, when the stage that found the problem gives one (a file not read:

@@ -86,7 +86,11 @@ struct RowRules: Sendable {
         let columns = format?.layout.columns ?? []
         for row in batch.rows {
             if row.problem >= 0 {
-                reject(&out, row.line, .badRow, batch.problems[Int(row.problem)])
+                let column = batch.problemColumns[Int(row.problem)]
+                reject(
+                    &out, row.line, column == 0 ? .badRow : .badValue, batch.problems[Int(row.problem)],
+                    column: column == 0 ? nil : column, found: batch.problemFound[Int(row.problem)],
+                    detail: column == 0 ? .none : .uncalculatedFormula)
                 continue
             }
             var metricIndex: Int?
@@ -160,8 +164,11 @@ struct RowRules: Sendable {
             let column = self.column(for: failure, metricColumn: metricColumn)
             // An empty field has nothing to show.
             let found = failure.code == .missingField ? nil : raw.text(of: failure.field)
+            let at = column.map {
+                format?.sheet == nil ? "column \($0): " : "cell \(Rejection.columnLetters($0))\(raw.line): "
+            }
             reject(
-                &out, raw.line, failure.code, column.map { "column \($0): \(failure.message)" } ?? failure.message,
+                &out, raw.line, failure.code, (at ?? "") + failure.message,
                 column: column, found: found.map { TextNormalization.excerpt($0) }, detail: failure.detail)
         case .success(let (key, value)):
             let start = out.entityBytes.count
@@ -179,8 +186,10 @@ struct RowRules: Sendable {
         found: String? = nil, detail: RejectDetail = .none
     ) {
         var rejection = Rejection(
-            file: file?.relativePath ?? "", line: line, code: code, message: message, column: column, found: found)
+            file: format?.location(of: file?.relativePath ?? "") ?? file?.relativePath ?? "", line: line, code: code,
+            message: message, column: column, found: found)
         rejection.detail = detail
+        rejection.inSheet = format?.sheet != nil
         out.rejections.append(rejection)
         out.rejectionPositions.append(out.candidates.count)
     }

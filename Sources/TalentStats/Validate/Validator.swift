@@ -28,6 +28,9 @@ public struct Validator {
     // The file being read.
     private var current: InputFile?
     private var currentRules: RowRules?
+    /// Where the current file's rows are, in messages (``FileFormat/location(of:)``).
+    private var location = ""
+    private var inSheet = false
     private var accounting = RowAccounting()
 
     /// Input files the key index can tell apart (16-bit file numbers).
@@ -50,6 +53,8 @@ public struct Validator {
         precondition(file.index == files.count, "files must be fed in processing order")
         current = file
         currentRules = rules.forFile(file, format: format)
+        location = format?.location(of: file.relativePath) ?? file.relativePath
+        inSheet = format?.sheet != nil
         accounting = RowAccounting()
         if file.index >= Self.maxFiles, capacityProblem == nil {
             capacityProblem =
@@ -87,7 +92,12 @@ public struct Validator {
         precondition(current == nil, "finish() inside a file")
         // The pseudo-rows of a file (line 0: changed while read) go first, as on every other path.
         var order: [String: Int] = [:]
-        for f in files { order[f.facts.file.relativePath] = f.facts.file.index }
+        for f in files {
+            order[f.facts.file.relativePath] = f.facts.file.index
+            if let format = f.facts.format, format.sheet != nil {
+                order[format.location(of: f.facts.file.relativePath)] = f.facts.file.index
+            }
+        }
         rejections.sortListed(fileOrder: order)
         return ValidatedData(
             reference: reference, reportPeriod: reportPeriod, accepted: AcceptedObservations(index: index),
@@ -103,7 +113,7 @@ public struct Validator {
         var batch = CheckedBatch()
         switch event {
         case .malformedRecord(let line, let message):
-            batch.rejections.append(Rejection(file: current!.relativePath, line: line, code: .badRow, message: message))
+            batch.rejections.append(Rejection(file: location, line: line, code: .badRow, message: message))
             batch.rejectionPositions.append(0)
         case .observation(let raw):
             fileRules.general(raw, into: &batch)
@@ -254,7 +264,7 @@ public struct Validator {
         accounting.rejected += 1
         rejections.append(
             Rejection(
-                file: current!.relativePath, line: c.line, code: .badValue,
+                file: location, line: c.line, code: .badValue,
                 message: "beyond what one run can check exactly: \(capacityProblem!)"))
     }
 
@@ -267,8 +277,9 @@ public struct Validator {
             + (text.isEmpty ? "" : " entity \(TextNormalization.excerpt(text))")
         accounting.rejected += 1
         var rejection = Rejection(
-            file: current!.relativePath, line: line, code: .duplicate,
+            file: location, line: line, code: .duplicate,
             message: Rejection.duplicateMessage(key: key, line: firstLine))
+        rejection.inSheet = inSheet
         rejection.repeats = Rejection.Repeat(key: key, line: firstLine)
         rejections.append(rejection)
     }

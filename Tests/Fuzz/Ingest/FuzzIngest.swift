@@ -9,6 +9,7 @@
 //   observation or file;
 // - every rejection message is short enough for a spreadsheet cell.
 import Foundation
+import ZIPFoundation
 
 let fuzzReference: ReferenceData = {
     let city = District(code: "100000", name: "测试市", shortName: "测试", type: .city)
@@ -27,8 +28,60 @@ let fuzzReference: ReferenceData = {
 
 let fuzzPath = "/dev/shm/talentstats-fuzz-\(getpid())"
 
+/// A workbook made of the fuzz input: after the leading "X", the sheet's XML, then (after a NUL)
+/// the shared strings' XML, in an otherwise ordinary package written with ZIPFoundation.
+func fuzzWorkbook(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
+    let body = Array(bytes.dropFirst())
+    let cut = body.firstIndex(of: 0) ?? body.count
+    let sheet = Data(body[..<cut])
+    let shared = cut < body.count ? Data(body[(cut + 1)...]) : Data("<sst/>".utf8)
+    let ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    let type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    let parts: [(String, Data)] = [
+        (
+            "_rels/.rels",
+            Data(
+                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+                    .utf8)
+        ),
+        (
+            "xl/workbook.xml",
+            Data("<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".utf8)
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            Data(
+                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"\(type)/sharedStrings\" Target=\"sharedStrings.xml\"/></Relationships>"
+                    .utf8)
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/sharedStrings.xml", shared),
+    ]
+    try? FileManager.default.removeItem(atPath: path)
+    guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return }
+    for (name, data) in parts {
+        try? archive.addEntry(
+            with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    if size > 0 && data[0] == UInt8(ascii: "X") {
+        let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
+        var validator = Validator(
+            reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
+        let path = "\(fuzzPath).xlsx"
+        fuzzWorkbook(UnsafeBufferPointer(start: data, count: size), at: path)
+        let file = InputFile(index: 0, relativePath: "f.xlsx", url: URL(fileURLWithPath: path))
+        _ = Intake.read(file, into: &validator)
+        let result = validator.finish()
+        precondition(result.totals.balances, "accounting does not balance: \(result.totals)")
+        precondition(result.rejections.count == result.totals.rejected + result.filesRejected + result.filesNotRead)
+        for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
+        return 0
+    }
     // Half the input is one file and half a second (resubmissions and duplicates across files).
     let split = size / 2
     let parts = [

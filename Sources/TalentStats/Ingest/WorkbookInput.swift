@@ -1,0 +1,207 @@
+import Foundation
+import XlsxReader
+
+/// A workbook under `raw/` read as a table: its first visible sheet holds a long or wide table with
+/// the same header contract as a CSV file (the header may sit below a title: the first of the first
+/// ``headerSearchRows`` rows that reads as a header is the header). Its rows become batches of the
+/// same ``RawRow``s a CSV file gives, so validation, reject codes and row accounting are the same;
+/// their lines are sheet row numbers and their columns sheet columns, located as `path!sheet`.
+enum WorkbookInput {
+    /// Rows searched for the header (titles and notes above a table are common).
+    static let headerSearchRows = 20
+
+    /// The spreadsheet formats read or refused by extension (lower case, without the dot).
+    static func isWorkbook(_ path: String) -> Bool { kind(path) != nil }
+
+    static func kind(_ path: String) -> String? {
+        guard let dot = path.lastIndex(of: ".") else { return nil }
+        let ext = path[path.index(after: dot)...].lowercased()
+        return ["xlsx", "xlsm", "xls", "xlsb", "et", "ett", "ods"].contains(ext) ? ext : nil
+    }
+
+    static func open(
+        _ file: InputFile, reference: ReferenceData, limits: IngestLimits, stamp: FileStamp?, hash: BackgroundHash
+    ) -> Result<FileReader, FileRefusal> {
+        let ext = kind(file.relativePath) ?? "xlsx"
+        var facts = FileFacts(file: file, bytes: Int(stamp?.size ?? 0), sha256: "", encoding: nil, layout: nil)
+        func refuse(_ message: String) -> Result<FileReader, FileRefusal> {
+            facts.sha256 = hash.wait()
+            return .failure(FileRefusal(.rejected(facts, message: message)))
+        }
+        guard let stamp else {
+            return refuse(
+                "cannot read the file: it cannot be examined (removed while the run started, or a link whose target does not exist)"
+            )
+        }
+        guard stamp.isRegular else {
+            return refuse("cannot read the file: not a regular file (a pipe, a socket or a device)")
+        }
+        switch ext {
+        case "xlsb":
+            return refuse(
+                "an Excel binary workbook (.xlsb) is not read: open it in Excel and save it as an Excel workbook (.xlsx) / 请另存为 .xlsx 后报送"
+            )
+        case "ods":
+            return refuse(
+                "an OpenDocument spreadsheet (.ods) is not read: open it in LibreOffice, WPS or Excel and save it as an Excel workbook (.xlsx) / 请另存为 .xlsx 后报送"
+            )
+        default: break
+        }
+        // Open the file by its bytes (a GBK name is not a String path) and read it through the
+        // descriptor, so the file read is the one stamped even if it is replaced meanwhile.
+        let fd = openForReading(file.path)
+        guard fd >= 0 else { return refuse("cannot read the file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let document: XlsxDocument
+        do {
+            document = try XlsxDocument(path: "/proc/self/fd/\(fd)")
+        } catch let failure as XlsxFailure {
+            if failure.kind == .compoundFile || ext == "xls" || ext == "et" || ext == "ett" {
+                return refuse(
+                    ext == "xlsx" || ext == "xlsm"
+                        ? "\(failure.description) / \(failure.chinese)"
+                        : "an old binary workbook (.\(ext)) is not read: open it in Excel or WPS and save it as an Excel workbook (.xlsx) / 旧版工作簿（.\(ext)）无法读取：请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（.xlsx）再报送"
+                )
+            }
+            return refuse("\(failure.description) / \(failure.chinese)")
+        } catch {
+            return refuse("cannot read the workbook: \(error)")
+        }
+        // (An .xlsx named .xls is read: what decides is its bytes, not its name.)
+        guard let sheet = document.sheets.first(where: { $0.state == "visible" }) ?? document.sheets.first else {
+            return refuse("the workbook has no sheet / 工作簿中没有工作表")
+        }
+        let rows: [XlsxRow]
+        do {
+            rows = try document.rows(of: sheet)
+        } catch let failure as XlsxFailure {
+            return refuse("\(failure.description) / \(failure.chinese)")
+        } catch {
+            return refuse("cannot read sheet “\(sheet.name)”: \(error)")
+        }
+        guard FileStamp(path: file.path) == stamp else { return refuse(FileReader.changedMessage) }
+
+        // The header: the first row, among the first few, that reads as one.
+        var firstProblem: String?
+        var header: (index: Int, layout: FileLayout, count: Int)?
+        for (i, row) in rows.prefix(headerSearchRows).enumerated() {
+            let names = texts(row)
+            switch FileLayout.detect(header: names, reference: reference) {
+            case .success(let layout):
+                header = (i, layout, names.count)
+            case .failure(let problem):
+                if firstProblem == nil { firstProblem = "header on row \(row.number): \(problem.message)" }
+            }
+            if header != nil { break }
+        }
+        guard let header else {
+            return refuse(
+                "sheet “\(sheet.name)”: "
+                    + (firstProblem
+                        ?? "the sheet is empty; expected a header row (period, district, metric, value …)"))
+        }
+        var format = FileFormat(encoding: .utf8, layout: header.layout, headerCount: header.count)
+        format.sheet = sheet.name
+        format.headerLine = rows[header.index].number
+        facts = FileFacts(
+            file: file, bytes: Int(stamp.size), sha256: "", encoding: .utf8, layout: header.layout.kind)
+        facts.format = format
+        let body = SheetBatches(rows: Array(rows[(header.index + 1)...]), format: format)
+        return .success(FileReader(facts: facts, format: format, sheet: body, stamp: stamp, hash: hash))
+    }
+
+    /// The text of each cell of a row, by column from A to its last cell (empty where it has none).
+    static func texts(_ row: XlsxRow) -> [String] {
+        guard let last = row.cells.last?.column else { return [] }
+        var out = Array(repeating: "", count: last)
+        for (column, value) in row.cells { out[column - 1] = text(value) }
+        return out
+    }
+
+    /// A cell as the text a CSV file would hold: numbers as written (to Excel's 15 digits), a date
+    /// as its month (a period typed as a date), an error or a formula without a result as itself.
+    static func text(_ value: XlsxValue) -> String {
+        switch value {
+        case .text(let s): s
+        case .number(let s): s
+        case .date(let y, let m, _): String(format: "%04d-%02d", y, m)
+        case .bool(let b): b ? "TRUE" : "FALSE"
+        case .error(let e): e
+        case .formulaWithoutValue(let f): f
+        }
+    }
+}
+
+/// A sheet's rows after its header, handed out in batches like a CSV file's records.
+final class SheetBatches {
+    private let rows: [XlsxRow]
+    private let format: FileFormat
+    private var next = 0
+
+    init(rows: [XlsxRow], format: FileFormat) {
+        self.rows = rows
+        self.format = format
+    }
+
+    /// The next batch, or `nil` after the last row.
+    func nextBatch(_ mapper: ObservationMapper) -> RecordBatch? {
+        guard next < rows.count else { return nil }
+        let end = min(rows.count, next + RecordBatch.targetRows)
+        // The cells' bytes, row after row, then the rows made of them.
+        var bytes: [UInt8] = []
+        var fieldBounds: [[Int]] = []
+        var uncalculated: [(line: Int, column: Int, formula: String)?] = []
+        for row in rows[next..<end] {
+            var bounds: [Int] = []
+            var problem: (Int, Int, String)?
+            var column = 1
+            for (c, value) in row.cells {
+                while column < c {
+                    bounds.append(bytes.count)
+                    bounds.append(bytes.count)
+                    column += 1
+                }
+                if case .formulaWithoutValue(let f) = value, problem == nil { problem = (row.number, c, f) }
+                let start = bytes.count
+                bytes.append(contentsOf: WorkbookInput.text(value).utf8)
+                bounds.append(start)
+                bounds.append(bytes.count)
+                column += 1
+            }
+            fieldBounds.append(bounds)
+            uncalculated.append(problem)
+        }
+        let block = ByteBlock(capacity: max(bytes.count, 1))
+        bytes.withUnsafeBufferPointer { block.base.update(from: $0.baseAddress!, count: bytes.count) }
+        var batch = RecordBatch(block: block)
+        for (k, row) in rows[next..<end].enumerated() {
+            if let (line, column, formula) = uncalculated[k], isUsed(column) {
+                batch.appendProblem(
+                    line: line,
+                    message:
+                        "cell \(Rejection.columnLetters(column))\(line) holds the formula \(TextNormalization.excerpt(formula)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value",
+                    column: column, found: TextNormalization.excerpt(formula))
+                continue
+            }
+            var bounds = fieldBounds[k]
+            guard !bounds.isEmpty else { continue }
+            bounds.withUnsafeMutableBufferPointer { b in
+                let view = RecordView(
+                    line: row.number, offset: 0, count: b.count / 2, base: block.base, bounds: b.baseAddress!)
+                mapper.append(view, to: &batch)
+            }
+        }
+        next = end
+        return batch
+    }
+
+    /// Whether a column is one the layout reads (a formula in an unused column is no problem).
+    private func isUsed(_ column: Int) -> Bool {
+        column - 1 < format.layout.columns.count && format.layout.columns[column - 1] != .note
+    }
+}
+
+/// A descriptor for reading `path` (its bytes: any name), without blocking on a pipe.
+private func openForReading(_ path: SystemPath) -> Int32 {
+    path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+}
