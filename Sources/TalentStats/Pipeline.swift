@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     public var generated: Date?
     /// The office's time zone (`time_zone`): decides the calendar day of the generation date.
     public var timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!
+    /// Returns for a month are due by this day of the following month (`deadline_day`); later is late.
+    public var deadlineDay = 5
 
     public init(input: URL, output: URL, period: YearMonth) {
         self.input = input
@@ -291,6 +293,9 @@ public struct Pipeline {
                     encoding: f.facts.format?.sheet == nil ? f.facts.encoding?.rawValue : nil,
                     format: f.facts.layout?.rawValue, sheet: f.facts.format?.sheet,
                     headerRow: f.facts.format.flatMap { $0.sheet == nil ? nil : $0.headerLine },
+                    form: f.facts.format?.form.map {
+                        ["version": $0.version, "period": $0.period.description, "district": $0.district]
+                    },
                     status: f.status, rejection: f.rejection, rows: f.accounting)
             },
             ignored: computed.ignoredFiles,

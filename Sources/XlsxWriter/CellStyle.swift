@@ -26,12 +26,14 @@ public struct CellStyle: Hashable, Sendable {
     public var bottomBorder = false
     /// Single underline (used for hyperlinks).
     public var underline = false
+    /// Whether a protected sheet keeps the cell from being changed (Excel's default: locked).
+    public var locked = true
 
     public init(
         bold: Bool = false, italic: Bool = false, fontName: String? = nil, fontSize: Double? = nil,
         fontColor: UInt32? = nil, background: UInt32? = nil, numberFormat: String? = nil,
         horizontal: HorizontalAlignment? = nil, vertical: VerticalAlignment? = nil, wrap: Bool = false,
-        border: Bool = false, bottomBorder: Bool = false, underline: Bool = false
+        border: Bool = false, bottomBorder: Bool = false, underline: Bool = false, locked: Bool = true
     ) {
         self.bold = bold
         self.italic = italic
@@ -46,6 +48,7 @@ public struct CellStyle: Hashable, Sendable {
         self.border = border
         self.bottomBorder = bottomBorder
         self.underline = underline
+        self.locked = locked
     }
 
     /// Copies the style onto a fresh C format.
@@ -76,5 +79,6 @@ public struct CellStyle: Hashable, Sendable {
         if border { format_set_border(format, UInt8(LXW_BORDER_THIN.rawValue)) }
         if bottomBorder { format_set_bottom(format, UInt8(LXW_BORDER_THIN.rawValue)) }
         if underline { format_set_underline(format, UInt8(LXW_UNDERLINE_SINGLE.rawValue)) }
+        if !locked { format_set_unlocked(format) }
     }
 }

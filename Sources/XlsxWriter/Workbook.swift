@@ -178,6 +178,29 @@ public final class Workbook {
         try check(workbook_set_properties(handle, &props), "workbook_set_properties", context: path)
     }
 
+    /// Sets a custom document property (docProps/custom.xml) holding text.
+    /// See <https://libxlsxwriter.github.io/workbook_8h.html>.
+    public func setCustomProperty(_ name: String, _ value: String) throws {
+        let handle = try requireOpen("workbook_set_custom_property_string")
+        try XMLText.withCString(name, as: .plain) { n in
+            try XMLText.withCString(value, as: .plain) { v in
+                try check(
+                    workbook_set_custom_property_string(handle, n, v), "workbook_set_custom_property_string",
+                    context: path)
+            }
+        }
+    }
+
+    /// Defines a workbook-level name, e.g. `defineName("Values", "=填报表!$F$6:$F$10")`.
+    public func defineName(_ name: String, _ formula: String) throws {
+        let handle = try requireOpen("workbook_define_name")
+        try XMLText.withCString(name, as: .plain) { n in
+            try XMLText.withCString(formula, as: .plain) { f in
+                try check(workbook_define_name(handle, n, f), "workbook_define_name", context: path)
+            }
+        }
+    }
+
     /// The creation time as whole seconds since 1970, clamped to what the file can state: `core.xml`
     /// holds a four-digit-year W3CDTF date, so times before 1970 (and NaN) become 1970-01-01 and
     /// times after 9999-12-31T23:59:59Z become that instant. Never traps, whatever the `Date`.

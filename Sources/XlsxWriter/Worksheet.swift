@@ -89,6 +89,99 @@ public final class Worksheet {
         note(width: DisplayWidth.estimate(number: value, numberFormat: format?.numberFormat), column: column)
     }
 
+    /// Merges a range into one cell holding `string`.
+    public func merge(
+        firstRow: Int, firstColumn: Int, lastRow: Int, lastColumn: Int, string: String, format: Format? = nil
+    ) throws {
+        let op = "worksheet_merge_range"
+        let (r1, c1) = try cell(firstRow, firstColumn, op)
+        let (r2, c2) = try cell(lastRow, lastColumn, op)
+        let sheet = try handle(op)
+        let fmt = try format?.handle(for: op)
+        try XMLText.withCString(string, as: .cell) { text in
+            try check(
+                worksheet_merge_range(sheet, r1, c1, r2, c2, text, fmt), op, context: location(firstRow, firstColumn))
+        }
+    }
+
+    /// Protects the sheet without a password: only unlocked cells (``CellStyle/locked``) can be
+    /// changed; cells may still be selected, and columns widened.
+    public func protect() throws {
+        let sheet = try handle("worksheet_protect")
+        var options = lxw_protection()
+        options.format_columns = 1
+        options.format_rows = 1
+        worksheet_protect(sheet, nil, &options)
+    }
+
+    /// What a cell accepts, with the message Excel and WPS show while typing and on a wrong entry.
+    public struct Validation: Sendable {
+        public enum Kind: Sendable {
+            /// A whole number in `minimum...maximum`.
+            case wholeNumber(minimum: Double, maximum: Double)
+            /// A decimal number in `minimum...maximum`.
+            case decimal(minimum: Double, maximum: Double)
+            /// Text of exactly `length` characters.
+            case textLength(Int)
+        }
+        public var kind: Kind
+        public var inputTitle: String
+        public var inputMessage: String
+        public var errorTitle: String
+        public var errorMessage: String
+        public init(kind: Kind, inputTitle: String, inputMessage: String, errorTitle: String, errorMessage: String) {
+            self.kind = kind
+            self.inputTitle = inputTitle
+            self.inputMessage = inputMessage
+            self.errorTitle = errorTitle
+            self.errorMessage = errorMessage
+        }
+    }
+
+    /// Adds data validation to a range (a wrong entry is refused, with ``Validation/errorMessage``).
+    /// See <https://libxlsxwriter.github.io/working_with_data_validation.html>.
+    public func validate(firstRow: Int, firstColumn: Int, lastRow: Int, lastColumn: Int, _ rule: Validation) throws {
+        let op = "worksheet_data_validation_range"
+        let (r1, c1) = try cell(firstRow, firstColumn, op)
+        let (r2, c2) = try cell(lastRow, lastColumn, op)
+        let sheet = try handle(op)
+        var strings: [UnsafeMutablePointer<CChar>?] = []
+        defer { for string in strings { free(string) } }
+        func dup(_ value: String) -> UnsafeMutablePointer<CChar>? {
+            let copy = XMLText.duplicate(value, as: .plain)
+            strings.append(copy)
+            return copy
+        }
+        var v = lxw_data_validation()
+        switch rule.kind {
+        case .wholeNumber(let minimum, let maximum):
+            v.validate = UInt8(LXW_VALIDATION_TYPE_INTEGER.rawValue)
+            v.criteria = UInt8(LXW_VALIDATION_CRITERIA_BETWEEN.rawValue)
+            v.minimum_number = minimum
+            v.maximum_number = maximum
+        case .decimal(let minimum, let maximum):
+            v.validate = UInt8(LXW_VALIDATION_TYPE_DECIMAL.rawValue)
+            v.criteria = UInt8(LXW_VALIDATION_CRITERIA_BETWEEN.rawValue)
+            v.minimum_number = minimum
+            v.maximum_number = maximum
+        case .textLength(let length):
+            v.validate = UInt8(LXW_VALIDATION_TYPE_LENGTH.rawValue)
+            v.criteria = UInt8(LXW_VALIDATION_CRITERIA_EQUAL_TO.rawValue)
+            v.value_number = Double(length)
+        }
+        v.ignore_blank = UInt8(LXW_VALIDATION_ON.rawValue)
+        v.show_input = UInt8(LXW_VALIDATION_ON.rawValue)
+        v.show_error = UInt8(LXW_VALIDATION_ON.rawValue)
+        v.error_type = UInt8(LXW_VALIDATION_ERROR_TYPE_STOP.rawValue)
+        // Excel limits: titles 32 characters, messages 255.
+        v.input_title = dup(String(rule.inputTitle.prefix(32)))
+        v.input_message = dup(String(rule.inputMessage.prefix(255)))
+        v.error_title = dup(String(rule.errorTitle.prefix(32)))
+        v.error_message = dup(String(rule.errorMessage.prefix(255)))
+        try check(
+            worksheet_data_validation_range(sheet, r1, c1, r2, c2, &v), op, context: location(firstRow, firstColumn))
+    }
+
     /// Writes an empty cell that carries a format.
     public func writeBlank(row: Int, column: Int, format: Format) throws {
         let op = "worksheet_write_blank"

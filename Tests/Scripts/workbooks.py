@@ -6,6 +6,9 @@
                                          periods of every other file typed as dates)
   workbooks.py cells OUT.xlsx            a hand-built package with every kind of cell
   workbooks.py hostile DIR               the bad workbooks, one file each
+  workbooks.py fill-forms FORMS CSV OUT  fills each form of talentstats template in FORMS with the
+                                         long-layout CSV's values (openpyxl), saved under OUT;
+                                         `tamper-*` variants too when OUT ends in /tampered
 """
 import csv
 import datetime
@@ -211,6 +214,55 @@ def hostile(d):
     package(os.path.join(d, "no-header.xlsx"), sheet_xml(['<row r="1"><c r="A1"><v>1</v></c></row>']))
 
 
+def fill_forms(forms, csv_path, out):
+    """Each form's value cells from the CSV rows of its district (short name) and metric (Chinese
+    name); the locked cells are only read. Values are typed as numbers."""
+    import openpyxl
+
+    rows = read_csv(csv_path)
+    header = rows[0]
+    di, mi, vi = header.index("镇街"), header.index("指标"), header.index("数值")
+    values = {(r[di], r[mi]): r[vi] for r in rows[1:]}
+    os.makedirs(out, exist_ok=True)
+    n = 0
+    for name in sorted(os.listdir(forms)):
+        if not name.endswith(".xlsx"):
+            continue
+        wb = openpyxl.load_workbook(os.path.join(forms, name))
+        ws = wb["填报表"]
+        for r in range(6, ws.max_row + 1):
+            district, metric = ws.cell(r, 2).value, ws.cell(r, 3).value
+            short = next((k[0] for k in values if district.startswith(k[0])), None)
+            text = values.get((short, metric))
+            if text is not None:
+                ws.cell(r, 6).value = float(text) if "." in text else int(text)
+        ws.cell(6, 8).value = "已核对"
+        wb.save(os.path.join(out, name))
+        n += 1
+    print(n)
+
+
+def tamper(form, out):
+    """Forms whose locked cells were changed after unprotecting: each must be bad_file."""
+    import openpyxl
+
+    cases = {
+        "period.xlsx": lambda ws: setattr(ws.cell(7, 1), "value", "2024-11"),
+        "district.xlsx": lambda ws: setattr(ws.cell(6, 2), "value", "南城街道"),
+        "metric.xlsx": lambda ws: setattr(ws.cell(8, 3), "value", "人才总量"),
+        "unit.xlsx": lambda ws: setattr(ws.cell(10, 5), "value", "元"),
+        "row-added.xlsx": lambda ws: ws.insert_rows(8),
+        "renamed-sheet.xlsx": lambda ws: setattr(ws, "title", "Sheet1"),
+    }
+    os.makedirs(out, exist_ok=True)
+    for name, change in cases.items():
+        wb = openpyxl.load_workbook(form)
+        ws = wb["填报表"]
+        ws.cell(6, 6).value = 1
+        change(ws)
+        wb.save(os.path.join(out, name))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "from-csv":
@@ -219,5 +271,9 @@ if __name__ == "__main__":
         cells(sys.argv[2])
     elif cmd == "hostile":
         hostile(sys.argv[2])
+    elif cmd == "fill-forms":
+        fill_forms(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "tamper":
+        tamper(sys.argv[2], sys.argv[3])
     else:
         raise SystemExit(__doc__)

@@ -29,6 +29,8 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var previous: YearMonth? { YearMonth(ordinal: ordinal - 1) }
+    /// The month after (December 2100 has none within the accepted years: itself then).
+    public var next: YearMonth { YearMonth(ordinal: ordinal + 1) ?? self }
     public var sameMonthLastYear: YearMonth? { YearMonth(year: year - 1, month: month) }
 
     /// Parses the spellings districts use: `2024-01`, `2024-1`, `202401`, `2024/01`, `2024.01`,

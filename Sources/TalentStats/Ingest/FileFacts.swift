@@ -10,6 +10,8 @@ public struct FileFormat: Sendable {
     public var sheet: String? = nil
     /// The row the header is on (rows above it, such as a title, are not observations).
     public var headerLine = 1
+    /// Set when the workbook is a returned form (``FormTemplate``): its marker, checked against its cells.
+    public var form: FormMarker? = nil
 
     /// Where a file's rows are, in messages: the path, and for a workbook `path!sheet`.
     public func location(of path: String) -> String { sheet.map { "\(path)!\($0)" } ?? path }

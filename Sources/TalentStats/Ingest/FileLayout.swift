@@ -32,6 +32,8 @@ public struct FileLayout: Sendable, Equatable {
         add(.unit, ["unit", "计量单位", "单位"])
         add(.entity, ["entity", "entity_id", "enterprise", "主体", "企业", "统一社会信用代码", "企业代码"])
         add(.note, ["note", "notes", "remark", "remarks", "comment", "备注", "说明"])
+        // The columns of talentstats' own form (FormTemplate) that carry no observation.
+        add(.note, ["指标类型", "kind", "上期数(参考)", "上期数", "参考值", "reference"])
         return table
     }()
 

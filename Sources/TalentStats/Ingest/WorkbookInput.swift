@@ -103,6 +103,23 @@ enum WorkbookInput {
         var format = FileFormat(encoding: .utf8, layout: header.layout, headerCount: header.count)
         format.sheet = sheet.name
         format.headerLine = rows[header.index].number
+        // A returned form: its marker says what its locked cells must still say.
+        switch FormMarker.read(document.customProperties) ?? FormMarker.read(definedNames: document.definedNames) {
+        case .failure(let problem)?:
+            return refuse("\(problem.message) / 填报表无法识别，请使用本月下发的填报表重新填写")
+        case .success(let marker)?:
+            let texted = rows.map { (number: $0.number, cells: texts($0)) }
+            if format.headerLine != FormTemplate.headerRow {
+                return refuse(
+                    "a form whose header is on row \(format.headerLine), not row \(FormTemplate.headerRow): rows were added or removed; fill in a fresh form / 填报表的行被增删，请使用本月下发的填报表重新填写"
+                )
+            }
+            if let problem = FormTemplate.check(marker, sheet: sheet.name, rows: texted, reference: reference) {
+                return refuse("\(problem.message) / 填报表的锁定内容被改动或与表单标识不符，请使用本月下发的填报表重新填写")
+            }
+            format.form = marker
+        case nil: break
+        }
         facts = FileFacts(
             file: file, bytes: Int(stamp.size), sha256: "", encoding: .utf8, layout: header.layout.kind)
         facts.format = format
@@ -152,6 +169,13 @@ final class SheetBatches {
         var fieldBounds: [[Int]] = []
         var uncalculated: [(line: Int, column: Int, formula: String)?] = []
         for row in rows[next..<end] {
+            if format.form != nil, !row.cells.contains(where: { $0.column == FormTemplate.valueColumn + 1 }) {
+                // A form's metric left empty: not reported this month (as an empty cell of the wide
+                // layout), not an observation.
+                fieldBounds.append([])
+                uncalculated.append(nil)
+                continue
+            }
             var bounds: [Int] = []
             var problem: (Int, Int, String)?
             var column = 1

@@ -18,6 +18,8 @@ public struct Configuration: Sendable, Equatable {
     public var logFile: String?
     public var maxRecordBytes: Int?
     public var maxFileBytes: Int?
+    /// Returns are due by this day of the following month.
+    public var deadlineDay: Int?
 
     public init() {}
 
@@ -26,7 +28,7 @@ public struct Configuration: Sendable, Equatable {
         "input": "a folder path", "output": "a folder path", "time_zone": "an IANA time zone such as \"Asia/Shanghai\"",
         "organization": "text", "contact": "text", "outlier_threshold": "a fraction such as 0.5",
         "log_file": "a file path", "max_record_bytes": "a positive whole number",
-        "max_file_bytes": "a positive whole number",
+        "max_file_bytes": "a positive whole number", "deadline_day": "a day of the month from 1 to 28",
     ]
 
     /// Reads and checks a configuration file.
@@ -95,6 +97,10 @@ public struct Configuration: Sendable, Equatable {
             case "log_file": config.logFile = try string()
             case "max_record_bytes": config.maxRecordBytes = try positive()
             case "max_file_bytes": config.maxFileBytes = try positive()
+            case "deadline_day":
+                let day = try positive()
+                guard day <= 28 else { throw fail(key, "'\(key)' must be \(expected)") }
+                config.deadlineDay = day
             default: break
             }
         }

@@ -10,6 +10,7 @@ public struct CommandLineSettings: Sendable {
     public var organization: String?
     public var contact: String?
     public var outlierThreshold: String?
+    public var deadlineDay: Int?
     public var logFile: String?
     public var maxRecordBytes: Int?
     public var maxFileBytes: Int?
@@ -94,6 +95,12 @@ public struct RunSettings: Sendable {
             }
         }
         options.timeZone = timeZone
+        if let day = flags.deadlineDay ?? config.deadlineDay {
+            guard (1...28).contains(day) else {
+                throw bad("--deadline-day / deadline_day \(day) is not a day from 1 to 28 of the following month")
+            }
+            options.deadlineDay = day
+        }
         if let text = flags.outlierThreshold {
             guard let value = FixedDecimal(plain: Substring(text)) else {
                 throw bad("--outlier-threshold '\(text)' is not a fraction such as 0.5")

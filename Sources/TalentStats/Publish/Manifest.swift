@@ -19,6 +19,8 @@ struct Manifest: Encodable {
         /// A workbook: the sheet read, and the row its header is on.
         let sheet: String?
         let headerRow: Int?
+        /// A returned form (``FormTemplate``): what its marker says.
+        let form: [String: String]?
         let status: String
         let rejection: String?
         let rows: RowAccounting
@@ -27,6 +29,7 @@ struct Manifest: Encodable {
             case nameEncoding = "name_encoding"
             case sha256, bytes, encoding, format, sheet
             case headerRow = "header_row"
+            case form
             case status, rejection, rows
         }
     }
