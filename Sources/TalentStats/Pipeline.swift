@@ -54,6 +54,8 @@ public struct Computed: Sendable {
     public let validated: ValidatedData
     public let aggregates: Aggregates
     public let quality: QualityFindings
+    /// 报送情况 of the report month.
+    public let collection: CollectionStatus
     public let referenceFiles: [(path: String, sha256: String)]
     /// Files under `raw/` left out in silence by the ignore list (README*, *.md, …).
     public let ignoredFiles: [String]
@@ -176,8 +178,9 @@ public struct Pipeline {
             "aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))"
         )
         return Computed(
-            validated: validated, aggregates: aggregates, quality: quality, referenceFiles: referenceFiles,
-            ignoredFiles: inventory.ignored)
+            validated: validated, aggregates: aggregates, quality: quality,
+            collection: CollectionStatus(validated: validated, quality: quality, options: options),
+            referenceFiles: referenceFiles, ignoredFiles: inventory.ignored)
     }
 
     /// Runs everything and publishes `output/YYYY-MM/` atomically, holding the output folder's lock.
@@ -253,7 +256,7 @@ public struct Pipeline {
             timeZone: options.timeZone)
         let model = ReportModel(
             reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality,
-            settings: settings)
+            settings: settings, collection: computed.collection)
 
         // Each output is written (and flushed to disk) once by its writer, then listed with its size
         // and SHA-256 read from the file.
@@ -308,6 +311,7 @@ public struct Pipeline {
                 districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },
                 outliers: computed.quality.outliers.count,
                 needsAttention: QualityFindings.needsAttention(v, computed.quality)),
+            collection: .init(computed.collection, reference: reference, timeZone: options.timeZone),
             outputs: outputs)
         try AtomicPublisher.write(try manifest.json(), to: folder.appendingPathComponent("manifest.json"))
     }

@@ -15,7 +15,9 @@ struct Talentstats: ParsableCommand {
             64 usage or configuration error; 75 another run holds the lock.
             """,
         version: talentstatsVersion,
-        subcommands: [Report.self, Validate.self, Check.self, Diff.self, Baseline.self, Template.self],
+        subcommands: [
+            Report.self, Validate.self, Check.self, Diff.self, Baseline.self, Template.self, CollectionReport.self,
+        ],
         defaultSubcommand: Report.self
     )
 }

@@ -160,10 +160,11 @@ import Testing
         #expect(linked == visible, "\(linked.symmetricDifference(visible))")
         #expect(
             book.parts["xl/workbook.xml"].map {
-                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"19\" state=\"hidden\"")
+                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"20\" state=\"hidden\"")
             } == true)
-        // Cover, overview, 5 metrics, 5 annual, trend, 5 data-quality sheets, chart data.
-        #expect(book.sheets.count == 19)
+        // Cover, overview, 5 metrics, 5 annual, trend, 6 data-quality sheets (报送情况 among them),
+        // chart data.
+        #expect(book.sheets.count == 20)
     }
 
     /// A real spreadsheet application opens the workbook: LibreOffice converts every sheet to CSV
@@ -192,7 +193,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let sheets = try FileManager.default.contentsOfDirectory(atPath: tmp.file("csv").path)
-        #expect(sheets.count == 19)
+        #expect(sheets.count == 20)
         let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
         func number(_ text: Substring) -> Double? {
             let plain = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "\"", with: "")

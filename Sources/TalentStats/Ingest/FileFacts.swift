@@ -29,6 +29,26 @@ public struct FileFacts: Sendable {
     /// Whether the file was read on one thread and checked on another (the results are the same
     /// either way; tests use this to prove the two-thread path ran).
     public internal(set) var readOnTwoThreads = false
+    /// The file's modification time when it was opened: when the district's return arrived, for
+    /// the collection status (``CollectionStatus``).
+    public internal(set) var modified: Date? = nil
+}
+
+extension FileOutcome {
+    /// The same outcome with the file's modification time recorded.
+    func stamped(_ modified: Date?) -> FileOutcome {
+        switch self {
+        case .read(var f):
+            f.modified = modified
+            return .read(f)
+        case .rejected(var f, let message):
+            f.modified = modified
+            return .rejected(f, message: message)
+        case .notRead(var f, let reason):
+            f.modified = modified
+            return .notRead(f, reason: reason)
+        }
+    }
 }
 
 /// The end of reading one file.
@@ -76,6 +96,9 @@ struct FileStamp: Equatable {
         seconds = Int(info.st_mtim.tv_sec)
         nanoseconds = Int(info.st_mtim.tv_nsec)
     }
+
+    /// The modification time, to the second.
+    var modified: Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 }
 
 /// A file's SHA-256 computed on another thread.

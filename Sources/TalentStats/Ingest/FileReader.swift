@@ -9,6 +9,14 @@ public enum Ingest {
         FileReader, FileRefusal
     > {
         let stamp = FileStamp(path: file.path)
+        return open(file, reference: reference, limits: limits, stamp: stamp).mapError {
+            FileRefusal($0.outcome.stamped(stamp?.modified))
+        }
+    }
+
+    private static func open(
+        _ file: InputFile, reference: ReferenceData, limits: IngestLimits, stamp: FileStamp?
+    ) -> Result<FileReader, FileRefusal> {
         if let reason = file.notReadReason {
             // Listed, never parsed; hashed (when it is a readable file) so the manifest still
             // identifies what was in raw/.
@@ -156,6 +164,7 @@ public final class FileReader: @unchecked Sendable {
         hash: BackgroundHash
     ) {
         self.facts = facts
+        self.facts.modified = stamp?.modified
         self.format = format
         body = .text(source, reader)
         self.stamp = stamp
@@ -166,6 +175,7 @@ public final class FileReader: @unchecked Sendable {
     /// A workbook whose sheet has been read whole (its rows after the header).
     init(facts: FileFacts, format: FileFormat, sheet: SheetBatches, stamp: FileStamp?, hash: BackgroundHash) {
         self.facts = facts
+        self.facts.modified = stamp?.modified
         self.format = format
         body = .sheet(sheet)
         self.stamp = stamp

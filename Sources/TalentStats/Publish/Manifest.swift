@@ -72,6 +72,55 @@ struct Manifest: Encodable {
             case needsAttention = "needs_attention"
         }
     }
+    /// 报送情况 (``CollectionStatus``): who sent what for the report month, and when.
+    struct Collection: Encodable {
+        struct Sent: Encodable {
+            let path: String
+            let kind: String
+            /// The file's modification time (ISO 8601 in the office's time zone).
+            let modified: String?
+            let used: Int
+        }
+        struct District: Encodable {
+            let code: String
+            let name: String
+            let state: String
+            let late: Bool
+            let used: Int
+            let missingMetrics: [String]
+            let files: [Sent]
+            enum CodingKeys: String, CodingKey {
+                case code, name, state, late, used, files
+                case missingMetrics = "missing_metrics"
+            }
+        }
+        let deadline: String
+        let complete: Int
+        let incomplete: Int
+        let missing: Int
+        let late: Int
+        let districts: [District]
+
+        init(_ status: CollectionStatus, reference: ReferenceData, timeZone: TimeZone) {
+            let iso = ISO8601DateFormatter()
+            iso.timeZone = timeZone
+            iso.formatOptions = [.withInternetDateTime]
+            deadline = iso.string(from: status.deadline)
+            complete = status.entries.filter { $0.state == .complete }.count
+            incomplete = status.entries.filter { $0.state == .incomplete }.count
+            missing = status.missing
+            late = status.late
+            districts = status.entries.map { e in
+                District(
+                    code: reference.districts[e.district].code, name: reference.districts[e.district].name,
+                    state: e.state.rawValue, late: e.late, used: e.used,
+                    missingMetrics: e.missingMetrics.map { reference.metrics[$0].id },
+                    files: e.sent.map {
+                        Sent(path: $0.path, kind: $0.kind, modified: $0.modified.map(iso.string(from:)), used: $0.used)
+                    })
+            }
+        }
+    }
     struct OutputEntry: Encodable {
         let path: String
         let sha256: String
@@ -87,13 +136,14 @@ struct Manifest: Encodable {
     let ignored: [String]
     let totals: Totals
     let findings: Findings
+    let collection: Collection
     let outputs: [OutputEntry]
 
     enum CodingKeys: String, CodingKey {
         case tool
         case reportPeriod = "report_period"
         case firstMonth = "first_month"
-        case reference, inputs, ignored, totals, findings, outputs
+        case reference, inputs, ignored, totals, findings, collection, outputs
     }
 
     func json() throws -> Data {

@@ -7,6 +7,8 @@ public struct ReportModel: Sendable {
     public let validated: ValidatedData
     public let quality: QualityFindings
     public let settings: ReportSettings
+    /// 报送情况 (when the run computed it).
+    public var collection: CollectionStatus? = nil
 
     public var period: YearMonth { validated.reportPeriod }
 }

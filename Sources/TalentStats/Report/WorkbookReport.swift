@@ -58,6 +58,7 @@ private struct Layout {
         let quality = names.take("数据质量")
         let rejectSheets = pagedNames("拒收明细", rows: model.validated.rejections.count)
         let revisionSheets = pagedNames("修订记录", rows: model.validated.revisions.count)
+        let collectionSheet = model.collection.map { _ in names.take("报送情况") }
         let missingSheet = names.take("缺报镇街")
         let outliers = names.take("异常波动")
         let chartData = names.take("图表数据")
@@ -78,6 +79,10 @@ private struct Layout {
         plan.append(PlannedSheet(name: quality, description: "数据质量：行数核对（读取 = 采用 + 拒收 + 超出报告期 + 被替代）与各文件情况"))
         for sheet in rejectSheets { plan.append(PlannedSheet(name: sheet, description: "拒收记录：文件、行号、原因代码与说明")) }
         for sheet in revisionSheets { plan.append(PlannedSheet(name: sheet, description: "修订记录：后报文件替代先报数据（原值 → 新值）")) }
+        if let collectionSheet {
+            plan.append(
+                PlannedSheet(name: collectionSheet, description: "\(periodZh)各镇街报送情况：报送文件、时间、采用条数、是否逾期或缺报"))
+        }
         plan.append(PlannedSheet(name: missingSheet, description: "\(periodZh)缺报的镇街与指标"))
         plan.append(PlannedSheet(name: outliers, description: "环比变动超过 \(percent(model.settings.outlierThreshold)) 的数据"))
         plan.append(
@@ -104,6 +109,7 @@ private struct Layout {
         let qualitySheet = try workbook.addWorksheet(named: quality)
         let rejectWorksheets = try rejectSheets.map { try workbook.addWorksheet(named: $0) }
         let revisionWorksheets = try revisionSheets.map { try workbook.addWorksheet(named: $0) }
+        let collectionWorksheet = try collectionSheet.map { try workbook.addWorksheet(named: $0) }
         let missingWorksheet = try workbook.addWorksheet(named: missingSheet)
         let outlierSheet = try workbook.addWorksheet(named: outliers)
         let chartSheet = try workbook.addWorksheet(named: chartData)
@@ -119,6 +125,7 @@ private struct Layout {
         try writeQuality(qualitySheet)
         for (page, sheet) in rejectWorksheets.enumerated() { try writeRejects(sheet, page: page) }
         for (page, sheet) in revisionWorksheets.enumerated() { try writeRevisions(sheet, page: page) }
+        if let collectionWorksheet, let status = model.collection { try writeCollection(collectionWorksheet, status) }
         try writeMissing(missingWorksheet)
         try writeOutliers(outlierSheet)
         try finish(chartSheet, title: "图表数据", headerRow: 0, freezeRow: 1, freezeColumn: 0)
@@ -695,6 +702,35 @@ private struct Layout {
             try sheet.write(number: Double(x.new.line), row: r, column: 10, format: styles.integer)
         }
         try finish(sheet, title: "修订记录", headerRow: top, freezeRow: top + 1, freezeColumn: 0)
+    }
+
+    func writeCollection(_ sheet: Worksheet, _ status: CollectionStatus) throws {
+        let zone = model.settings.timeZone
+        let deadline = CollectionStatus.format(status.deadline, timeZone: zone)
+        try writeTitle(
+            sheet, "报送情况（\(periodZh)）",
+            "报送截止 \(deadline)（\(zone.identifier)）；\(reference.districts.count) 个镇街中已报齐 \(status.entries.filter { $0.state == .complete }.count) 个、部分缺报 \(status.entries.filter { $0.state == .incomplete }.count) 个、未报送 \(status.missing) 个，逾期 \(status.late) 个。报送时间为文件的修改时间"
+        )
+        let top = 3
+        let columns = ["代码", "镇街", "状态", "报送文件", "形式", "报送时间", "采用条数", "缺报指标"]
+        try table(sheet, top: top, name: "Collection", columns: columns, rows: status.entries.count) { i, r in
+            let x = status.entries[i]
+            let d = reference.districts[x.district]
+            try sheet.write(string: d.code, row: r, column: 0, format: styles.text)
+            try sheet.write(string: d.name, row: r, column: 1, format: styles.text)
+            try sheet.write(string: x.chinese, row: r, column: 2, format: styles.text)
+            let files = x.sent.map(\.path).joined(separator: "；")
+            try sheet.write(string: files.isEmpty ? missing : cellText(files), row: r, column: 3, format: styles.text)
+            let kinds = Array(Set(x.sent.map { CollectionStatus.chineseKind($0.kind) })).sorted().joined(separator: "、")
+            try sheet.write(string: kinds.isEmpty ? missing : kinds, row: r, column: 4, format: styles.text)
+            try sheet.write(
+                string: x.arrived.map { CollectionStatus.format($0, timeZone: zone) } ?? missing, row: r, column: 5,
+                format: styles.text)
+            try sheet.write(number: Double(x.used), row: r, column: 6, format: styles.integer)
+            let lacking = x.missingMetrics.map { reference.metrics[$0].nameZh }.joined(separator: "、")
+            try sheet.write(string: lacking.isEmpty ? missing : lacking, row: r, column: 7, format: styles.text)
+        }
+        try finish(sheet, title: "报送情况", headerRow: top, freezeRow: top + 1, freezeColumn: 2)
     }
 
     func writeMissing(_ sheet: Worksheet) throws {

@@ -95,6 +95,16 @@ public struct AcceptedObservations: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with (district, metric, file) of every accepted observation of `month`, in no
+    /// particular order (for who sent what).
+    public func forEachSource(in month: YearMonth, _ body: (Int, Int, Int) -> Void) {
+        guard let table = index.kept[month.ordinal] else { return }
+        table.forEachSlot { slot in
+            let p = index.parts(of: table.key(at: slot))
+            body(p.district, p.metric, table.file(at: slot))
+        }
+    }
+
     /// The accepted observations of a month, district and metric, in file and line order.
     public func rows(month: YearMonth, district: Int, metric: Int) -> [Row] {
         guard let table = index.kept[month.ordinal] else { return [] }

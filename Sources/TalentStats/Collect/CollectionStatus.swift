@@ -1,0 +1,105 @@
+import Foundation
+
+/// 报送情况: for the report month, what each district sent, what of it counts, and whether it is
+/// missing, incomplete, late or complete — so the office knows whom to call before publishing.
+///
+/// A district "sent" a file when the file holds an accepted observation of the district for the
+/// report month (a returned form is its district's by its marker). Its return arrived when the
+/// latest of those files was last modified; it is late when that is after the deadline: the end of
+/// day ``RunOptions/deadlineDay`` of the following month, in the office's time zone.
+public struct CollectionStatus: Sendable {
+    public enum State: String, Sendable {
+        case complete, incomplete, missing
+        public var chinese: String {
+            switch self {
+            case .complete: "已报齐"
+            case .incomplete: "部分缺报"
+            case .missing: "未报送"
+            }
+        }
+    }
+
+    public struct Sent: Sendable {
+        public let file: Int
+        public let path: String
+        /// `form`, `workbook` or `csv`.
+        public let kind: String
+        public let modified: Date?
+        /// Observations of this district for the report month that count, from this file.
+        public let used: Int
+    }
+
+    public struct Entry: Sendable {
+        public let district: Int
+        public let sent: [Sent]
+        public let used: Int
+        public let missingMetrics: [Int]
+        public let state: State
+        /// The latest of its files' modification times is after the deadline.
+        public let late: Bool
+        public var arrived: Date? { sent.compactMap(\.modified).max() }
+
+        public var chinese: String {
+            late && state != .missing ? "\(state.chinese)（逾期）" : state.chinese
+        }
+    }
+
+    public let period: YearMonth
+    public let deadline: Date
+    public let entries: [Entry]
+
+    public var missing: Int { entries.filter { $0.state == .missing }.count }
+    public var late: Int { entries.filter(\.late).count }
+
+    /// The end of `day` of the month after `period`, in `timeZone`.
+    public static func deadline(for period: YearMonth, day: Int, timeZone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let next = period.next
+        let start = calendar.date(from: DateComponents(year: next.year, month: next.month, day: day))!
+        return calendar.date(byAdding: .day, value: 1, to: start)!.addingTimeInterval(-1)
+    }
+
+    public init(validated v: ValidatedData, quality: QualityFindings, options: RunOptions) {
+        period = options.period
+        let deadline = Self.deadline(for: options.period, day: options.deadlineDay, timeZone: options.timeZone)
+        self.deadline = deadline
+        var used: [[Int: Int]] = Array(repeating: [:], count: v.reference.districts.count)
+        v.accepted.forEachSource(in: options.period) { district, _, file in used[district][file, default: 0] += 1 }
+        var missing: [Int: [Int]] = [:]
+        for m in quality.missing { missing[m.district] = m.metrics }
+        entries = v.reference.districts.indices.map { d in
+            let sent = used[d].keys.sorted().map { file in
+                let facts = v.files[file].facts
+                let kind = facts.format?.form != nil ? "form" : facts.format?.sheet != nil ? "workbook" : "csv"
+                return Sent(
+                    file: file, path: facts.file.relativePath, kind: kind, modified: facts.modified,
+                    used: used[d][file]!)
+            }
+            let total = sent.reduce(0) { $0 + $1.used }
+            let lacking = missing[d] ?? []
+            let state: State = total == 0 ? .missing : lacking.isEmpty ? .complete : .incomplete
+            let arrived = sent.compactMap(\.modified).max()
+            return Entry(
+                district: d, sent: sent, used: total, missingMetrics: total == 0 ? [] : lacking, state: state,
+                late: arrived.map { $0 > deadline } ?? false)
+        }
+    }
+
+    /// The kind of a file in Chinese.
+    public static func chineseKind(_ kind: String) -> String {
+        switch kind {
+        case "form": "填报表"
+        case "workbook": "工作簿"
+        default: "CSV"
+        }
+    }
+
+    /// A time in the office's time zone, `2025-01-03 14:05`.
+    public static func format(_ date: Date, timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TalentStats
+
+/// 报送情况, worked out by hand: 东城 complete on time (CSV), 南城 a form with three of five metrics,
+/// 万江 complete but after the deadline, the other 30 districts missing.
+@Suite struct CollectionStatusTests {
+    static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    static func setUp(_ tmp: TemporaryFolder) throws -> URL {
+        let input = try WorkbookInputTests.input(tmp)
+        func month(_ district: String) -> String {
+            "统计期,镇街,指标,数值\n"
+                + ["人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额"].enumerated().map {
+                    "2024-12,\(district),\($1),\($0 + 1)\n"
+                }.joined()
+        }
+        let a = try tmp.write("input/raw/a.csv", month("东城"))
+        let b = try tmp.write("input/raw/b.csv", month("万江"))
+        #expect(
+            try Binary.run(
+                [
+                    "template", "--period", "2024-12", "--input", input.path, "--district", "南城", "--output",
+                    tmp.file("forms").path,
+                ],
+                in: tmp.url
+            ).status == 0)
+        let fill = """
+            import openpyxl
+            wb = openpyxl.load_workbook("\(tmp.file("forms/2024-12/2024-12-南城街道.xlsx").path)")
+            ws = wb["填报表"]
+            ws["F6"] = 10; ws["F7"] = 11; ws["F10"] = 12.5
+            wb.save("\(input.appendingPathComponent("raw/南城.xlsx").path)")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", fill]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let times = [
+            (a, "2025-01-03T10:00:00+08:00"), (b, "2025-01-06T09:00:00+08:00"),
+            (input.appendingPathComponent("raw/南城.xlsx"), "2025-01-05T23:59:00+08:00"),
+        ]
+        for (url, time) in times {
+            try FileManager.default.setAttributes([.modificationDate: date(time)], ofItemAtPath: url.path)
+        }
+        return input
+    }
+
+    @Test func theManifestAndTheSheetSayWhoSentWhatAndWhen() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.setUp(tmp)
+        let run = try WorkbookInputTests.report(input, tmp.file("out"))
+        #expect(run.status == 2, "\(run.stderr)")
+        let folder = tmp.file("out/2024-12")
+        let manifest = try WorkbookInputTests.manifest(folder)
+        let c = try #require(manifest["collection"] as? [String: Any])
+        #expect(c["deadline"] as? String == "2025-01-05T23:59:59+08:00")
+        #expect(c["complete"] as? Int == 2 && c["incomplete"] as? Int == 1)
+        #expect(c["missing"] as? Int == 30 && c["late"] as? Int == 1)
+        let districts = try #require(c["districts"] as? [[String: Any]])
+        #expect(districts.count == 33)
+        func entry(_ code: String) throws -> [String: Any] {
+            try #require(districts.first { $0["code"] as? String == code })
+        }
+        let dongcheng = try entry("441900003")
+        #expect(dongcheng["state"] as? String == "complete" && dongcheng["late"] as? Bool == false)
+        let files = try #require(dongcheng["files"] as? [[String: Any]])
+        #expect(files.count == 1)
+        #expect(files[0]["path"] as? String == "a.csv" && files[0]["kind"] as? String == "csv")
+        #expect(files[0]["modified"] as? String == "2025-01-03T10:00:00+08:00" && files[0]["used"] as? Int == 5)
+        let nancheng = try entry("441900004")
+        #expect(nancheng["state"] as? String == "incomplete" && nancheng["late"] as? Bool == false)
+        #expect(nancheng["used"] as? Int == 3)
+        #expect(nancheng["missing_metrics"] as? [String] == ["skilled_workers", "new_skilled_workers"])
+        #expect(((nancheng["files"] as? [[String: Any]])?.first?["kind"] as? String) == "form")
+        let wanjiang = try entry("441900005")
+        #expect(wanjiang["state"] as? String == "complete" && wanjiang["late"] as? Bool == true)
+        let shijie = try entry("441900101")
+        #expect(shijie["state"] as? String == "missing" && (shijie["files"] as? [Any])?.isEmpty == true)
+
+        let book = try XlsxReadBack(url: folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        let sheet = try #require(book.sheet("报送情况"))
+        var rows: [String: [String]] = [:]
+        for r in 5...37 {
+            guard case .string(let code)? = sheet["A\(r)"]?.value else { continue }
+            rows[code] = ["C", "D", "E", "F", "G", "H"].map { sheet["\($0)\(r)"].map { "\($0.value!)" } ?? "" }
+        }
+        #expect(rows.count == 33)
+        #expect(rows["441900003"] == ["已报齐", "a.csv", "CSV", "2025-01-03 10:00", "5.0", "—"])
+        #expect(rows["441900004"] == ["部分缺报", "南城.xlsx", "填报表", "2025-01-05 23:59", "3.0", "技能人才、新增技能人才"])
+        #expect(rows["441900005"]?.first == "已报齐（逾期）")
+        #expect(rows["441900101"]?.first == "未报送")
+    }
+
+    @Test func statusPrintsTheSameAndItsExitSaysWhetherAnyoneIsMissingOrLate() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.setUp(tmp)
+        let run = try Binary.run(["status", "--period", "2024-12", "--input", input.path], in: tmp.url)
+        #expect(run.status == 2, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.first
+                == "报送情况 2024-12: due 2025-01-05 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 30 missing, 1 late")
+        #expect(lines.contains { $0.hasPrefix("441900005 万江街道") && $0.hasSuffix("[complete, late]") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("441900004 南城街道") && $0.contains("missing skilled_workers,new_skilled_workers")
+            })
+        #expect(lines.contains("    a.csv (csv, 2025-01-03 10:00, 5 used)"))
+        // Two days' grace: 万江 is on time.
+        let later = try Binary.run(
+            ["status", "--period", "2024-12", "--input", input.path, "--deadline-day", "7"], in: tmp.url)
+        #expect(
+            later.stdout.hasPrefix(
+                "报送情况 2024-12: due 2025-01-07 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 30 missing, 0 late"))
+    }
+}
