@@ -230,6 +230,11 @@ struct SheetHandler: XMLScanner.Handler {
                 if parts.count == 2, let (l, t) = Self.parseReference(String(parts[0])),
                     let (r, b) = Self.parseReference(String(parts[1])), l <= r, t <= b
                 {
+                    guard b <= limits.maxRows, r <= limits.maxColumns else {
+                        throw beyond(
+                            "the merged range \(ref) is beyond Excel's \(limits.maxRows) rows or \(limits.maxColumns) columns"
+                        )
+                    }
                     merges.append((t, l, b, r))
                 }
             }
@@ -279,19 +284,22 @@ struct SheetHandler: XMLScanner.Handler {
             guard let v = value else { return formula.map { .formulaWithoutValue("=" + $0) } }
             return .bool(v == "1" || v == "true")
         case "e":
-            return .error(value ?? "#VALUE!")
+            let code = value?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return .error(code.isEmpty ? "#VALUE!" : code)
         default:  // "n", or "d" (an ISO 8601 date, written by few tools)
-            guard let raw = value?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else {
+            guard let raw = value?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
                 return formula.map { .formulaWithoutValue("=" + $0) }
             }
             if type == "d" {
                 let p = raw.prefix(10).split(separator: "-").compactMap { Int($0) }
-                guard p.count == 3 else { throw malformed("a date cell “\(raw)”") }
+                // Not a whole date: the text as written, for the field rules to judge.
+                guard p.count == 3 else { return .text(raw) }
                 return .date(year: p[0], month: p[1], day: p[2])
             }
-            guard let number = Double(raw), number.isFinite else {
-                throw malformed("a number cell holding “\(raw)”")
-            }
+            // Only what a writer stores for a number (no sign but '-', no hexadecimal, no NaN or
+            // infinity); anything else is the text as written, which the field rules reject with
+            // the reason, on its row.
+            guard Self.isNumberText(raw), let number = Double(raw), number.isFinite else { return .text(raw) }
             if style < dateStyles.count, dateStyles[style], let day = Self.calendarDay(number, date1904: date1904) {
                 return .date(year: day.0, month: day.1, day: day.2)
             }
@@ -323,10 +331,42 @@ struct SheetHandler: XMLScanner.Handler {
         return column > 0 && row > 0 ? (column, row) : nil
     }
 
-    /// The number as a plain decimal: as written when that has at most 15 significant digits and no
-    /// exponent (what Excel shows); otherwise rounded to 15 significant digits, as Excel does, so that
-    /// a stored `0.30000000000000004` reads `0.3`.
+    /// `-?digits(.digits)?([eE][+-]?digits)?`: how spreadsheet XML writes a number.
+    static func isNumberText(_ raw: String) -> Bool {
+        var bytes = Array(raw.utf8)[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        func digits() -> Int {
+            let n = bytes.prefix { (0x30...0x39).contains($0) }.count
+            bytes = bytes.dropFirst(n)
+            return n
+        }
+        var count = digits()
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            count += digits()
+        }
+        guard count > 0 else { return false }
+        if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                bytes = bytes.dropFirst()
+            }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
+    }
+
+    /// The number as a plain decimal: a whole number as written, whatever its digits (credit codes
+    /// and other identifiers are stored as numbers by some programs); otherwise as written when that
+    /// has at most 15 significant digits and no exponent (what Excel shows), else rounded to 15
+    /// significant digits, as Excel does, so that a stored `0.30000000000000004` reads `0.3`. Zero,
+    /// `-0` included, is `0`.
     static func decimal(_ raw: String, _ number: Double) -> String {
+        if number == 0 { return "0" }
+        if raw.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            let trimmed = raw.drop { $0 == "0" }
+            return trimmed.isEmpty ? "0" : String(trimmed)
+        }
         var digits = 0
         var plain = true
         var leading = true
@@ -379,7 +419,8 @@ struct SheetHandler: XMLScanner.Handler {
     /// was: serial 60; serials before it are one day later than their count).
     static func calendarDay(_ serial: Double, date1904: Bool) -> (Int, Int, Int)? {
         guard serial >= 0, serial < 3_000_000 else { return nil }
-        let whole = Int(serial.rounded(.down))
+        // To the millisecond first, as Excel shows a time: 45626.99999999999 is midnight of 45627.
+        let whole = Int(((serial * 86_400_000).rounded() / 86_400_000).rounded(.down))
         var days: Int  // since 1970-01-01
         if date1904 {
             days = whole - 24_107  // 1904-01-01 is day -24107

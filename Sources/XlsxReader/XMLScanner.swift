@@ -1,3 +1,5 @@
+import Foundation
+
 /// A streaming scanner for the XML of Office Open XML parts: bytes go in as they are inflated, in
 /// chunks of any size, and elements come out as events. Names are local (a prefix such as `x:` is
 /// dropped), so workbooks written with namespace prefixes read the same.
@@ -32,6 +34,9 @@ struct XMLScanner {
 
     /// Scans `chunk`, delivering every complete token to `handler`.
     mutating func feed<H: Handler>(_ chunk: some Collection<UInt8>, to handler: inout H) throws {
+        if consumed == 0 && position == 0 && buffer.isEmpty, let first = chunk.first, first == 0xFF || first == 0xFE {
+            throw Failure(description: "the part is in UTF-16 (only UTF-8 parts are read)")
+        }
         if position > 0 && position >= buffer.count / 2 {
             buffer.removeFirst(position)
             consumed += position
@@ -77,9 +82,7 @@ struct XMLScanner {
                 position = close + 3
             } else if starts(with: "<![CDATA[", at: position) {
                 guard let close = find("]]>", from: position + 9) else { return try waitOrFail(atEnd) }
-                if handler.wantsText {
-                    try handler.text(String(decoding: buffer[(position + 9)..<close], as: UTF8.self))
-                }
+                if handler.wantsText { try handler.text(try utf8(buffer[(position + 9)..<close], at: position + 9)) }
                 position = close + 3
             } else if starts(with: "<?", at: position) {
                 guard let close = find("?>", from: position + 2) else { return try waitOrFail(atEnd) }
@@ -208,10 +211,18 @@ struct XMLScanner {
         }
     }
 
+    /// Bytes as UTF-8 text, refused when they are not UTF-8 (never replaced in silence).
+    private func utf8(_ bytes: ArraySlice<UInt8>, at offset: Int) throws -> String {
+        guard let text = String(bytes: bytes, encoding: .utf8) else {
+            throw failure("bytes that are not UTF-8", at: offset)
+        }
+        return text
+    }
+
     /// Text with its character references resolved.
     private func decode(_ start: Int, _ end: Int) throws -> String {
         guard let amp = buffer[start..<end].firstIndex(of: 0x26) else {
-            return String(decoding: buffer[start..<end], as: UTF8.self)
+            return try utf8(buffer[start..<end], at: start)
         }
         var out: [UInt8] = Array(buffer[start..<amp])
         var i = amp
@@ -246,6 +257,6 @@ struct XMLScanner {
             }
             i = semi + 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return try utf8(out[...], at: start)
     }
 }

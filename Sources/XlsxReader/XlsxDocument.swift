@@ -95,6 +95,8 @@ public final class XlsxDocument {
     public let definedNames: [String: String]
 
     private let archive: Archive
+    /// The package's parts by name, lower-cased: part names ignore case (ECMA-376 Part 2).
+    private let entries: [String: Entry]
     private let limits: XlsxLimits
     private let sharedStrings: [String]
     /// By cell style index: whether its number format shows a date or time.
@@ -132,24 +134,36 @@ public final class XlsxDocument {
                 "the workbook is damaged or incomplete (its zip directory cannot be read; was it cut short while sent?): send it again",
                 chinese: "工作簿已损坏或不完整（可能传输中断）：请重新发送")
         }
+        var entries: [String: Entry] = [:]
+        for entry in archive {
+            let key = entry.path.lowercased()
+            if entries[key] != nil {
+                throw XlsxFailure(
+                    .malformedPart,
+                    "the workbook holds part \(entry.path) twice (programs may show either copy): save it again from Excel or WPS",
+                    chinese: "工作簿结构异常（同一部分出现两次）：请用 Excel 或 WPS 重新保存")
+            }
+            entries[key] = entry
+        }
+        self.entries = entries
         // The parts every workbook has, found through the package relationships.
         var rootRels = RelationshipsHandler()
         var workbookPart = "xl/workbook.xml"
-        if archive["_rels/.rels"] != nil {
+        if entries["_rels/.rels"] != nil {
             var inflatedSoFar = 0
-            try Self.read(archive, "_rels/.rels", limits, &inflatedSoFar, into: &rootRels)
+            try Self.read(archive, "_rels/.rels", limits, &inflatedSoFar, into: &rootRels, entries: entries)
             inflated += inflatedSoFar
             if let target = rootRels.targets.first(where: { $0.type.hasSuffix("/officeDocument") })?.target {
                 workbookPart = Self.resolve(target, relativeTo: "")
             }
         }
         var book = WorkbookHandler()
-        try Self.read(archive, workbookPart, limits, &inflated, into: &book)
+        try Self.read(archive, workbookPart, limits, &inflated, into: &book, entries: entries)
         let base = workbookPart.contains("/") ? String(workbookPart[..<workbookPart.lastIndex(of: "/")!]) : ""
         let relsPart =
             (base.isEmpty ? "" : base + "/") + "_rels/" + (workbookPart.split(separator: "/").last ?? "") + ".rels"
         var rels = RelationshipsHandler()
-        try Self.read(archive, relsPart, limits, &inflated, into: &rels)
+        try Self.read(archive, relsPart, limits, &inflated, into: &rels, entries: entries)
         var byID: [String: (type: String, target: String)] = [:]
         for r in rels.targets { byID[r.id] = (r.type, Self.resolve(r.target, relativeTo: base)) }
         sheets = try book.sheets.map { sheet in
@@ -166,7 +180,7 @@ public final class XlsxDocument {
             Self.resolve($0.target, relativeTo: base)
         }) {
             var strings = SharedStringsHandler()
-            try Self.read(archive, part, limits, &inflated, into: &strings)
+            try Self.read(archive, part, limits, &inflated, into: &strings, entries: entries)
             sharedStrings = strings.strings
         } else {
             sharedStrings = []
@@ -175,7 +189,7 @@ public final class XlsxDocument {
             Self.resolve($0.target, relativeTo: base)
         }) {
             var styles = StylesHandler()
-            try Self.read(archive, part, limits, &inflated, into: &styles)
+            try Self.read(archive, part, limits, &inflated, into: &styles, entries: entries)
             dateStyles = styles.cellFormats.map { id in
                 if let code = styles.customFormats[id] { return Self.isDateFormat(code) }
                 return Self.isBuiltInDate(id)
@@ -186,9 +200,11 @@ public final class XlsxDocument {
         var custom = CustomPropertiesHandler()
         if let target = rootRels.targets.first(where: { $0.type.hasSuffix("/custom-properties") })?.target {
             let part = Self.resolve(target, relativeTo: "")
-            if archive[part] != nil { try Self.read(archive, part, limits, &inflated, into: &custom) }
-        } else if archive["docProps/custom.xml"] != nil {
-            try Self.read(archive, "docProps/custom.xml", limits, &inflated, into: &custom)
+            if entries[part.lowercased()] != nil {
+                try Self.read(archive, part, limits, &inflated, into: &custom, entries: entries)
+            }
+        } else if entries["docprops/custom.xml"] != nil {
+            try Self.read(archive, "docProps/custom.xml", limits, &inflated, into: &custom, entries: entries)
         }
         customProperties = custom.properties
     }
@@ -198,26 +214,52 @@ public final class XlsxDocument {
     public func rows(of sheet: XlsxSheetInfo) throws -> [XlsxRow] {
         var handler = SheetHandler(
             shared: sharedStrings, dateStyles: dateStyles, date1904: date1904, limits: limits, sheet: sheet.name)
-        try Self.read(archive, sheet.part, limits, &inflated, into: &handler)
+        try Self.read(archive, sheet.part, limits, &inflated, into: &handler, entries: entries)
         var rows = handler.rows
-        if !handler.merges.isEmpty { Self.fill(&rows, merges: handler.merges) }
+        if !handler.merges.isEmpty { try Self.fill(&rows, merges: handler.merges, sheet: sheet.name) }
         return rows
     }
 
-    /// Copies each merged range's top-left value into its other cells.
-    static func fill(_ rows: inout [XlsxRow], merges: [(top: Int, left: Int, bottom: Int, right: Int)]) {
-        var index: [Int: Int] = [:]
-        for (i, row) in rows.enumerated() { index[row.number] = i }
-        for m in merges {
-            guard let r = index[m.top], let value = rows[r].cells.first(where: { $0.column == m.left })?.value else {
-                continue
+    /// Copies each merged range's top-left value into its other cells: within the rows that exist
+    /// and the columns any row uses (a merge reaching to XFD or to row 1,048,576 fills no more), and
+    /// at most four times as many cells as the sheet holds (more is a damaged or hostile sheet).
+    static func fill(
+        _ rows: inout [XlsxRow], merges: [(top: Int, left: Int, bottom: Int, right: Int)], sheet: String
+    ) throws {
+        guard !rows.isEmpty else { return }
+        let lastColumn = rows.map { $0.cells.last?.column ?? 0 }.max() ?? 0
+        var budget = 4 * rows.reduce(0) { $0 + $1.cells.count } + 10_000
+        /// The index of the first row numbered `number` or more (rows are in ascending order).
+        func firstRow(_ number: Int) -> Int {
+            var low = 0
+            var high = rows.count
+            while low < high {
+                let mid = (low + high) / 2
+                if rows[mid].number < number { low = mid + 1 } else { high = mid }
             }
-            for number in m.top...m.bottom {
-                guard let i = index[number] else { continue }  // an empty row inside a merge stays empty
-                var cells = rows[i].cells.filter { $0.column < m.left || $0.column > m.right }
-                for column in m.left...m.right { cells.append((column, value)) }
+            return low
+        }
+        for m in merges {
+            let top = firstRow(m.top)
+            guard top < rows.count, rows[top].number == m.top,
+                let value = rows[top].cells.first(where: { $0.column == m.left })?.value
+            else { continue }
+            let right = min(m.right, lastColumn)
+            guard right >= m.left else { continue }
+            var i = top
+            while i < rows.count && rows[i].number <= m.bottom {
+                budget -= right - m.left + 1
+                if budget < 0 {
+                    throw XlsxFailure(
+                        .tooLarge,
+                        "sheet “\(sheet)”: its merged cells cover far more cells than the sheet holds (a damaged or hostile sheet); unmerge them and save again",
+                        chinese: "工作表“\(sheet)”的合并单元格范围异常：请取消合并后重新保存")
+                }
+                var cells = rows[i].cells.filter { $0.column < m.left || $0.column > right }
+                for column in m.left...right { cells.append((column, value)) }
                 cells.sort { $0.column < $1.column }
                 rows[i].cells = cells
+                i += 1
             }
         }
     }
@@ -225,9 +267,10 @@ public final class XlsxDocument {
     // MARK: - Parts
 
     static func read<H: XMLScanner.Handler>(
-        _ archive: Archive, _ part: String, _ limits: XlsxLimits, _ inflated: inout Int, into handler: inout H
+        _ archive: Archive, _ part: String, _ limits: XlsxLimits, _ inflated: inout Int, into handler: inout H,
+        entries: [String: Entry]
     ) throws {
-        guard let entry = archive[part] else {
+        guard let entry = entries[part.lowercased()] else {
             throw XlsxFailure(
                 .missingPart, "the workbook has no part \(part): save it again from Excel or WPS as .xlsx",
                 chinese: "工作簿缺少必要的组成部分（\(part)）：请用 Excel 或 WPS 重新保存为 .xlsx")
@@ -245,7 +288,7 @@ public final class XlsxDocument {
         var count = 0
         var total = inflated
         do {
-            _ = try archive.extract(entry, bufferSize: 64 * 1024) { chunk in
+            let checksum = try archive.extract(entry, bufferSize: 64 * 1024) { chunk in
                 count += chunk.count
                 total += chunk.count
                 if count > limits.maxPartBytes || total > limits.maxTotalBytes { throw tooLarge(part, limits) }
@@ -253,6 +296,12 @@ public final class XlsxDocument {
                 try scanner.feed(chunk, to: &handler)
             }
             try scanner.finish(&handler)
+            guard checksum == entry.checksum else {
+                throw XlsxFailure(
+                    .malformedPart,
+                    "part \(part) does not match its checksum: the workbook is damaged (cut or changed in transit); send it again",
+                    chinese: "工作簿已损坏（校验不符，可能传输中出错）：请重新发送")
+            }
         } catch let failure as XlsxFailure {
             throw failure
         } catch let failure as XMLScanner.Failure {
@@ -285,6 +334,7 @@ public final class XlsxDocument {
 
     /// A relationship target against the folder of the part that names it.
     static func resolve(_ target: String, relativeTo base: String) -> String {
+        let target = target.removingPercentEncoding ?? target
         if target.hasPrefix("/") { return String(target.dropFirst()) }
         var parts = base.isEmpty ? [] : base.split(separator: "/").map(String.init)
         for piece in target.split(separator: "/") {

@@ -158,6 +158,53 @@ def cells(out):
     package(out, sheet_xml(rows, tail=tail), shared)
 
 
+def col(n):
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def cells2(out):
+    """Cells a program (not a person) writes, each row worked out by hand (asserted by the test):
+    row 2  a merge reaching to XFD over 3 rows (filled only in the used columns)   东城 talent = 1
+    rows 3-4 (inside that merge)                                                   东城 high 2, skilled 3
+    row 5  the value "\n7\n" (newlines round it)                                    南城 talent = 7
+    row 6  the value -0.0                                                          南城 high = 0
+    row 7  NaN                                            -> bad_value
+    row 8  0x10                                           -> bad_value
+    row 9  +7                                             -> bad_value
+    row 10 the period 2024.1 as a number                  -> bad_period
+    row 11 an unused column's formula first, then the value's formula without a result -> bad_value
+                                                             naming D11
+    rows 12-13 entities 914419001234567891 and ...892 stored as numbers: two entities
+                                                           万江 talent = 5 + 6 = 11
+    The sheet's part is named in another case than its relationship (Sheet1.xml).
+    """
+    t = lambda ref, text: f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+    n = lambda ref, v: f'<c r="{ref}"><v>{v}</v></c>'
+    rows = [
+        f'<row r="1">{t("A1", "统计期")}{t("B1", "镇街")}{t("C1", "指标")}{t("D1", "数值")}{t("E1", "主体")}{t("F1", "备注")}</row>',
+        f'<row r="2">{t("A2", "2024-12")}{t("B2", "东城")}{t("C2", "人才总量")}{n("D2", 1)}{t("F2", "x")}</row>',
+        f'<row r="3">{t("A3", "2024-12")}{t("B3", "东城")}{t("C3", "高层次人才")}{n("D3", 2)}</row>',
+        f'<row r="4">{t("A4", "2024-12")}{t("B4", "东城")}{t("C4", "技能人才")}{n("D4", 3)}</row>',
+        f'<row r="5">{t("A5", "2024-12")}{t("B5", "南城")}{t("C5", "人才总量")}<c r="D5"><v>\n7\n</v></c></row>',
+        f'<row r="6">{t("A6", "2024-12")}{t("B6", "南城")}{t("C6", "高层次人才")}{n("D6", "-0.0")}</row>',
+        f'<row r="7">{t("A7", "2024-12")}{t("B7", "南城")}{t("C7", "技能人才")}{n("D7", "NaN")}</row>',
+        f'<row r="8">{t("A8", "2024-12")}{t("B8", "南城")}{t("C8", "新增技能人才")}{n("D8", "0x10")}</row>',
+        f'<row r="9">{t("A9", "2024-12")}{t("B9", "万江")}{t("C9", "高层次人才")}{n("D9", "+7")}</row>',
+        f'<row r="10">{n("A10", "2024.1")}{t("B10", "万江")}{t("C10", "技能人才")}{n("D10", 9)}</row>',
+        f'<row r="11">{t("A11", "2024-12")}{t("B11", "万江")}{t("C11", "新增技能人才")}<c r="D11"><f>SUM(X1:X9)</f></c><c r="F11"><f>NOW()</f></c></row>',
+        f'<row r="12">{t("A12", "2024-12")}{t("B12", "万江")}{t("C12", "人才总量")}{n("D12", 5)}{n("E12", "914419001234567891")}</row>',
+        f'<row r="13">{t("A13", "2024-12")}{t("B13", "万江")}{t("C13", "人才总量")}{n("D13", 6)}{n("E13", "914419001234567892")}</row>',
+    ]
+    tail = '<mergeCells count="1"><mergeCell ref="F2:XFD4"/></mergeCells>'
+    package(out, sheet_xml(rows, tail=tail), extra={
+        "xl/_rels/workbook.xml.rels": WB_RELS.replace("worksheets/sheet1.xml", "worksheets/Sheet1.xml")})
+
+
 def hostile(d):
     os.makedirs(d, exist_ok=True)
     good_rows = ['<row r="1"><c r="A1" t="inlineStr"><is><t>统计期</t></is></c><c r="B1" t="inlineStr"><is><t>镇街</t></is></c>'
@@ -210,6 +257,44 @@ def hostile(d):
         elif data[at - 46:at - 42] == b"PK\x01\x02":  # central header: at 20 and 24
             data[at - 46 + 24:at - 46 + 28] = (1000).to_bytes(4, "little")
     open(os.path.join(d, "bomb-lying.xlsx"), "wb").write(data)
+    # A stored part changed after its checksum was written (damaged in transit).
+    package(os.path.join(d, "crc.xlsx"), sheet_xml(good_rows))
+    data = open(os.path.join(d, "crc.xlsx"), "rb").read()
+    with zipfile.ZipFile(os.path.join(d, "crc.xlsx"), "w", zipfile.ZIP_STORED) as z:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            for info in src.infolist():
+                z.writestr(info.filename, src.read(info.filename))
+    data = bytearray(open(os.path.join(d, "crc.xlsx"), "rb").read())
+    at = data.find(b"<v>5</v>")
+    data[at + 3] = ord("8")
+    open(os.path.join(d, "crc.xlsx"), "wb").write(data)
+    # The same part twice (readers may show either copy).
+    package(os.path.join(d, "twice.xlsx"), sheet_xml(good_rows))
+    with zipfile.ZipFile(os.path.join(d, "twice.xlsx"), "a") as z:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            z.writestr("xl/worksheets/sheet1.xml", sheet_xml(good_rows).replace("<v>5</v>", "<v>999</v>"))
+    # Shared strings that are not UTF-8.
+    package(os.path.join(d, "not-utf8.xlsx"), sheet_xml(good_rows), shared=["<si><t>\u4e1c\u57ce</t></si>"])
+    data = bytearray(open(os.path.join(d, "not-utf8.xlsx"), "rb").read())
+    with zipfile.ZipFile(os.path.join(d, "not-utf8.xlsx"), "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as src:
+            for info in src.infolist():
+                body = src.read(info.filename)
+                if info.filename == "xl/sharedStrings.xml":
+                    body = body.replace("东城".encode(), b"\xb6\xab\xb3\xc7")  # GBK bytes
+                z.writestr(info.filename, body)
+    # Merged ranges far larger than the sheet: bounded work, then refused.
+    # Row 2 fills 2,000 columns, each merged down to row 1,048,576 over 1,000 rows: 2,000,000 cells
+    # to fill for a sheet of 3,000.
+    tall = ['<row r="2">' + "".join(f'<c r="{col(c)}2"><v>1</v></c>' for c in range(1, 2001)) + "</row>"]
+    tall += [f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(3, 1003)]
+    merges = "".join(f'<mergeCell ref="{col(c)}2:{col(c)}1048576"/>' for c in range(1, 2001))
+    package(os.path.join(d, "merge-tall.xlsx"),
+            sheet_xml(good_rows[:1] + tall, tail=f'<mergeCells count="2000">{merges}</mergeCells>'))
+    package(os.path.join(d, "merge-beyond.xlsx"),
+            sheet_xml(good_rows, tail='<mergeCells count="1"><mergeCell ref="A2:A16000000"/></mergeCells>'))
     # A workbook whose sheet has no header row.
     package(os.path.join(d, "no-header.xlsx"), sheet_xml(['<row r="1"><c r="A1"><v>1</v></c></row>']))
 
@@ -269,6 +354,8 @@ if __name__ == "__main__":
         from_csv(sys.argv[2], sys.argv[3])
     elif cmd == "cells":
         cells(sys.argv[2])
+    elif cmd == "cells2":
+        cells2(sys.argv[2])
     elif cmd == "hostile":
         hostile(sys.argv[2])
     elif cmd == "fill-forms":

@@ -182,6 +182,11 @@ import Testing
             "too-many-rows.xlsx": "row 1048577 is beyond the limit of 1048576 rows",
             "truncated.xlsx": "damaged or incomplete",
             "wps.et": "an old binary workbook (.et) is not read",
+            "crc.xlsx": "does not match its checksum",
+            "twice.xlsx": "holds part xl/worksheets/sheet1.xml twice",
+            "not-utf8.xlsx": "bytes that are not UTF-8",
+            "merge-tall.xlsx": "merged cells cover far more cells than the sheet holds",
+            "merge-beyond.xlsx": "the merged range A2:A16000000 is beyond Excel's",
         ]
         #expect(Set(byFile.keys) == Set(expected.keys.map { "hostile/\($0)" }))
         for (name, phrase) in expected {
@@ -192,9 +197,39 @@ import Testing
         #expect(agg["2024-12,441900004,talent_headcount,month"] == "7")  // ok.csv
         let m = try Self.manifest(folder)
         let files = try #require(m["inputs"] as? [[String: Any]])
-        #expect(files.count == 17)
-        #expect(files.filter { $0["status"] as? String == "rejected" }.count == 15)
+        #expect(files.count == 22)
+        #expect(files.filter { $0["status"] as? String == "rejected" }.count == 20)
         #expect((m["totals"] as? [String: Any])?["balanced"] as? Bool == true)
+    }
+
+    /// Cells as programs write them (worked out in Tests/Scripts/workbooks.py, `cells2`): a merge to
+    /// column XFD, whitespace around a number, -0, NaN, hexadecimal, a sign, a period typed as a
+    /// number with decimals, an unused column's formula before the value's, 18-digit entities stored
+    /// as numbers, a part named in another case than its relationship.
+    @Test func cellsAsProgramsWriteThemAreReadRowByRow() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.input(tmp)
+        try Self.python(["cells2", input.appendingPathComponent("raw/cells2.xlsx").path])
+        let run = try Self.report(input, tmp.file("out"))
+        #expect(run.status == 2, "\(run.stderr)")
+        let folder = tmp.file("out/2024-12")
+        let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
+        let expected: [String: String] = [
+            "441900003,talent_headcount": "1", "441900003,high_level_talent": "2", "441900003,skilled_workers": "3",
+            "441900004,talent_headcount": "7", "441900004,high_level_talent": "0",
+            "441900005,talent_headcount": "11",  // two entities, 5 + 6
+        ]
+        for (key, value) in expected { #expect(agg["2024-12,\(key),month"] == value, "\(key)") }
+        let rejects = try Self.rejects(folder).map { $0.split(separator: ",", maxSplits: 3).map(String.init) }
+        #expect(
+            rejects.map { "\($0[1]) \($0[2])" } == [
+                "7 bad_value", "8 bad_value", "9 bad_value", "10 bad_period", "11 bad_value",
+            ])
+        #expect(rejects.allSatisfy { $0[0] == "cells2.xlsx!报表" })
+        #expect(
+            rejects[0][3].contains("'NaN'") && rejects[1][3].contains("'0x10'") && rejects[2][3].contains("has a sign"))
+        #expect(rejects[3][3].contains("holds the period as the number 2024.1"))
+        #expect(rejects[4][3].contains("cell D11 holds the formula =SUM(X1:X9) without a calculated result"))
     }
 
     /// A workbook whose name is GBK bytes (from a Chinese Windows zip) is read like any other.

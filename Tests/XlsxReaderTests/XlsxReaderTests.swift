@@ -69,7 +69,9 @@ private struct Recorder: XMLScanner.Handler {
     /// Excel's precision: 15 significant digits; what a writer stored within it is kept as written.
     @Test(arguments: [
         ("28776.21", "28776.21"), ("0.30000000000000004", "0.3"), ("1.5E3", "1500"), ("1E-3", "0.001"),
-        ("273787", "273787"), ("100.50", "100.5"), ("123456789012345678", "123456789012346000"),
+        ("273787", "273787"), ("100.50", "100.5"), ("123456789012345678", "123456789012345678"),
+        ("914419001234567891", "914419001234567891"),
+        ("1.23456789012345678E17", "123456789012346000"), ("-0", "0"), ("-0.0", "0"), ("007", "7"),
         ("2.6750000000000001E5", "267500"), ("0", "0"), ("-0.1", "-0.1"), ("9.9999999999999995E-7", "0.000001"),
     ])
     func numbersReadAsExcelShowsThem(raw: String, shown: String) {
@@ -85,6 +87,7 @@ private struct Recorder: XMLScanner.Handler {
         #expect(SheetHandler.calendarDay(61, date1904: false)! == (1900, 3, 1))
         #expect(SheetHandler.calendarDay(45627, date1904: false)! == (2024, 12, 1))
         #expect(SheetHandler.calendarDay(45657.75, date1904: false)! == (2024, 12, 31))
+        #expect(SheetHandler.calendarDay(45626.99999999999, date1904: false)! == (2024, 12, 1))
         #expect(SheetHandler.calendarDay(0, date1904: true)! == (1904, 1, 1))
         #expect(SheetHandler.calendarDay(44165, date1904: true)! == (2024, 12, 1))
     }
@@ -97,6 +100,15 @@ private struct Recorder: XMLScanner.Handler {
             #expect(!XlsxDocument.isDateFormat(code), "\(code)")
         }
         #expect(XlsxDocument.isBuiltInDate(14) && XlsxDocument.isBuiltInDate(31) && !XlsxDocument.isBuiltInDate(4))
+    }
+
+    @Test func onlyWhatWritersStoreIsANumber() {
+        for text in ["7", "-7", "0.5", "1.5E3", "1e-3", "2.6750000000000001E5", ".5", "5."] {
+            #expect(SheetHandler.isNumberText(text), "\(text)")
+        }
+        for text in ["+7", "0x10", "NaN", "inf", "1E", "1E+", "--1", "1,000", "", "-", ".", "7 "] {
+            #expect(!SheetHandler.isNumberText(text), "\(text)")
+        }
     }
 
     @Test func cellReferences() {

@@ -41,6 +41,18 @@ public struct RecordBatch: Sendable {
     public internal(set) var problemColumns: [Int] = []
     /// For each of ``problems``: what the cell holds, when it is about a cell.
     public internal(set) var problemFound: [String?] = []
+    /// For each of ``problems`` about a cell: what is wrong with it.
+    public internal(set) var problemKinds: [CellProblem] = []
+
+    /// What is wrong with a workbook cell that holds no usable text.
+    public enum CellProblem: Sendable {
+        /// Not a cell's problem: the whole record's.
+        case record
+        /// A formula saved without its result (`bad_value`).
+        case uncalculatedFormula
+        /// A period typed as a number with decimals, which Excel shows by its format (`bad_period`).
+        case numericPeriod
+    }
     /// Bytes of the file read when the batch was made (for progress).
     public internal(set) var bytesRead = 0
 
@@ -57,7 +69,9 @@ public struct RecordBatch: Sendable {
     }
 
     /// A row that is one problem: the whole record (`column` 0) or one cell of it.
-    mutating func appendProblem(line: Int, message: String, column: Int = 0, found: String? = nil) {
+    mutating func appendProblem(
+        line: Int, message: String, column: Int = 0, found: String? = nil, kind: CellProblem = .record
+    ) {
         rows.append(
             RawRow(
                 line: line, period: .empty, district: .empty, metric: .empty, value: .empty, unit: .empty,
@@ -65,6 +79,7 @@ public struct RecordBatch: Sendable {
         problems.append(message)
         problemColumns.append(column)
         problemFound.append(found)
+        problemKinds.append(kind)
     }
 }
 

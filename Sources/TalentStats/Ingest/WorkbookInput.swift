@@ -101,7 +101,8 @@ enum WorkbookInput {
                         ?? "the sheet is empty; expected a header row (period, district, metric, value …)"))
         }
         var format = FileFormat(encoding: .utf8, layout: header.layout, headerCount: header.count)
-        format.sheet = sheet.name
+        // In messages and rejects.csv: invisible characters shown escaped, as in file names.
+        format.sheet = FileName.display(Array(sheet.name.utf8)).text
         format.headerLine = rows[header.index].number
         // A returned form: its marker says what its locked cells must still say.
         switch FormMarker.read(document.customProperties) ?? FormMarker.read(definedNames: document.definedNames) {
@@ -155,9 +156,13 @@ final class SheetBatches {
     private let format: FileFormat
     private var next = 0
 
+    /// The 1-based column of the period, if the layout has one.
+    private let periodColumn: Int
+
     init(rows: [XlsxRow], format: FileFormat) {
         self.rows = rows
         self.format = format
+        periodColumn = (format.layout.index(of: .period) ?? -1) + 1
     }
 
     /// The next batch, or `nil` after the last row.
@@ -167,7 +172,7 @@ final class SheetBatches {
         // The cells' bytes, row after row, then the rows made of them.
         var bytes: [UInt8] = []
         var fieldBounds: [[Int]] = []
-        var uncalculated: [(line: Int, column: Int, formula: String)?] = []
+        var uncalculated: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
         for row in rows[next..<end] {
             if format.form != nil, !row.cells.contains(where: { $0.column == FormTemplate.valueColumn + 1 }) {
                 // A form's metric left empty: not reported this month (as an empty cell of the wide
@@ -177,7 +182,7 @@ final class SheetBatches {
                 continue
             }
             var bounds: [Int] = []
-            var problem: (Int, Int, String)?
+            var problem: (Int, Int, String, RecordBatch.CellProblem)?
             var column = 1
             for (c, value) in row.cells {
                 while column < c {
@@ -185,7 +190,12 @@ final class SheetBatches {
                     bounds.append(bytes.count)
                     column += 1
                 }
-                if case .formulaWithoutValue(let f) = value, problem == nil { problem = (row.number, c, f) }
+                if case .formulaWithoutValue(let f) = value, problem == nil, isUsed(c) {
+                    problem = (row.number, c, f, .uncalculatedFormula)
+                }
+                if case .number(let n) = value, c == periodColumn, n.contains("."), problem == nil {
+                    problem = (row.number, c, n, .numericPeriod)
+                }
                 let start = bytes.count
                 bytes.append(contentsOf: WorkbookInput.text(value).utf8)
                 bounds.append(start)
@@ -199,12 +209,14 @@ final class SheetBatches {
         bytes.withUnsafeBufferPointer { block.base.update(from: $0.baseAddress!, count: bytes.count) }
         var batch = RecordBatch(block: block)
         for (k, row) in rows[next..<end].enumerated() {
-            if let (line, column, formula) = uncalculated[k], isUsed(column) {
+            if let (line, column, text, kind) = uncalculated[k] {
+                let cell = "\(Rejection.columnLetters(column))\(line)"
                 batch.appendProblem(
                     line: line,
-                    message:
-                        "cell \(Rejection.columnLetters(column))\(line) holds the formula \(TextNormalization.excerpt(formula)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value",
-                    column: column, found: TextNormalization.excerpt(formula))
+                    message: kind == .numericPeriod
+                        ? "cell \(cell) holds the period as the number \(text), which Excel shows by the cell's format (2024.1 may read 2024.10): type the period as text, such as 2024-10, or as a date"
+                        : "cell \(cell) holds the formula \(TextNormalization.excerpt(text)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value",
+                    column: column, found: TextNormalization.excerpt(text), kind: kind)
                 continue
             }
             var bounds = fieldBounds[k]

@@ -86,11 +86,17 @@ struct RowRules: Sendable {
         let columns = format?.layout.columns ?? []
         for row in batch.rows {
             if row.problem >= 0 {
-                let column = batch.problemColumns[Int(row.problem)]
+                let p = Int(row.problem)
+                let column = batch.problemColumns[p]
+                let (code, detail): (RejectCode, RejectDetail) =
+                    switch batch.problemKinds[p] {
+                    case .record: (.badRow, .none)
+                    case .uncalculatedFormula: (.badValue, .uncalculatedFormula)
+                    case .numericPeriod: (.badPeriod, .none)
+                    }
                 reject(
-                    &out, row.line, column == 0 ? .badRow : .badValue, batch.problems[Int(row.problem)],
-                    column: column == 0 ? nil : column, found: batch.problemFound[Int(row.problem)],
-                    detail: column == 0 ? .none : .uncalculatedFormula)
+                    &out, row.line, code, batch.problems[p], column: column == 0 ? nil : column,
+                    found: batch.problemFound[p], detail: detail)
                 continue
             }
             var metricIndex: Int?
