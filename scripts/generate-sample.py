@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Deterministic generator of the shipped sample input (input/raw/).
 
-Monthly raw files 2022-01..2024-12 for Dongguan's 33 districts and the five metrics, with
-plausible magnitudes, that reproduce what the city published for 东城街道 in 2023:
-year-end talent headcount 267,500 (second in the city), high-level talent 27,200, new skilled
-workers over the year 13,673, and cross-border e-commerce exports above 1,200,000 万元 for the
-first time (2022 below).
+Monthly raw files 2022-01..2024-12 for Dongguan's 33 districts and the seven metrics, with
+magnitudes calibrated to what the city published (a city talent headcount of the order of 2.5
+million in 2023 with 东城's 267,500 second, skilled workers over 3 million), that reproduce what the
+city published for 东城街道 in 2023: year-end talent headcount 267,500 (second in the city),
+high-level talent 27,200, new skilled workers over the year 13,673, cross-border e-commerce exports
+above 1,200,000 万元 for the first time (2022 below), 47 chief technicians (首席技师) and 13 skill
+leaders (技能领军人才), both first in the city.
 
 The files deliberately vary as districts' files do: English and Chinese headers, codes, full and
 short names, several period spellings, thousands separators, one wide-layout file with the export
 column in 亿元, one file saved in GB18030, one with a UTF-8 BOM, CRLF line ends, and one
-resubmission (2024/2024-05.v2.csv) that revises two figures of 2024-05.
+resubmission (2024/2024-05.v2.csv) that revises two figures of 2024-05. For 2024-12, five districts
+(FORM_DISTRICTS) return the month's form instead of appearing in 2024-12.csv: with --forms BINARY,
+`BINARY template` writes their forms and openpyxl (an independent writer) fills them in, into
+2024/12-forms/.
 
 Usage: scripts/generate-sample.py [--output input/raw] [--reference input/reference/districts.csv]
-Running it twice gives identical bytes; the committed files are its output.
+                                  [--forms .build/release/talentstats]
+Running it twice gives identical CSV bytes (the forms' cells are identical; their zip timestamps
+are not); the committed files are its output.
 """
 import argparse
 import csv
@@ -26,6 +33,8 @@ SEED = 20231231
 YEARS = (2022, 2023, 2024)
 DONGCHENG = "441900003"
 CHANGAN = "441900119"
+# Their 2024-12 figures come back as filled-in forms (2024/12-forms/), not in 2024-12.csv.
+FORM_DISTRICTS = ["441900004", "441900005", "441900006", "441900101", "441900401"]
 
 
 def read_districts(path):
@@ -63,14 +72,14 @@ def build(districts):
         elif code == CHANGAN:
             level = 291800
         else:
-            level = rng.randrange(42000, 236000, 100)
+            level = rng.randrange(30000, 120000, 100)
         growth = rng.uniform(0.003, 0.008)
         head = [round(level * (1 + growth) ** (i - dec2023)) for i in range(len(ms))]
         high_ratio = 27200 / 267500 if code == DONGCHENG else rng.uniform(0.06, 0.12)
         high = [round(h * high_ratio) for h in head]
         if code == DONGCHENG:
             high[dec2023] = 27200
-        skilled_ratio = rng.uniform(0.38, 0.45)
+        skilled_ratio = rng.uniform(1.05, 1.35)
         skilled = [round(h * skilled_ratio * (1 + rng.uniform(-0.004, 0.004))) for h in head]
         # Flows: annual totals split over months with a seasonal pattern.
         new_skilled, export = [], []
@@ -84,6 +93,17 @@ def build(districts):
             w = [s * rng.uniform(0.85, 1.15) for s in season]
             new_skilled += allocate(annual_new, w)
             export += [Decimal(c) / 100 for c in allocate(annual_cents, w)]
+        # Honours (stocks, whole persons): 东城 first in the city with 47 and 13 at the end of 2023.
+        if code == DONGCHENG:
+            chief_2023, leaders_2023 = 47, 13
+        else:
+            chief_2023, leaders_2023 = rng.randrange(2, 40), rng.randrange(0, 11)
+        chief = [max(0, chief_2023 - 6 + (i * 6) // dec2023) if i <= dec2023 else chief_2023 + (i - dec2023) // 4
+                 for i in range(len(ms))]
+        leaders = [max(0, leaders_2023 - 2 + (i * 2) // dec2023) if i <= dec2023 else leaders_2023 + (i - dec2023) // 6
+                   for i in range(len(ms))]
+        data[(code, "chief_technicians")] = chief
+        data[(code, "skill_leaders")] = leaders
         data[(code, "talent_headcount")] = head
         data[(code, "high_level_talent")] = high
         data[(code, "skilled_workers")] = skilled
@@ -92,9 +112,11 @@ def build(districts):
     return data
 
 
-METRICS = ["talent_headcount", "high_level_talent", "skilled_workers", "new_skilled_workers", "cross_border_export"]
+METRICS = ["talent_headcount", "high_level_talent", "skilled_workers", "new_skilled_workers", "cross_border_export",
+           "chief_technicians", "skill_leaders"]
 ZH = {"talent_headcount": "人才总量", "high_level_talent": "高层次人才", "skilled_workers": "技能人才",
-      "new_skilled_workers": "新增技能人才", "cross_border_export": "跨境电商出口额"}
+      "new_skilled_workers": "新增技能人才", "cross_border_export": "跨境电商出口额", "chief_technicians": "首席技师",
+      "skill_leaders": "技能领军人才"}
 
 
 def money(v):
@@ -128,6 +150,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--output", default="input/raw")
     ap.add_argument("--reference", default="input/reference/districts.csv")
+    ap.add_argument("--forms", metavar="BINARY", help="talentstats binary: also write the 2024-12 forms")
     args = ap.parse_args()
     districts = read_districts(args.reference)
     data = build(districts)
@@ -138,11 +161,13 @@ def main():
         path = os.path.join(args.output, str(y), f"{period}.csv")
         if (y, m) == (2023, 6):
             # Wide layout, export in 亿元 (万元 ÷ 10,000, exact).
-            rows = [["统计期", "镇街", "人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额（亿元）"]]
+            rows = [["统计期", "镇街", "人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额（亿元）", "首席技师",
+                     "技能领军人才"]]
             for d in districts:
                 c = d["code"]
                 ex = data[(c, "cross_border_export")][i] / 10000
-                rows.append([f"{y}年{m}月", d["name"]] + [str(data[(c, k)][i]) for k in METRICS[:4]] + [f"{ex:f}"])
+                rows.append([f"{y}年{m}月", d["name"]] + [str(data[(c, k)][i]) for k in METRICS[:4]] + [f"{ex:f}"]
+                            + [str(data[(c, k)][i]) for k in METRICS[5:]])
             write(path, csv_text(rows))
         elif y == 2022:
             rows = [["period", "district", "metric", "value", "unit"]]
@@ -161,6 +186,8 @@ def main():
         else:
             rows = [["统计期", "镇街", "指标", "数值", "单位"]]
             for d in districts:
+                if (y, m) == (2024, 12) and d["code"] in FORM_DISTRICTS:
+                    continue  # returned as forms
                 for k in METRICS:
                     v = data[(d["code"], k)][i]
                     if (y, m) == (2024, 5) and d["code"] == "441900004" and k == "talent_headcount":
@@ -176,6 +203,38 @@ def main():
     for (code, k), v in sorted(revised.items()):
         rows.append(["2024-05", code, k, money(v) if k == "cross_border_export" else str(v), "万元" if k == "cross_border_export" else "人"])
     write(os.path.join(args.output, "2024", "2024-05.v2.csv"), csv_text(rows))
+    if args.forms:
+        write_forms(args, districts, data, ms.index((2024, 12)))
+
+
+def write_forms(args, districts, data, i):
+    """The forms of FORM_DISTRICTS for 2024-12, written by `talentstats template` and filled in by
+    openpyxl as a clerk would (values typed as numbers, a note in 备注)."""
+    import subprocess
+    import tempfile
+    import openpyxl
+
+    reference = os.path.dirname(os.path.abspath(args.reference))
+    folder = os.path.join(args.output, "2024", "12-forms")
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "input"))
+        os.symlink(reference, os.path.join(tmp, "input", "reference"))
+        for d in districts:
+            if d["code"] not in FORM_DISTRICTS:
+                continue
+            subprocess.run([args.forms, "template", "--period", "2024-12", "--input", os.path.join(tmp, "input"),
+                            "--district", d["code"], "--output", os.path.join(tmp, "forms"),
+                            "--reports", os.path.join(tmp, "none"), "--quiet"],
+                           check=True, stdout=subprocess.DEVNULL)
+            name = f"2024-12-{d['name']}.xlsx"
+            wb = openpyxl.load_workbook(os.path.join(tmp, "forms", "2024-12", name))
+            ws = wb["填报表"]
+            for r, k in enumerate(METRICS, start=6):
+                v = data[(d["code"], k)][i]
+                ws.cell(r, 6).value = float(v) if k == "cross_border_export" else int(v)
+            ws.cell(6, 8).value = "已核对"
+            wb.save(os.path.join(folder, name))
 
 
 if __name__ == "__main__":

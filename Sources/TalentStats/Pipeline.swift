@@ -179,7 +179,8 @@ public struct Pipeline {
         )
         return Computed(
             validated: validated, aggregates: aggregates, quality: quality,
-            collection: CollectionStatus(validated: validated, quality: quality, options: options),
+            collection: CollectionStatus(
+                validated: validated, quality: quality, deadlineDay: options.deadlineDay, timeZone: options.timeZone),
             referenceFiles: referenceFiles, ignoredFiles: inventory.ignored)
     }
 

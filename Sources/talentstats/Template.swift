@@ -42,6 +42,7 @@ extension Talentstats {
             var districts = reference.districts
             if let wanted = district {
                 guard let i = reference.district(matching: wanted) else {
+                    if common.quiet { return }
                     FileHandle.standardError.write(
                         Data("talentstats: error: --district '\(wanted)' is not in districts.csv\n".utf8))
                     throw Status.usage

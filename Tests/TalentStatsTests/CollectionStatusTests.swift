@@ -13,7 +13,7 @@ import Testing
         let input = try WorkbookInputTests.input(tmp)
         func month(_ district: String) -> String {
             "统计期,镇街,指标,数值\n"
-                + ["人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额"].enumerated().map {
+                + ["人才总量", "高层次人才", "技能人才", "新增技能人才", "跨境电商出口额", "首席技师", "技能领军人才"].enumerated().map {
                     "2024-12,\(district),\($1),\($0 + 1)\n"
                 }.joined()
         }
@@ -71,11 +71,14 @@ import Testing
         let files = try #require(dongcheng["files"] as? [[String: Any]])
         #expect(files.count == 1)
         #expect(files[0]["path"] as? String == "a.csv" && files[0]["kind"] as? String == "csv")
-        #expect(files[0]["modified"] as? String == "2025-01-03T10:00:00+08:00" && files[0]["used"] as? Int == 5)
+        #expect(files[0]["modified"] as? String == "2025-01-03T10:00:00+08:00" && files[0]["used"] as? Int == 7)
         let nancheng = try entry("441900004")
         #expect(nancheng["state"] as? String == "incomplete" && nancheng["late"] as? Bool == false)
         #expect(nancheng["used"] as? Int == 3)
-        #expect(nancheng["missing_metrics"] as? [String] == ["skilled_workers", "new_skilled_workers"])
+        #expect(
+            nancheng["missing_metrics"] as? [String] == [
+                "skilled_workers", "new_skilled_workers", "chief_technicians", "skill_leaders",
+            ])
         #expect(((nancheng["files"] as? [[String: Any]])?.first?["kind"] as? String) == "form")
         let wanjiang = try entry("441900005")
         #expect(wanjiang["state"] as? String == "complete" && wanjiang["late"] as? Bool == true)
@@ -90,8 +93,8 @@ import Testing
             rows[code] = ["C", "D", "E", "F", "G", "H"].map { sheet["\($0)\(r)"].map { "\($0.value!)" } ?? "" }
         }
         #expect(rows.count == 33)
-        #expect(rows["441900003"] == ["已报齐", "a.csv", "CSV", "2025-01-03 10:00", "5.0", "—"])
-        #expect(rows["441900004"] == ["部分缺报", "南城.xlsx", "填报表", "2025-01-05 23:59", "3.0", "技能人才、新增技能人才"])
+        #expect(rows["441900003"] == ["已报齐", "a.csv", "CSV", "2025-01-03 10:00", "7.0", "—"])
+        #expect(rows["441900004"] == ["部分缺报", "南城.xlsx", "填报表", "2025-01-05 23:59", "3.0", "技能人才、新增技能人才、首席技师、技能领军人才"])
         #expect(rows["441900005"]?.first == "已报齐（逾期）")
         #expect(rows["441900101"]?.first == "未报送")
     }
@@ -108,9 +111,10 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("441900005 万江街道") && $0.hasSuffix("[complete, late]") })
         #expect(
             lines.contains {
-                $0.hasPrefix("441900004 南城街道") && $0.contains("missing skilled_workers,new_skilled_workers")
+                $0.hasPrefix("441900004 南城街道")
+                    && $0.contains("missing skilled_workers,new_skilled_workers,chief_technicians,skill_leaders")
             })
-        #expect(lines.contains("    a.csv (csv, 2025-01-03 10:00, 5 used)"))
+        #expect(lines.contains("    a.csv (csv, 2025-01-03 10:00, 7 used)"))
         // Two days' grace: 万江 is on time.
         let later = try Binary.run(
             ["status", "--period", "2024-12", "--input", input.path, "--deadline-day", "7"], in: tmp.url)

@@ -35,14 +35,25 @@ import Testing
         #expect(agg["2023,\(dongcheng),high_level_talent,annual"] == "27200")
         #expect(agg["2023,\(dongcheng),new_skilled_workers,annual"] == "13673")
         #expect(agg["2023-12,\(dongcheng),new_skilled_workers,ytd"] == "13673")
+        // The honours: 47 chief technicians and 13 skill leaders, both first in the city.
+        #expect(agg["2023,\(dongcheng),chief_technicians,annual"] == "47")
+        #expect(agg["2023,\(dongcheng),chief_technicians,annual_rank"] == "1")
+        #expect(agg["2023,\(dongcheng),skill_leaders,annual"] == "13")
+        #expect(agg["2023,\(dongcheng),skill_leaders,annual_rank"] == "1")
+        #expect(agg["2023-12,\(dongcheng),chief_technicians,rank"] == "1")
+        // Calibrated to the city's published magnitudes: of the order of 2.5 million talents in 2023
+        // (not more than twice that), skilled workers over 3 million.
+        let city2023 = try #require(agg["2023,441900,talent_headcount,annual"].flatMap(Int.init))
+        #expect(city2023 > 1_950_000 && city2023 <= 5_000_000)
+        #expect(try #require(agg["2023,441900,skilled_workers,annual"].flatMap(Int.init)) > 3_000_000)
         let export2023 = try #require(agg["2023,\(dongcheng),cross_border_export,annual"].flatMap(Double.init))
         let export2022 = try #require(agg["2022,\(dongcheng),cross_border_export,annual"].flatMap(Double.init))
         #expect(export2023 > 1_200_000)
         #expect(export2022 < 1_200_000)
-        // The resubmission (2024-05.v2.csv) replaced the two figures it repeats: 南城 2,228,260 → 222,826
-        // and 常平 27,776.21 → 28,776.21 万元.
-        #expect(agg["2024-05,441900004,talent_headcount,month"] == "222826")
-        #expect(agg["2024-05,441900110,cross_border_export,month"] == "28776.21")
+        // The resubmission (2024-05.v2.csv) replaced the two figures it repeats: 南城 1,205,530 → 120,553
+        // and 常平 16,554.85 → 17,554.85 万元.
+        #expect(agg["2024-05,441900004,talent_headcount,month"] == "120553")
+        #expect(agg["2024-05,441900110,cross_border_export,month"] == "17554.85")
     }
 
     @Test func accountingBalancesAndEveryFileIsUsed() throws {
@@ -51,13 +62,20 @@ import Testing
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: report.folder.appendingPathComponent("manifest.json"))) as? [String: Any])
         let totals = try #require(manifest["totals"] as? [String: Any])
-        // 36 monthly files × 33 districts × 5 metrics, plus the 2 rows of the resubmission.
+        // 36 months × 33 districts × 7 metrics (2024-12 of five districts from their returned forms),
+        // plus the 2 rows of the resubmission.
         #expect(
             totals["observations"] as? [String: Int] == [
-                "read": 5942, "used": 5940, "rejected": 0, "out_of_scope": 0, "superseded": 2,
+                "read": 8318, "used": 8316, "rejected": 0, "out_of_scope": 0, "superseded": 2,
             ])
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
-        #expect(inputs.count == 37)
+        #expect(inputs.count == 42)
+        // The five forms, recognised by their marker, each its district's 2024-12.
+        let forms = inputs.compactMap { $0["form"] as? [String: String] }
+        #expect(forms.count == 5 && forms.allSatisfy { $0["period"] == "2024-12" })
+        #expect(
+            Set(forms.compactMap { $0["district"] })
+                == ["441900004", "441900005", "441900006", "441900101", "441900401"])
         #expect(inputs.contains { $0["encoding"] as? String == "GB18030" })
         #expect(inputs.contains { $0["format"] as? String == "wide" })
         #expect(
@@ -73,7 +91,8 @@ import Testing
         let book = try XlsxReadBack(url: report.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
         let metrics = [
             ("talent_headcount", "人才总量"), ("high_level_talent", "高层次人才"), ("skilled_workers", "技能人才"),
-            ("new_skilled_workers", "新增技能人才"), ("cross_border_export", "跨境电商出口额"),
+            ("new_skilled_workers", "新增技能人才"), ("cross_border_export", "跨境电商出口额"), ("chief_technicians", "首席技师"),
+            ("skill_leaders", "技能领军人才"),
         ]
         var checked = 0
         func compare(_ cell: XlsxReadBack.Cell?, _ key: String) {
@@ -115,7 +134,7 @@ import Testing
                 }
             }
         }
-        #expect(checked == 5 * (33 * 7 + 5) + 5 * 5 * 34)
+        #expect(checked == 7 * (33 * 7 + 5) + 7 * 5 * 34)
     }
 
     /// The totals are formulas over the district rows, stored with a value that the district
@@ -160,11 +179,11 @@ import Testing
         #expect(linked == visible, "\(linked.symmetricDifference(visible))")
         #expect(
             book.parts["xl/workbook.xml"].map {
-                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"20\" state=\"hidden\"")
+                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"24\" state=\"hidden\"")
             } == true)
-        // Cover, overview, 5 metrics, 5 annual, trend, 6 data-quality sheets (报送情况 among them),
+        // Cover, overview, 7 metrics, 7 annual, trend, 6 data-quality sheets (报送情况 among them),
         // chart data.
-        #expect(book.sheets.count == 20)
+        #expect(book.sheets.count == 24)
     }
 
     /// A real spreadsheet application opens the workbook: LibreOffice converts every sheet to CSV
@@ -193,7 +212,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let sheets = try FileManager.default.contentsOfDirectory(atPath: tmp.file("csv").path)
-        #expect(sheets.count == 20)
+        #expect(sheets.count == 24)
         let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
         func number(_ text: Substring) -> Double? {
             let plain = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "\"", with: "")
@@ -257,6 +276,38 @@ import Testing
             #expect(
                 try Data(contentsOf: committed.appendingPathComponent(file))
                     == Data(contentsOf: tmp.file("raw/\(file)")), "\(file)")
+        }
+    }
+
+    /// The committed forms hold what the generator writes into them (their cells and marker; their
+    /// zip timestamps differ between runs): generated again with the built binary and openpyxl.
+    @Test func committedFormsAreWhatTheGeneratorMakes() throws {
+        let tmp = try TemporaryFolder()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [
+            Binary.packageRoot.appendingPathComponent("scripts/generate-sample.py").path, "--output",
+            tmp.file("raw").path, "--reference", Self.input.appendingPathComponent("reference/districts.csv").path,
+            "--forms", Binary.url.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let committed = Self.input.appendingPathComponent("raw/2024/12-forms")
+        let names = try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted()
+        #expect(names.count == 5)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: tmp.file("raw/2024/12-forms").path).sorted() == names)
+        for name in names {
+            let a = try XlsxReadBack(url: committed.appendingPathComponent(name))
+            let b = try XlsxReadBack(url: tmp.file("raw/2024/12-forms/\(name)"))
+            let sa = try #require(a.sheet("填报表"))
+            let sb = try #require(b.sheet("填报表"))
+            #expect(sa.cells == sb.cells, "\(name)")
+            #expect(
+                a.parts["xl/workbook.xml"].map { String(decoding: $0, as: UTF8.self).contains("talentstats_form") }
+                    == true)
         }
     }
 }

@@ -60,12 +60,15 @@ public struct CollectionStatus: Sendable {
         return calendar.date(byAdding: .day, value: 1, to: start)!.addingTimeInterval(-1)
     }
 
-    public init(validated v: ValidatedData, quality: QualityFindings, options: RunOptions) {
-        period = options.period
-        let deadline = Self.deadline(for: options.period, day: options.deadlineDay, timeZone: options.timeZone)
+    /// - Parameters:
+    ///   - deadlineDay: returns are due by the end of this day of the following month
+    ///     (``RunOptions/deadlineDay``), in `timeZone`.
+    public init(validated v: ValidatedData, quality: QualityFindings, deadlineDay: Int, timeZone: TimeZone) {
+        period = v.reportPeriod
+        let deadline = Self.deadline(for: v.reportPeriod, day: deadlineDay, timeZone: timeZone)
         self.deadline = deadline
         var used: [[Int: Int]] = Array(repeating: [:], count: v.reference.districts.count)
-        v.accepted.forEachSource(in: options.period) { district, _, file in used[district][file, default: 0] += 1 }
+        v.accepted.forEachSource(in: v.reportPeriod) { district, _, file in used[district][file, default: 0] += 1 }
         var missing: [Int: [Int]] = [:]
         for m in quality.missing { missing[m.district] = m.metrics }
         entries = v.reference.districts.indices.map { d in

@@ -1,130 +1,11 @@
 import Foundation
 import XlsxWriter
 
-/// What identifies a returned form: custom document properties the template writes and Excel,
-/// WPS and LibreOffice keep when they save (docProps/custom.xml). Hidden from the clerk's view,
-/// readable by any tool.
-public struct FormMarker: Sendable, Equatable {
-    /// The form's layout version: readers refuse a version they do not know.
-    public static let currentVersion = "1"
-    static let keys = (
-        version: "talentstats.form", period: "talentstats.period", district: "talentstats.district",
-        metrics: "talentstats.metrics"
-    )
-
-    public let version: String
-    public let period: YearMonth
-    /// The district's code.
-    public let district: String
-    /// The metric ids of the form's rows, in order.
-    public let metrics: [String]
-
-    public init(version: String = currentVersion, period: YearMonth, district: String, metrics: [String]) {
-        self.version = version
-        self.period = period
-        self.district = district
-        self.metrics = metrics
-    }
-
-    /// The marker of a workbook's properties: `nil` when it has none (any other workbook), a
-    /// failure when it has one that cannot be read.
-    static func read(_ properties: [String: String]) -> Result<FormMarker, FormProblem>? {
-        guard let version = properties[keys.version] else { return nil }
-        guard version == currentVersion else {
-            return .failure(
-                FormProblem(
-                    "a form of version \(version), which this talentstats does not know (it reads version \(currentVersion)); ask the city office for this month's form"
-                ))
-        }
-        guard let text = properties[keys.period], let period = YearMonth(parsing: text),
-            let district = properties[keys.district], let metrics = properties[keys.metrics]
-        else { return .failure(FormProblem("the form's hidden marker is incomplete; fill in a fresh form")) }
-        return .success(
-            FormMarker(
-                version: version, period: period, district: district,
-                metrics: metrics.split(separator: ",").map(String.init)))
-    }
-
-    /// The defined name holding ``compact``.
-    static let definedName = "talentstats_form"
-
-    /// `version|period|district|metric,metric,…`.
-    var compact: String {
-        [version, period.description, district, metrics.joined(separator: ",")].joined(separator: "|")
-    }
-
-    /// The marker of a workbook's defined names (when its custom properties were not kept).
-    static func read(definedNames: [String: String]) -> Result<FormMarker, FormProblem>? {
-        guard var text = definedNames[definedName] else { return nil }
-        if text.hasPrefix("=") { text.removeFirst() }
-        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 4 else {
-            return .failure(FormProblem("the form's hidden marker is damaged; fill in a fresh form"))
-        }
-        return read([
-            keys.version: parts[0], keys.period: parts[1], keys.district: parts[2], keys.metrics: parts[3],
-        ])
-    }
-
-    var properties: [(String, String)] {
-        [
-            (Self.keys.version, version), (Self.keys.period, period.description), (Self.keys.district, district),
-            (Self.keys.metrics, metrics.joined(separator: ",")),
-        ]
-    }
-}
-
-/// Why a returned form cannot be used.
-struct FormProblem: Error, Sendable, Equatable {
-    let message: String
-    init(_ message: String) { self.message = message }
-}
-
-/// The figures a district last saw published, shown beside each input cell for reference.
-public struct PublishedReference: Sendable {
-    /// The report the figures come from.
-    public let period: YearMonth
-    /// `district code,metric id` → the `month` figure as published.
-    public let values: [String: String]
-
-    /// The latest report published under `folder` for a month before `period`, if any
-    /// (`folder/YYYY-MM/aggregates.csv`).
-    public static func latest(in folder: URL, before period: YearMonth) -> PublishedReference? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
-        let periods = names.compactMap { name -> YearMonth? in
-            guard name.count == 7, let p = YearMonth(parsing: name), p.description == name, p < period else {
-                return nil
-            }
-            return p
-        }.sorted()
-        for p in periods.reversed() {
-            let file = folder.appendingPathComponent("\(p)/aggregates.csv")
-            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
-            var values: [String: String] = [:]
-            let prefix = "\(p),"
-            for line in text.split(separator: "\n") where line.hasPrefix(prefix) && line.contains(",month,") {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard f.count == 5, f[3] == "month" else { continue }
-                values["\(f[1]),\(f[2])"] = String(f[4])
-            }
-            return PublishedReference(period: p, values: values)
-        }
-        return nil
-    }
-}
-
-/// The monthly form a district fills in (Excel or WPS) and sends back: a long-layout table that
-/// talentstats reads like any workbook, with the period, district, metric, kind and unit filled in
-/// and locked, the value and 备注 cells open and validated, the last published figure beside each
-/// value for reference, and a hidden ``FormMarker`` that tells a returned form from any workbook.
 public enum FormTemplate {
-    public static let sheetName = "填报表"
-    /// The header's sheet row (1-based); the metrics follow, one a row, in `metrics.csv` order.
-    public static let headerRow = 5
-    public static let columns = ["统计期", "镇街", "指标", "指标类型", "计量单位", "数值", "上期数（参考）", "备注"]
-    /// The value column (0-based).
-    static let valueColumn = 5
+    static let sheetName = FormLayout.sheetName
+    static let headerRow = FormLayout.headerRow
+    static let columns = FormLayout.columns
+    static let valueColumn = FormLayout.valueColumn
     /// The largest value a cell accepts: 10 million persons, or 100 million 万元 (1 万亿元).
     public static func upperBound(_ metric: Metric) -> Double {
         metric.unit.dimension == .persons ? 10_000_000 : 100_000_000
@@ -238,54 +119,6 @@ public enum FormTemplate {
         try FileManager.default.moveItemReplacing(temporary, to: url)
     }
 
-    /// Checks a returned form's cells against its marker: each row below the header is the
-    /// marker's period, district and metric in the marker's order, with the metric's unit — what
-    /// the locked cells held when the form was sent. The rows as read (`texts[i]` is sheet row
-    /// `numbers[i]`, its cells from column A).
-    static func check(
-        _ marker: FormMarker, sheet: String, rows: [(number: Int, cells: [String])], reference: ReferenceData
-    ) -> FormProblem? {
-        guard sheet == sheetName else {
-            return FormProblem(
-                "a form whose sheet \(sheetName) is not the first visible sheet (it was renamed, moved or hidden)")
-        }
-        guard let district = reference.districts.firstIndex(where: { $0.code == marker.district }) else {
-            return FormProblem("a form for district \(marker.district), which districts.csv does not list")
-        }
-        let name = reference.districts[district].name
-        let metrics = marker.metrics.map { reference.metric(matching: $0) }
-        if metrics.contains(nil) {
-            return FormProblem(
-                "a form listing metrics that metrics.csv does not have (\(marker.metrics.joined(separator: ",")))")
-        }
-        let data = rows.filter { $0.number > headerRow }
-        guard data.count == metrics.count, zip(data, data.indices).allSatisfy({ $0.number == headerRow + 1 + $1 })
-        else {
-            return FormProblem(
-                "a form whose rows were added, removed or moved (expected \(metrics.count) metric rows from row \(headerRow + 1))"
-            )
-        }
-        for (row, metric) in zip(data, metrics) {
-            func cell(_ c: Int) -> String { c < row.cells.count ? row.cells[c] : "" }
-            let m = reference.metrics[metric!]
-            if YearMonth(parsing: TextNormalization.clean(cell(0))) != marker.period {
-                return FormProblem(
-                    "a form for \(marker.period) whose cell A\(row.number) says “\(TextNormalization.excerpt(cell(0)))”: locked cells were changed; fill in a fresh form"
-                )
-            }
-            if reference.district(matching: cell(1)) != district {
-                return FormProblem(
-                    "a form for \(name) whose cell B\(row.number) says “\(TextNormalization.excerpt(cell(1)))”: locked cells were changed; fill in a fresh form"
-                )
-            }
-            if reference.metric(matching: cell(2)) != metric || TextNormalization.clean(cell(4)) != m.unit.symbol {
-                return FormProblem(
-                    "a form whose row \(row.number) no longer holds \(m.nameZh) in \(m.unit.symbol): locked cells were changed; fill in a fresh form"
-                )
-            }
-        }
-        return nil
-    }
 }
 
 extension FileManager {

@@ -110,12 +110,12 @@ enum WorkbookInput {
             return refuse("\(problem.message) / 填报表无法识别，请使用本月下发的填报表重新填写")
         case .success(let marker)?:
             let texted = rows.map { (number: $0.number, cells: texts($0)) }
-            if format.headerLine != FormTemplate.headerRow {
+            if format.headerLine != FormLayout.headerRow {
                 return refuse(
-                    "a form whose header is on row \(format.headerLine), not row \(FormTemplate.headerRow): rows were added or removed; fill in a fresh form / 填报表的行被增删，请使用本月下发的填报表重新填写"
+                    "a form whose header is on row \(format.headerLine), not row \(FormLayout.headerRow): rows were added or removed; fill in a fresh form / 填报表的行被增删，请使用本月下发的填报表重新填写"
                 )
             }
-            if let problem = FormTemplate.check(marker, sheet: sheet.name, rows: texted, reference: reference) {
+            if let problem = FormLayout.check(marker, sheet: sheet.name, rows: texted, reference: reference) {
                 return refuse("\(problem.message) / 填报表的锁定内容被改动或与表单标识不符，请使用本月下发的填报表重新填写")
             }
             format.form = marker
@@ -174,7 +174,7 @@ final class SheetBatches {
         var fieldBounds: [[Int]] = []
         var uncalculated: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
         for row in rows[next..<end] {
-            if format.form != nil, !row.cells.contains(where: { $0.column == FormTemplate.valueColumn + 1 }) {
+            if format.form != nil, !row.cells.contains(where: { $0.column == FormLayout.valueColumn + 1 }) {
                 // A form's metric left empty: not reported this month (as an empty cell of the wide
                 // layout), not an observation.
                 fieldBounds.append([])

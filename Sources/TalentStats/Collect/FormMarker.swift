@@ -1,0 +1,175 @@
+import Foundation
+
+/// What identifies a returned form: custom document properties the template writes and Excel,
+/// WPS and LibreOffice keep when they save (docProps/custom.xml). Hidden from the clerk's view,
+/// readable by any tool.
+public struct FormMarker: Sendable {
+    /// The form's layout version: readers refuse a version they do not know.
+    public static let currentVersion = "1"
+    static let keys = (
+        version: "talentstats.form", period: "talentstats.period", district: "talentstats.district",
+        metrics: "talentstats.metrics"
+    )
+
+    public let version: String
+    public let period: YearMonth
+    /// The district's code.
+    public let district: String
+    /// The metric ids of the form's rows, in order.
+    public let metrics: [String]
+
+    public init(version: String = currentVersion, period: YearMonth, district: String, metrics: [String]) {
+        self.version = version
+        self.period = period
+        self.district = district
+        self.metrics = metrics
+    }
+
+    /// The marker of a workbook's properties: `nil` when it has none (any other workbook), a
+    /// failure when it has one that cannot be read.
+    static func read(_ properties: [String: String]) -> Result<FormMarker, FormProblem>? {
+        guard let version = properties[keys.version] else { return nil }
+        guard version == currentVersion else {
+            return .failure(
+                FormProblem(
+                    "a form of version \(version), which this talentstats does not know (it reads version \(currentVersion)); ask the city office for this month's form"
+                ))
+        }
+        guard let text = properties[keys.period], let period = YearMonth(parsing: text),
+            let district = properties[keys.district], let metrics = properties[keys.metrics]
+        else { return .failure(FormProblem("the form's hidden marker is incomplete; fill in a fresh form")) }
+        return .success(
+            FormMarker(
+                version: version, period: period, district: district,
+                metrics: metrics.split(separator: ",").map(String.init)))
+    }
+
+    /// The defined name holding ``compact``.
+    static let definedName = "talentstats_form"
+
+    /// `version|period|district|count|digest` (a defined name holds at most 128 characters, too few
+    /// for the metric ids themselves: their count and ``digest(_:)`` stand for them).
+    var compact: String {
+        [version, period.description, district, String(metrics.count), Self.digest(metrics)].joined(separator: "|")
+    }
+
+    /// FNV-1a (64 bits, hexadecimal) of the metric ids joined by commas.
+    public static func digest(_ metrics: [String]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in metrics.joined(separator: ",").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    /// For a marker read from the defined name: the metric count and digest the rows must match.
+    var expected: (count: Int, digest: String)? = nil
+
+    /// The marker of a workbook's defined names (when its custom properties were not kept).
+    static func read(definedNames: [String: String]) -> Result<FormMarker, FormProblem>? {
+        guard var text = definedNames[definedName] else { return nil }
+        if text.hasPrefix("=") { text.removeFirst() }
+        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, let count = Int(parts[3]), let period = YearMonth(parsing: parts[1]) else {
+            return .failure(FormProblem("the form's hidden marker is damaged; fill in a fresh form"))
+        }
+        guard parts[0] == currentVersion else {
+            return .failure(
+                FormProblem(
+                    "a form of version \(parts[0]), which this talentstats does not know (it reads version \(currentVersion)); ask the city office for this month's form"
+                ))
+        }
+        var marker = FormMarker(version: parts[0], period: period, district: parts[2], metrics: [])
+        marker.expected = (count, parts[4])
+        return .success(marker)
+    }
+
+    var properties: [(String, String)] {
+        [
+            (Self.keys.version, version), (Self.keys.period, period.description), (Self.keys.district, district),
+            (Self.keys.metrics, metrics.joined(separator: ",")),
+        ]
+    }
+}
+
+/// Why a returned form cannot be used.
+struct FormProblem: Error, Sendable, Equatable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The layout of the form (``FormTemplate`` writes it; ingest checks a returned one against it).
+public enum FormLayout {
+    public static let sheetName = "填报表"
+    /// The header's sheet row (1-based); the metrics follow, one a row, in `metrics.csv` order.
+    public static let headerRow = 5
+    public static let columns = ["统计期", "镇街", "指标", "指标类型", "计量单位", "数值", "上期数（参考）", "备注"]
+    /// The value column (0-based).
+    static let valueColumn = 5
+
+    /// Checks a returned form's cells against its marker: each row below the header is the
+    /// marker's period, district and metric in the marker's order, with the metric's unit — what
+    /// the locked cells held when the form was sent. The rows as read (`texts[i]` is sheet row
+    /// `numbers[i]`, its cells from column A).
+    static func check(
+        _ marker: FormMarker, sheet: String, rows: [(number: Int, cells: [String])], reference: ReferenceData
+    ) -> FormProblem? {
+        guard sheet == sheetName else {
+            return FormProblem(
+                "a form whose sheet \(sheetName) is not the first visible sheet (it was renamed, moved or hidden)")
+        }
+        guard let district = reference.districts.firstIndex(where: { $0.code == marker.district }) else {
+            return FormProblem("a form for district \(marker.district), which districts.csv does not list")
+        }
+        let name = reference.districts[district].name
+        var ids = marker.metrics
+        if let expected = marker.expected {
+            // The defined name's marker: the metrics are those the rows name, if their count and
+            // digest are the marker's.
+            let named = rows.filter { $0.number > headerRow }.map { row in
+                reference.metric(matching: row.cells.count > 2 ? row.cells[2] : "").map { reference.metrics[$0].id }
+                    ?? "?"
+            }
+            guard named.count == expected.count, FormMarker.digest(named) == expected.digest else {
+                return FormProblem(
+                    "a form whose rows were added, removed or moved, or whose metrics were changed (its rows are not those it was sent with): fill in a fresh form"
+                )
+            }
+            ids = named
+        }
+        let metrics = ids.map { reference.metric(matching: $0) }
+        if metrics.contains(nil) {
+            return FormProblem(
+                "a form listing metrics that metrics.csv does not have (\(marker.metrics.joined(separator: ",")))")
+        }
+        let data = rows.filter { $0.number > headerRow }
+        guard data.count == metrics.count, zip(data, data.indices).allSatisfy({ $0.number == headerRow + 1 + $1 })
+        else {
+            return FormProblem(
+                "a form whose rows were added, removed or moved (expected \(metrics.count) metric rows from row \(headerRow + 1))"
+            )
+        }
+        for (row, metric) in zip(data, metrics) {
+            func cell(_ c: Int) -> String { c < row.cells.count ? row.cells[c] : "" }
+            let m = reference.metrics[metric!]
+            if YearMonth(parsing: TextNormalization.clean(cell(0))) != marker.period {
+                return FormProblem(
+                    "a form for \(marker.period) whose cell A\(row.number) says “\(TextNormalization.excerpt(cell(0)))”: locked cells were changed; fill in a fresh form"
+                )
+            }
+            if reference.district(matching: cell(1)) != district {
+                return FormProblem(
+                    "a form for \(name) whose cell B\(row.number) says “\(TextNormalization.excerpt(cell(1)))”: locked cells were changed; fill in a fresh form"
+                )
+            }
+            if reference.metric(matching: cell(2)) != metric || TextNormalization.clean(cell(4)) != m.unit.symbol {
+                return FormProblem(
+                    "a form whose row \(row.number) no longer holds \(m.nameZh) in \(m.unit.symbol): locked cells were changed; fill in a fresh form"
+                )
+            }
+        }
+        return nil
+    }
+}
