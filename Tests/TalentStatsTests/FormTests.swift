@@ -177,7 +177,7 @@ import Testing
             "metric.xlsx": "whose metrics were changed",
             "unit.xlsx": "row 10 no longer holds 跨境电商出口额 in 万元",
             "row-added.xlsx": "rows were added, removed or moved",
-            "renamed-sheet.xlsx": "sheet 填报表 is not the first visible sheet",
+            "renamed-sheet.xlsx": "a form without its sheet 填报表 (it was renamed or removed)",
         ]
         #expect(Set(reasons.keys) == Set(expected.keys.map { "tampered/\($0)" }))
         for (name, phrase) in expected {

@@ -236,6 +236,39 @@ import Testing
         #expect(rejects[4][3].contains("cell D11 holds the formula =SUM(X1:X9) without a calculated result"))
     }
 
+    /// The table on another sheet than the first: read from the sheet the configuration names
+    /// (`sheet`), and without it the first sheet is read, which holds no header: bad_file.
+    @Test func theConfiguredSheetIsRead() throws {
+        let tmp = try TemporaryFolder()
+        let input = try Self.input(tmp)
+        let script = """
+            import openpyxl
+            wb = openpyxl.Workbook(); ws = wb.active; ws.title = "说明"; ws["A1"] = "本表由东城街道填报"
+            data = wb.create_sheet("数据")
+            data.append(["统计期", "镇街", "指标", "数值"]); data.append(["2024-12", "东城", "人才总量", 42])
+            wb.save("\(input.appendingPathComponent("raw/东城.xlsx").path)")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        try tmp.write("input/raw/ok.csv", "统计期,镇街,指标,数值\n2024-12,南城,人才总量,7\n")
+        let first = try Self.report(input, tmp.file("first"))
+        #expect(first.status == 2)
+        let rejects = try Self.rejects(tmp.file("first/2024-12"))
+        #expect(rejects.count == 1 && rejects[0].hasPrefix("东城.xlsx,0,bad_file,"), "\(rejects)")
+        try tmp.write("talentstats.toml", "sheet = \"数据\"\n")
+        let named = try Binary.run(
+            ["report", "--period", "2024-12", "--input", input.path, "--output", tmp.file("named").path], in: tmp.url)
+        let agg = try Fixtures.aggregates(tmp.file("named/2024-12/aggregates.csv"))
+        #expect(agg["2024-12,441900003,talent_headcount,month"] == "42", "\(named.stderr)")
+        let manifest = try Self.manifest(tmp.file("named/2024-12"))
+        let inputs = try #require(manifest["inputs"] as? [[String: Any]])
+        #expect(inputs.first { $0["path"] as? String == "东城.xlsx" }?["sheet"] as? String == "数据")
+    }
+
     /// A workbook whose name is GBK bytes (from a Chinese Windows zip) is read like any other.
     @Test func aWorkbookWithAGBKNameIsRead() throws {
         let tmp = try TemporaryFolder()

@@ -118,7 +118,7 @@ public enum FormLayout {
     ) -> FormProblem? {
         guard sheet == sheetName else {
             return FormProblem(
-                "a form whose sheet \(sheetName) is not the first visible sheet (it was renamed, moved or hidden)")
+                "a form without its sheet \(sheetName) (it was renamed or removed)")
         }
         guard let district = reference.districts.firstIndex(where: { $0.code == marker.district }) else {
             return FormProblem("a form for district \(marker.district), which districts.csv does not list")

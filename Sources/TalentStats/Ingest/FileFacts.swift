@@ -69,6 +69,9 @@ public struct IngestLimits: Sendable {
     /// Files at least this large are read on one thread while their rows are checked on another
     /// (when the machine has two cores).
     public var parallelMinBytes: Int
+    /// The sheet of a workbook that holds the table, when it is not the first visible one
+    /// (configuration `sheet`; a workbook without a sheet of that name is read from its first).
+    public var workbookSheet: String? = nil
 
     public static let `default` = IngestLimits(maxRecordBytes: 1 << 20, maxFileBytes: 8 << 30)
 

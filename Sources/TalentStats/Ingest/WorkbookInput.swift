@@ -68,7 +68,11 @@ enum WorkbookInput {
             return refuse("cannot read the workbook: \(error)")
         }
         // (An .xlsx named .xls is read: what decides is its bytes, not its name.)
-        guard let sheet = document.sheets.first(where: { $0.state == "visible" }) ?? document.sheets.first else {
+        guard
+            let sheet = document.sheets.first(where: { $0.name == limits.workbookSheet })
+                ?? document.sheets.first(where: { $0.name == FormLayout.sheetName })
+                ?? document.sheets.first(where: { $0.state == "visible" }) ?? document.sheets.first
+        else {
             return refuse("the workbook has no sheet / 工作簿中没有工作表")
         }
         let rows: [XlsxRow]

@@ -20,6 +20,8 @@ public struct Configuration: Sendable, Equatable {
     public var maxFileBytes: Int?
     /// Returns are due by this day of the following month.
     public var deadlineDay: Int?
+    /// The sheet of a workbook that holds the table (default: the first visible sheet).
+    public var sheet: String?
 
     public init() {}
 
@@ -29,6 +31,7 @@ public struct Configuration: Sendable, Equatable {
         "organization": "text", "contact": "text", "outlier_threshold": "a fraction such as 0.5",
         "log_file": "a file path", "max_record_bytes": "a positive whole number",
         "max_file_bytes": "a positive whole number", "deadline_day": "a day of the month from 1 to 28",
+        "sheet": "a sheet name",
     ]
 
     /// Reads and checks a configuration file.
@@ -97,6 +100,7 @@ public struct Configuration: Sendable, Equatable {
             case "log_file": config.logFile = try string()
             case "max_record_bytes": config.maxRecordBytes = try positive()
             case "max_file_bytes": config.maxFileBytes = try positive()
+            case "sheet": config.sheet = try string()
             case "deadline_day":
                 let day = try positive()
                 guard day <= 28 else { throw fail(key, "'\(key)' must be \(expected)") }

@@ -115,6 +115,7 @@ public struct RunSettings: Sendable {
         options.limits = IngestLimits(
             maxRecordBytes: maxRecord, maxFileBytes: maxFile,
             parallelMinBytes: TestHooks.number("parallel-min-bytes") ?? IngestLimits.default.parallelMinBytes)
+        options.limits.workbookSheet = config.sheet
         let logFile =
             flags.logFile.map { URL(fileURLWithPath: $0, relativeTo: workingDirectory).path }
             ?? config.logFile.map { URL(fileURLWithPath: $0, relativeTo: base).path }
