@@ -38,7 +38,7 @@ extension Talentstats {
             let counts = [
                 "\(status.entries.filter { $0.state == .complete }.count) complete",
                 "\(status.entries.filter { $0.state == .incomplete }.count) incomplete",
-                "\(status.missing) missing", "\(status.late) late",
+                "\(status.missing) missing", "\(status.rejected) rejected", "\(status.late) late",
             ]
             print(
                 "报送情况 \(status.period): due \(CollectionStatus.format(status.deadline, timeZone: zone)) (\(zone.identifier)); \(counts.joined(separator: ", "))"
@@ -54,7 +54,8 @@ extension Talentstats {
                 print(line)
                 for s in e.sent {
                     let when = s.modified.map { CollectionStatus.format($0, timeZone: zone) } ?? "-"
-                    print("    \(s.path) (\(s.kind), \(when), \(s.used) used)")
+                    let rejected = s.rejected > 0 ? ", \(s.rejected) rejected" : ""
+                    print("    \(s.path) (\(s.kind), \(when), \(s.used) used\(rejected))")
                 }
             }
             let attention = status.entries.contains { $0.state != .complete || $0.late }

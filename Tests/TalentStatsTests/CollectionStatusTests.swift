@@ -27,12 +27,25 @@ import Testing
                 ],
                 in: tmp.url
             ).status == 0)
+        #expect(
+            try Binary.run(
+                [
+                    "template", "--period", "2024-12", "--input", input.path, "--district", "石碣", "--output",
+                    tmp.file("forms").path,
+                ],
+                in: tmp.url
+            ).status == 0)
+        // 南城 fills three metrics; 石碣 changes a locked cell, so its form is refused.
         let fill = """
             import openpyxl
             wb = openpyxl.load_workbook("\(tmp.file("forms/2024-12/2024-12-南城街道.xlsx").path)")
             ws = wb["填报表"]
             ws["F6"] = 10; ws["F7"] = 11; ws["F10"] = 12.5
             wb.save("\(input.appendingPathComponent("raw/南城.xlsx").path)")
+            wb = openpyxl.load_workbook("\(tmp.file("forms/2024-12/2024-12-石碣镇.xlsx").path)")
+            ws = wb["填报表"]
+            ws["F6"] = 1; ws["A7"] = "2024-11"
+            wb.save("\(input.appendingPathComponent("raw/石碣.xlsx").path)")
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -60,7 +73,7 @@ import Testing
         let c = try #require(manifest["collection"] as? [String: Any])
         #expect(c["deadline"] as? String == "2025-01-05T23:59:59+08:00")
         #expect(c["complete"] as? Int == 2 && c["incomplete"] as? Int == 1)
-        #expect(c["missing"] as? Int == 30 && c["late"] as? Int == 1)
+        #expect(c["missing"] as? Int == 29 && c["rejected"] as? Int == 1 && c["late"] as? Int == 1)
         let districts = try #require(c["districts"] as? [[String: Any]])
         #expect(districts.count == 33)
         func entry(_ code: String) throws -> [String: Any] {
@@ -83,20 +96,30 @@ import Testing
         let wanjiang = try entry("441900005")
         #expect(wanjiang["state"] as? String == "complete" && wanjiang["late"] as? Bool == true)
         let shijie = try entry("441900101")
-        #expect(shijie["state"] as? String == "missing" && (shijie["files"] as? [Any])?.isEmpty == true)
+        #expect(shijie["state"] as? String == "rejected" && shijie["used"] as? Int == 0)
+        let refused = try #require((shijie["files"] as? [[String: Any]])?.first)
+        #expect(refused["path"] as? String == "石碣.xlsx" && refused["kind"] as? String == "form")
+        #expect(refused["rejected"] as? Int == 1)
+        let humen = try entry("441900102")
+        #expect(humen["state"] as? String == "missing" && (humen["files"] as? [Any])?.isEmpty == true)
 
         let book = try XlsxReadBack(url: folder.appendingPathComponent("talent-report-2024-12.xlsx"))
         let sheet = try #require(book.sheet("报送情况"))
         var rows: [String: [String]] = [:]
         for r in 5...37 {
             guard case .string(let code)? = sheet["A\(r)"]?.value else { continue }
-            rows[code] = ["C", "D", "E", "F", "G", "H"].map { sheet["\($0)\(r)"].map { "\($0.value!)" } ?? "" }
+            rows[code] = ["C", "D", "E", "F", "G", "H", "I"].map { sheet["\($0)\(r)"].map { "\($0.value!)" } ?? "" }
         }
         #expect(rows.count == 33)
-        #expect(rows["441900003"] == ["已报齐", "a.csv", "CSV", "2025-01-03 10:00", "7.0", "—"])
-        #expect(rows["441900004"] == ["部分缺报", "南城.xlsx", "填报表", "2025-01-05 23:59", "3.0", "技能人才、新增技能人才、首席技师、技能领军人才"])
+        #expect(rows["441900003"] == ["已报齐", "a.csv", "CSV", "2025-01-03 10:00", "7.0", "0.0", "—"])
+        #expect(
+            rows["441900004"] == [
+                "部分缺报", "南城.xlsx", "填报表", "2025-01-05 23:59", "3.0", "0.0", "技能人才、新增技能人才、首席技师、技能领军人才",
+            ])
         #expect(rows["441900005"]?.first == "已报齐（逾期）")
-        #expect(rows["441900101"]?.first == "未报送")
+        #expect(rows["441900101"]?.first == "报表被拒收")
+        #expect(rows["441900101"]?[5] == "1.0")
+        #expect(rows["441900102"]?.first == "未报送")
     }
 
     @Test func statusPrintsTheSameAndItsExitSaysWhetherAnyoneIsMissingOrLate() throws {
@@ -107,7 +130,8 @@ import Testing
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(
             lines.first
-                == "报送情况 2024-12: due 2025-01-05 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 30 missing, 1 late")
+                == "报送情况 2024-12: due 2025-01-05 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 29 missing, 1 rejected, 1 late"
+        )
         #expect(lines.contains { $0.hasPrefix("441900005 万江街道") && $0.hasSuffix("[complete, late]") })
         #expect(
             lines.contains {
@@ -120,6 +144,7 @@ import Testing
             ["status", "--period", "2024-12", "--input", input.path, "--deadline-day", "7"], in: tmp.url)
         #expect(
             later.stdout.hasPrefix(
-                "报送情况 2024-12: due 2025-01-07 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 30 missing, 0 late"))
+                "报送情况 2024-12: due 2025-01-07 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 29 missing, 1 rejected, 0 late"
+            ))
     }
 }

@@ -9,12 +9,14 @@ import Foundation
 /// day ``RunOptions/deadlineDay`` of the following month, in the office's time zone.
 public struct CollectionStatus: Sendable {
     public enum State: String, Sendable {
-        case complete, incomplete, missing
+        /// `rejected`: nothing counts for the month and its form was refused (see 拒收明细).
+        case complete, incomplete, missing, rejected
         public var chinese: String {
             switch self {
             case .complete: "已报齐"
             case .incomplete: "部分缺报"
             case .missing: "未报送"
+            case .rejected: "报表被拒收"
             }
         }
     }
@@ -27,6 +29,9 @@ public struct CollectionStatus: Sendable {
         public let modified: Date?
         /// Observations of this district for the report month that count, from this file.
         public let used: Int
+        /// Rows of this file rejected: counted for a returned form (all its rows are its district's);
+        /// a refused form is one rejection.
+        public let rejected: Int
     }
 
     public struct Entry: Sendable {
@@ -40,7 +45,7 @@ public struct CollectionStatus: Sendable {
         public var arrived: Date? { sent.compactMap(\.modified).max() }
 
         public var chinese: String {
-            late && state != .missing ? "\(state.chinese)（逾期）" : state.chinese
+            late ? "\(state.chinese)（逾期）" : state.chinese
         }
     }
 
@@ -49,6 +54,7 @@ public struct CollectionStatus: Sendable {
     public let entries: [Entry]
 
     public var missing: Int { entries.filter { $0.state == .missing }.count }
+    public var rejected: Int { entries.filter { $0.state == .rejected }.count }
     public var late: Int { entries.filter(\.late).count }
 
     /// The end of `day` of the month after `period`, in `timeZone`.
@@ -71,21 +77,35 @@ public struct CollectionStatus: Sendable {
         v.accepted.forEachSource(in: v.reportPeriod) { district, _, file in used[district][file, default: 0] += 1 }
         var missing: [Int: [Int]] = [:]
         for m in quality.missing { missing[m.district] = m.metrics }
+        // Every returned form of the month is its district's, used or refused.
+        var forms: [Int: Set<Int>] = [:]
+        for (i, f) in v.files.enumerated() {
+            if let marker = f.facts.form, marker.period == v.reportPeriod,
+                let d = v.reference.districts.firstIndex(where: { $0.code == marker.district })
+            {
+                forms[d, default: []].insert(i)
+            }
+        }
         entries = v.reference.districts.indices.map { d in
-            let sent = used[d].keys.sorted().map { file in
-                let facts = v.files[file].facts
-                let kind = facts.format?.form != nil ? "form" : facts.format?.sheet != nil ? "workbook" : "csv"
+            let files = Set(used[d].keys).union(forms[d] ?? [])
+            let sent = files.sorted().map { file in
+                let record = v.files[file]
+                let facts = record.facts
+                let kind = facts.form != nil ? "form" : facts.format?.sheet != nil ? "workbook" : "csv"
+                let rejected = facts.form == nil ? 0 : record.rejection != nil ? 1 : record.accounting.rejected
                 return Sent(
                     file: file, path: facts.file.relativePath, kind: kind, modified: facts.modified,
-                    used: used[d][file]!)
+                    used: used[d][file] ?? 0, rejected: rejected)
             }
             let total = sent.reduce(0) { $0 + $1.used }
             let lacking = missing[d] ?? []
-            let state: State = total == 0 ? .missing : lacking.isEmpty ? .complete : .incomplete
+            let state: State =
+                total == 0
+                ? (sent.contains { $0.rejected > 0 } ? .rejected : .missing) : lacking.isEmpty ? .complete : .incomplete
             let arrived = sent.compactMap(\.modified).max()
             return Entry(
                 district: d, sent: sent, used: total, missingMetrics: total == 0 ? [] : lacking, state: state,
-                late: arrived.map { $0 > deadline } ?? false)
+                late: total > 0 && (arrived.map { $0 > deadline } ?? false))
         }
     }
 

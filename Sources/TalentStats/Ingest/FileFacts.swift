@@ -32,6 +32,8 @@ public struct FileFacts: Sendable {
     /// The file's modification time when it was opened: when the district's return arrived, for
     /// the collection status (``CollectionStatus``).
     public internal(set) var modified: Date? = nil
+    /// A returned form's marker, whether the form was used or refused (its district's 报送情况).
+    public internal(set) var form: FormMarker? = nil
 }
 
 extension FileOutcome {

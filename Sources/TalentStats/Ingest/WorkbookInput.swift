@@ -113,6 +113,7 @@ enum WorkbookInput {
         case .failure(let problem)?:
             return refuse("\(problem.message) / 填报表无法识别，请使用本月下发的填报表重新填写")
         case .success(let marker)?:
+            facts.form = marker  // kept if the form is refused: 报送情况 names the district whose form it was
             let texted = rows.map { (number: $0.number, cells: texts($0)) }
             if format.headerLine != FormLayout.headerRow {
                 return refuse(
@@ -128,6 +129,7 @@ enum WorkbookInput {
         facts = FileFacts(
             file: file, bytes: Int(stamp.size), sha256: "", encoding: .utf8, layout: header.layout.kind)
         facts.format = format
+        facts.form = format.form
         let body = SheetBatches(rows: Array(rows[(header.index + 1)...]), format: format)
         return .success(FileReader(facts: facts, format: format, sheet: body, stamp: stamp, hash: hash))
     }

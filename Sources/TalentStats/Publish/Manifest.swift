@@ -80,6 +80,8 @@ struct Manifest: Encodable {
             /// The file's modification time (ISO 8601 in the office's time zone).
             let modified: String?
             let used: Int
+            /// Rows of a returned form rejected (1 for a form refused whole); 0 for other files.
+            let rejected: Int
         }
         struct District: Encodable {
             let code: String
@@ -98,6 +100,8 @@ struct Manifest: Encodable {
         let complete: Int
         let incomplete: Int
         let missing: Int
+        /// Districts whose only return, a form, was refused.
+        let rejected: Int
         let late: Int
         let districts: [District]
 
@@ -109,6 +113,7 @@ struct Manifest: Encodable {
             complete = status.entries.filter { $0.state == .complete }.count
             incomplete = status.entries.filter { $0.state == .incomplete }.count
             missing = status.missing
+            rejected = status.rejected
             late = status.late
             districts = status.entries.map { e in
                 District(
@@ -116,7 +121,9 @@ struct Manifest: Encodable {
                     state: e.state.rawValue, late: e.late, used: e.used,
                     missingMetrics: e.missingMetrics.map { reference.metrics[$0].id },
                     files: e.sent.map {
-                        Sent(path: $0.path, kind: $0.kind, modified: $0.modified.map(iso.string(from:)), used: $0.used)
+                        Sent(
+                            path: $0.path, kind: $0.kind, modified: $0.modified.map(iso.string(from:)), used: $0.used,
+                            rejected: $0.rejected)
                     })
             }
         }

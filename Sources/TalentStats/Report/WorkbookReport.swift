@@ -709,10 +709,10 @@ private struct Layout {
         let deadline = CollectionStatus.format(status.deadline, timeZone: zone)
         try writeTitle(
             sheet, "报送情况（\(periodZh)）",
-            "报送截止 \(deadline)（\(zone.identifier)）；\(reference.districts.count) 个镇街中已报齐 \(status.entries.filter { $0.state == .complete }.count) 个、部分缺报 \(status.entries.filter { $0.state == .incomplete }.count) 个、未报送 \(status.missing) 个，逾期 \(status.late) 个。报送时间为文件的修改时间"
+            "报送截止 \(deadline)（\(zone.identifier)）；\(reference.districts.count) 个镇街中已报齐 \(status.entries.filter { $0.state == .complete }.count) 个、部分缺报 \(status.entries.filter { $0.state == .incomplete }.count) 个、未报送 \(status.missing) 个、报表被拒收 \(status.rejected) 个，逾期 \(status.late) 个。报送时间为文件的修改时间"
         )
         let top = 3
-        let columns = ["代码", "镇街", "状态", "报送文件", "形式", "报送时间", "采用条数", "缺报指标"]
+        let columns = ["代码", "镇街", "状态", "报送文件", "形式", "报送时间", "采用条数", "拒收条数", "缺报指标"]
         try table(sheet, top: top, name: "Collection", columns: columns, rows: status.entries.count) { i, r in
             let x = status.entries[i]
             let d = reference.districts[x.district]
@@ -727,8 +727,10 @@ private struct Layout {
                 string: x.arrived.map { CollectionStatus.format($0, timeZone: zone) } ?? missing, row: r, column: 5,
                 format: styles.text)
             try sheet.write(number: Double(x.used), row: r, column: 6, format: styles.integer)
+            try sheet.write(
+                number: Double(x.sent.reduce(0) { $0 + $1.rejected }), row: r, column: 7, format: styles.integer)
             let lacking = x.missingMetrics.map { reference.metrics[$0].nameZh }.joined(separator: "、")
-            try sheet.write(string: lacking.isEmpty ? missing : lacking, row: r, column: 7, format: styles.text)
+            try sheet.write(string: lacking.isEmpty ? missing : lacking, row: r, column: 8, format: styles.text)
         }
         try finish(sheet, title: "报送情况", headerRow: top, freezeRow: top + 1, freezeColumn: 2)
     }
