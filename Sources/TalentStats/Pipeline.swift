@@ -83,7 +83,9 @@ public struct Pipeline {
     }
 
     /// Reads, validates and aggregates; writes nothing.
-    public func compute() throws -> Computed {
+    /// - Parameter requireReportPeriod: whether a report period without any accepted observation
+    ///   fails the run (a report does; `status` early in the month does not).
+    public func compute(requireReportPeriod: Bool = true) throws -> Computed {
         let referenceFolder = options.input.appendingPathComponent("reference")
         var clock = ContinuousClock.now
         func lap() -> String {
@@ -161,7 +163,7 @@ public struct Pipeline {
         }
 
         let periodText = options.period.description
-        guard validated.accepted.months.contains(options.period) else {
+        guard validated.accepted.months.contains(options.period) || !requireReportPeriod else {
             throw RunFailure(
                 "no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files"
             )

@@ -27,7 +27,8 @@ extension Talentstats {
             let logger = try (common.verbose ? common : quiet).makeLogger(settings)
             let computed: Computed
             do {
-                computed = try Pipeline(options: settings.options, logger: logger, progress: nil).compute()
+                computed = try Pipeline(options: settings.options, logger: logger, progress: nil).compute(
+                    requireReportPeriod: false)
             } catch let failure as RunFailure {
                 logger.error("\(failure.description)")
                 throw Status.failed

@@ -42,7 +42,6 @@ extension Talentstats {
             var districts = reference.districts
             if let wanted = district {
                 guard let i = reference.district(matching: wanted) else {
-                    if common.quiet { return }
                     FileHandle.standardError.write(
                         Data("talentstats: error: --district '\(wanted)' is not in districts.csv\n".utf8))
                     throw Status.usage
@@ -69,6 +68,7 @@ extension Talentstats {
                 }
                 print(url.path)
             }
+            if common.quiet { return }
             FileHandle.standardError.write(
                 Data(
                     "talentstats: \(districts.count) forms for \(options.period) in \(folder.path)\(published.map { " (last published figures: \($0.period))" } ?? " (no report published before \(options.period))")\n"

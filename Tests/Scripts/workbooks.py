@@ -338,6 +338,11 @@ def tamper(form, out):
         "unit.xlsx": lambda ws: setattr(ws.cell(10, 5), "value", "元"),
         "row-added.xlsx": lambda ws: ws.insert_rows(8),
         "renamed-sheet.xlsx": lambda ws: setattr(ws, "title", "Sheet1"),
+        "header-swapped.xlsx": lambda ws: (setattr(ws.cell(5, 6), "value", "上期数（参考）"),
+                                           setattr(ws.cell(5, 7), "value", "数值")),
+        "kind.xlsx": lambda ws: setattr(ws.cell(6, 4), "value", "时期"),
+        "metric-id.xlsx": lambda ws: setattr(ws.cell(6, 3), "value", "talent_headcount"),
+        "district-code.xlsx": lambda ws: setattr(ws.cell(6, 2), "value", "441900003"),
     }
     os.makedirs(out, exist_ok=True)
     for name, change in cases.items():

@@ -147,4 +147,17 @@ import Testing
                 "报送情况 2024-12: due 2025-01-07 23:59 (Asia/Shanghai); 2 complete, 1 incomplete, 29 missing, 1 rejected, 0 late"
             ))
     }
+
+    /// Early in the round nobody has sent the month yet: everyone is missing, exit 2 (not a failure).
+    @Test func aMonthNobodySentYetIsEveryoneMissing() throws {
+        let tmp = try TemporaryFolder()
+        let input = try WorkbookInputTests.input(tmp)
+        try tmp.write("input/raw/2024-11.csv", "统计期,镇街,指标,数值\n2024-11,东城,人才总量,1\n")
+        let run = try Binary.run(["status", "--period", "2024-12", "--input", input.path], in: tmp.url)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(
+            run.stdout.hasPrefix(
+                "报送情况 2024-12: due 2025-01-05 23:59 (Asia/Shanghai); 0 complete, 0 incomplete, 33 missing, 0 rejected, 0 late"
+            ))
+    }
 }

@@ -104,7 +104,7 @@ import Testing
     /// one value it changes is listed, with both files and lines, and moves its figures.
     @Test func unchangedResubmittedValuesAreSupersededButNotRevisions() throws {
         let tmp = try TemporaryFolder()
-        let input = try Fixtures.copy("small", into: tmp)
+        _ = try Fixtures.copy("small", into: tmp)
         // After b/ and c/ in path order: 乙 export 2024-01 as c/resubmit.csv:2 has it, 甲 people
         // 2024-02 as b/2024-02.csv:2 (１２０), and 丙 people 2024-02 changed from 0 (b/2024-02.csv:3) to 1.
         try tmp.write(

@@ -175,9 +175,15 @@ import Testing
             "district.xlsx": "a form for 东城街道 whose cell B6 says “南城街道”",
             // openpyxl drops custom properties: the defined name's digest of the metrics tells.
             "metric.xlsx": "whose metrics were changed",
-            "unit.xlsx": "row 10 no longer holds 跨境电商出口额 in 万元",
+            "unit.xlsx": "row 10 no longer holds 跨境电商出口额 (时期, 万元)",
             "row-added.xlsx": "rows were added, removed or moved",
             "renamed-sheet.xlsx": "a form without its sheet 填报表 (it was renamed or removed)",
+            // A swapped header would read the reference column as the values.
+            "header-swapped.xlsx": "header row 5 is not 统计期|镇街|指标|指标类型|计量单位|数值|上期数（参考）|备注",
+            "kind.xlsx": "row 6 no longer holds 人才总量 (时点, 人)",
+            // Aliases the field rules accept are still changes to a locked cell.
+            "metric-id.xlsx": "row 6 no longer holds 人才总量 (时点, 人)",
+            "district-code.xlsx": "a form for 东城街道 whose cell B6 says “441900003”",
         ]
         #expect(Set(reasons.keys) == Set(expected.keys.map { "tampered/\($0)" }))
         for (name, phrase) in expected {
@@ -188,5 +194,28 @@ import Testing
         let dongcheng = try #require(csv.split(separator: "\n").first { $0.hasPrefix("202412,东城,人才总量,") })
         let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
         #expect(agg["2024-12,441900003,talent_headcount,month"] == String(dongcheng.split(separator: ",")[3]))
+    }
+
+    /// A district's name never leads a form out of its folder, and never fails the file system.
+    @Test func formFileNamesAreSafe() {
+        func name(_ text: String) -> String {
+            FormTemplate.fileName(
+                period: YearMonth(year: 2024, month: 12)!,
+                district: District(code: "441900004", name: text, shortName: "x", type: .town))
+        }
+        #expect(name("南城街道") == "2024-12-南城街道.xlsx")
+        #expect(name("x/../../../../escaped") == "2024-12-x_.._.._.._.._escaped.xlsx")
+        #expect(name("..") == "2024-12-_..xlsx")
+        #expect(name("a:b*c?\"<>|\\d") == "2024-12-a_b_c______d.xlsx")
+        #expect(name(String(repeating: "长", count: 90)) == "2024-12-\(String(repeating: "长", count: 60)).xlsx")
+    }
+
+    /// An unknown district is a usage error, quiet or not.
+    @Test func anUnknownDistrictIsAUsageError() throws {
+        let tmp = try TemporaryFolder()
+        for quiet in [[], ["--quiet"]] {
+            let run = try Self.template(["--period", "2024-12", "--district", "火星"] + quiet, in: tmp)
+            #expect(run.status == 64, "\(quiet)")
+        }
     }
 }

@@ -141,8 +141,17 @@ public enum FormLayout {
         }
         let metrics = ids.map { reference.metric(matching: $0) }
         if metrics.contains(nil) {
+            let unknown = zip(ids, metrics).filter { $0.1 == nil }.map(\.0)
             return FormProblem(
-                "a form listing metrics that metrics.csv does not have (\(marker.metrics.joined(separator: ",")))")
+                "a form listing metrics that metrics.csv no longer has (\(unknown.joined(separator: ","))): metrics.csv changed after the form was sent; the city office should send this month's form again"
+            )
+        }
+        // The header as written (a swapped or renamed column would move the values read).
+        let header = rows.first { $0.number == headerRow }?.cells ?? []
+        guard header.map({ TextNormalization.clean($0) }) == columns.map({ TextNormalization.clean($0) }) else {
+            return FormProblem(
+                "a form whose header row \(headerRow) is not \(columns.joined(separator: "|")): locked cells were changed; fill in a fresh form"
+            )
         }
         let data = rows.filter { $0.number > headerRow }
         guard data.count == metrics.count, zip(data, data.indices).allSatisfy({ $0.number == headerRow + 1 + $1 })
@@ -152,21 +161,22 @@ public enum FormLayout {
             )
         }
         for (row, metric) in zip(data, metrics) {
-            func cell(_ c: Int) -> String { c < row.cells.count ? row.cells[c] : "" }
+            func cell(_ c: Int) -> String { c < row.cells.count ? TextNormalization.clean(row.cells[c]) : "" }
             let m = reference.metrics[metric!]
-            if YearMonth(parsing: TextNormalization.clean(cell(0))) != marker.period {
+            // Each locked cell exactly as the form was sent (not an alias such as the code or the id).
+            if cell(0) != marker.period.description {
                 return FormProblem(
                     "a form for \(marker.period) whose cell A\(row.number) says “\(TextNormalization.excerpt(cell(0)))”: locked cells were changed; fill in a fresh form"
                 )
             }
-            if reference.district(matching: cell(1)) != district {
+            if cell(1) != name {
                 return FormProblem(
                     "a form for \(name) whose cell B\(row.number) says “\(TextNormalization.excerpt(cell(1)))”: locked cells were changed; fill in a fresh form"
                 )
             }
-            if reference.metric(matching: cell(2)) != metric || TextNormalization.clean(cell(4)) != m.unit.symbol {
+            if cell(2) != m.nameZh || cell(3) != (m.kind == .stock ? "时点" : "时期") || cell(4) != m.unit.symbol {
                 return FormProblem(
-                    "a form whose row \(row.number) no longer holds \(m.nameZh) in \(m.unit.symbol): locked cells were changed; fill in a fresh form"
+                    "a form whose row \(row.number) no longer holds \(m.nameZh) (\(m.kind == .stock ? "时点" : "时期"), \(m.unit.symbol)): locked cells were changed; fill in a fresh form"
                 )
             }
         }

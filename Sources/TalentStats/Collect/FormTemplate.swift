@@ -12,8 +12,17 @@ public enum FormTemplate {
     }
 
     /// The file name of a district's form: `2024-12-东城街道.xlsx`.
+    /// The name is the district's with what file systems refuse or misread replaced by `_` (path
+    /// separators, `\\ : * ? " < > |`, control characters, leading dots) and cut to 60 characters,
+    /// so a form is always written inside its folder.
     public static func fileName(period: YearMonth, district: District) -> String {
-        "\(period)-\(district.name).xlsx"
+        var name = String(
+            district.name.unicodeScalars.map { u -> Character in
+                "/\\:*?\"<>|".unicodeScalars.contains(u) || u.value < 0x20 || u.value == 0x7F ? "_" : Character(u)
+            })
+        while name.hasPrefix(".") { name = "_" + name.dropFirst() }
+        if name.isEmpty { name = district.code }
+        return "\(period)-\(name.prefix(60)).xlsx"
     }
 
     /// Writes the form of `district` for `period` to `url`.
@@ -23,6 +32,8 @@ public enum FormTemplate {
     ) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         try? FileManager.default.removeItem(at: temporary)
+        var written = false
+        defer { if !written { try? FileManager.default.removeItem(at: temporary) } }
         let book = try Workbook(path: temporary.path)
         let zh = "\(period.year)年\(period.month)月"
         let city = reference.city.name
@@ -117,6 +128,7 @@ public enum FormTemplate {
         try sheet.activate()
         try book.close()
         try FileManager.default.moveItemReplacing(temporary, to: url)
+        written = true
     }
 
 }
