@@ -47,12 +47,7 @@ import Testing
             ws["F6"] = 1; ws["A7"] = "2024-11"
             wb.save("\(input.appendingPathComponent("raw/石碣.xlsx").path)")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", fill]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try WorkbookInputTests.python(code: fill)
         let times = [
             (a, "2025-01-03T10:00:00+08:00"), (b, "2025-01-06T09:00:00+08:00"),
             (input.appendingPathComponent("raw/南城.xlsx"), "2025-01-05T23:59:00+08:00"),

@@ -98,27 +98,8 @@ import Testing
         ])
         let resaved = ["2024-12-东城街道.xlsx", "2024-12-南城街道.xlsx", "2024-12-松山湖高新区.xlsx"]
         #expect(resaved.allSatisfy(forms.contains))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/soffice")
-        process.arguments =
-            [
-                "-env:UserInstallation=file://\(tmp.file("profile").path)", "--headless", "--convert-to",
-                "xlsx:Calc MS Excel 2007 XML", "--outdir", tmp.file("lo").path,
-            ] + resaved.map { tmp.file("input/raw/2024/12/\($0)").path }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        for name in resaved {
-            let saved = tmp.file("lo/\(name)")
-            let book = try XlsxReadBack(url: saved)
-            #expect(
-                book.parts["docProps/app.xml"].map { String(decoding: $0, as: UTF8.self).contains("LibreOffice") }
-                    == true)
-            try FileManager.default.removeItem(at: tmp.file("input/raw/2024/12/\(name)"))
-            try FileManager.default.moveItem(at: saved, to: tmp.file("input/raw/2024/12/\(name)"))
-        }
+        try WorkbookInputTests.resaveWithLibreOffice(
+            resaved.map { tmp.file("input/raw/2024/12/\($0)") }, in: tmp)
 
         let csv = try Binary.run(
             ["report", "--period", "2024-12", "--input", Self.sample.path, "--output", tmp.file("csv-out").path],

@@ -24,6 +24,43 @@ import Testing
         #expect(process.terminationStatus == 0, "workbooks.py \(arguments): \(message)")
     }
 
+    /// Runs a Python program with the system Python (where python3-openpyxl is).
+    static func python(code: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", code]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(code)")
+    }
+
+    /// Saves `files` again with LibreOffice (a foreign writer: its own shared strings, styles and part
+    /// layout) over themselves, checking that the package written is LibreOffice's.
+    static func resaveWithLibreOffice(_ files: [URL], in tmp: TemporaryFolder) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/soffice")
+        process.arguments =
+            [
+                "-env:UserInstallation=file://\(tmp.file("profile").path)", "--headless", "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML", "--outdir", tmp.file("lo").path,
+            ] + files.map(\.path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for file in files {
+            let saved = tmp.file("lo/\(file.lastPathComponent)")
+            // LibreOffice's own package, not openpyxl's: it names its application in docProps/app.xml.
+            let book = try XlsxReadBack(url: saved)
+            #expect(
+                book.parts["docProps/app.xml"].map { String(decoding: $0, as: UTF8.self).contains("LibreOffice") }
+                    == true)
+            try FileManager.default.removeItem(at: file)
+            try FileManager.default.moveItem(at: saved, to: file)
+        }
+    }
+
     static func input(_ tmp: TemporaryFolder) throws -> URL {
         let input = tmp.file("input")
         try FileManager.default.createDirectory(
@@ -62,29 +99,10 @@ import Testing
             at: Binary.packageRoot.appendingPathComponent("input/raw/2024/12-forms"),
             to: input.appendingPathComponent("raw/2024/12-forms"))
         // LibreOffice writes its own package: its own shared strings, styles and part layout.
-        let resaved = ["2024/2024-05.v2.xlsx", "2024/2024-11.xlsx", "2024/2024-12.xlsx"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/soffice")
-        process.arguments =
-            [
-                "-env:UserInstallation=file://\(tmp.file("profile").path)", "--headless", "--convert-to",
-                "xlsx:Calc MS Excel 2007 XML", "--outdir", tmp.file("lo").path,
-            ] + resaved.map { input.appendingPathComponent("raw/\($0)").path }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        for name in resaved {
-            let saved = tmp.file("lo/\((name as NSString).lastPathComponent)")
-            let data = try Data(contentsOf: saved)
-            // LibreOffice's own package, not openpyxl's: it names its application in docProps/app.xml.
-            let book = try XlsxReadBack(url: saved)
-            #expect(
-                book.parts["docProps/app.xml"].map { String(decoding: $0, as: UTF8.self).contains("LibreOffice") }
-                    == true)
-            try data.write(to: input.appendingPathComponent("raw/\(name)"))
-        }
+        try Self.resaveWithLibreOffice(
+            ["2024/2024-05.v2.xlsx", "2024/2024-11.xlsx", "2024/2024-12.xlsx"].map {
+                input.appendingPathComponent("raw/\($0)")
+            }, in: tmp)
 
         let csvRun = try Self.report(Binary.packageRoot.appendingPathComponent("input"), tmp.file("csv-out"))
         let bookRun = try Self.report(input, tmp.file("xlsx-out"))
@@ -248,12 +266,7 @@ import Testing
             data.append(["统计期", "镇街", "指标", "数值"]); data.append(["2024-12", "东城", "人才总量", 42])
             wb.save("\(input.appendingPathComponent("raw/东城.xlsx").path)")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try Self.python(code: script)
         try tmp.write("input/raw/ok.csv", "统计期,镇街,指标,数值\n2024-12,南城,人才总量,7\n")
         let first = try Self.report(input, tmp.file("first"))
         #expect(first.status == 2)
@@ -306,12 +319,7 @@ import Testing
             ws.append(["2024年12月", "东城", "高层次人才", "27,839", "人", None])
             wb.save("\(input.appendingPathComponent("raw/东城.xlsx").path)")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        try Self.python(code: script)
         let run = try Self.report(input, tmp.file("out"))
         let folder = tmp.file("out/2024-12")
         let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
