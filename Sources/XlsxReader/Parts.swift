@@ -312,14 +312,13 @@ struct SheetHandler: XMLScanner.Handler {
         var column = 0
         var row = 0
         var sawRow = false
-        for u in ref.utf8 {
+        for byte in ref.utf8 {
+            // Letters in either case (some writers use lower case).
+            let u = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
             switch u {
             case UInt8(ascii: "$"): continue
             case UInt8(ascii: "A")...UInt8(ascii: "Z") where !sawRow:
                 column = column * 26 + Int(u - UInt8(ascii: "A")) + 1
-                if column > 1 << 20 { return nil }
-            case UInt8(ascii: "a")...UInt8(ascii: "z") where !sawRow:
-                column = column * 26 + Int(u - UInt8(ascii: "a")) + 1
                 if column > 1 << 20 { return nil }
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 sawRow = true

@@ -130,7 +130,7 @@ enum WorkbookInput {
             file: file, bytes: Int(stamp.size), sha256: "", encoding: .utf8, layout: header.layout.kind)
         facts.format = format
         facts.form = format.form
-        let body = SheetBatches(rows: Array(rows[(header.index + 1)...]), format: format)
+        let body = SheetBatches(rows: rows[(header.index + 1)...], format: format)
         return .success(FileReader(facts: facts, format: format, sheet: body, stamp: stamp, hash: hash))
     }
 
@@ -158,33 +158,34 @@ enum WorkbookInput {
 
 /// A sheet's rows after its header, handed out in batches like a CSV file's records.
 final class SheetBatches {
-    private let rows: [XlsxRow]
+    private let rows: ArraySlice<XlsxRow>
     private let format: FileFormat
-    private var next = 0
+    private var next: Int
 
     /// The 1-based column of the period, if the layout has one.
     private let periodColumn: Int
 
-    init(rows: [XlsxRow], format: FileFormat) {
+    init(rows: ArraySlice<XlsxRow>, format: FileFormat) {
         self.rows = rows
+        next = rows.startIndex
         self.format = format
         periodColumn = (format.layout.index(of: .period) ?? -1) + 1
     }
 
     /// The next batch, or `nil` after the last row.
     func nextBatch(_ mapper: ObservationMapper) -> RecordBatch? {
-        guard next < rows.count else { return nil }
-        let end = min(rows.count, next + RecordBatch.targetRows)
+        guard next < rows.endIndex else { return nil }
+        let end = min(rows.endIndex, next + RecordBatch.targetRows)
         // The cells' bytes, row after row, then the rows made of them.
         var bytes: [UInt8] = []
         var fieldBounds: [[Int]] = []
-        var uncalculated: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
+        var cellProblems: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
         for row in rows[next..<end] {
             if format.form != nil, !row.cells.contains(where: { $0.column == FormLayout.valueColumn + 1 }) {
                 // A form's metric left empty: not reported this month (as an empty cell of the wide
                 // layout), not an observation.
                 fieldBounds.append([])
-                uncalculated.append(nil)
+                cellProblems.append(nil)
                 continue
             }
             var bounds: [Int] = []
@@ -209,13 +210,13 @@ final class SheetBatches {
                 column += 1
             }
             fieldBounds.append(bounds)
-            uncalculated.append(problem)
+            cellProblems.append(problem)
         }
         let block = ByteBlock(capacity: max(bytes.count, 1))
         bytes.withUnsafeBufferPointer { block.base.update(from: $0.baseAddress!, count: bytes.count) }
         var batch = RecordBatch(block: block)
         for (k, row) in rows[next..<end].enumerated() {
-            if let (line, column, text, kind) = uncalculated[k] {
+            if let (line, column, text, kind) = cellProblems[k] {
                 let cell = "\(Rejection.columnLetters(column))\(line)"
                 batch.appendProblem(
                     line: line,
