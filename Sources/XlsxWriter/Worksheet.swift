@@ -105,12 +105,17 @@ public final class Worksheet {
     }
 
     /// Protects the sheet without a password: only unlocked cells (``CellStyle/locked``) can be
-    /// changed; cells may still be selected, and columns widened.
-    public func protect() throws {
+    /// changed; cells may still be selected, and columns widened (with `insertingRows`, rows may
+    /// also be inserted and deleted, for a table the user extends).
+    public func protect(insertingRows: Bool = false) throws {
         let sheet = try handle("worksheet_protect")
         var options = lxw_protection()
         options.format_columns = 1
         options.format_rows = 1
+        if insertingRows {
+            options.insert_rows = 1
+            options.delete_rows = 1
+        }
         worksheet_protect(sheet, nil, &options)
     }
 
@@ -123,6 +128,9 @@ public final class Worksheet {
             case decimal(minimum: Double, maximum: Double)
             /// Text of exactly `length` characters.
             case textLength(Int)
+            /// A formula that is true for an acceptable entry, written for the range's top-left
+            /// cell (relative references move with each cell), without the leading `=`.
+            case formula(String)
         }
         public var kind: Kind
         public var inputTitle: String
@@ -168,6 +176,9 @@ public final class Worksheet {
             v.validate = UInt8(LXW_VALIDATION_TYPE_LENGTH.rawValue)
             v.criteria = UInt8(LXW_VALIDATION_CRITERIA_EQUAL_TO.rawValue)
             v.value_number = Double(length)
+        case .formula(let formula):
+            v.validate = UInt8(LXW_VALIDATION_TYPE_CUSTOM_FORMULA.rawValue)
+            v.value_formula = dup("=" + formula)
         }
         v.ignore_blank = UInt8(LXW_VALIDATION_ON.rawValue)
         v.show_input = UInt8(LXW_VALIDATION_ON.rawValue)

@@ -10,7 +10,9 @@ extension Talentstats {
                 Each form is OUTPUT/YYYY-MM/YYYY-MM-<district>.xlsx: the period, district, metrics, kinds \
                 and units filled in and locked, the value and 备注 cells open and validated, the figure \
                 last published beside each value (from the latest report under --reports), and a hidden \
-                marker that talentstats checks when the form comes back under raw/.
+                marker that talentstats checks when the form comes back under raw/. With --enterprise, a second \
+                sheet 企业明细 takes one row per enterprise (credit code checked); a metric given there is \
+                the sum of its rows, and its 填报表 value must be that sum or empty.
                 """)
 
         @OptionGroup var common: CommonOptions
@@ -26,6 +28,9 @@ extension Talentstats {
 
         @Option(name: .customLong("deadline-day"), help: "Day of the following month the returns are due. Default: 5.")
         var deadlineDay: Int?
+
+        @Flag(help: "Add the sheet 企业明细 for enterprise-level rows (credit code, name, a value per metric).")
+        var enterprise = false
 
         func run() throws {
             var flags = common.flags
@@ -62,7 +67,7 @@ extension Talentstats {
                 do {
                     try FormTemplate.write(
                         district: d, period: options.period, reference: reference, published: published,
-                        deadline: deadline, organization: options.organization, to: url)
+                        deadline: deadline, organization: options.organization, enterprise: enterprise, to: url)
                 } catch {
                     throw fail("cannot write \(url.path): \(error)")
                 }

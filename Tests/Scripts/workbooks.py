@@ -353,6 +353,30 @@ def tamper(form, out):
         wb.save(os.path.join(out, name))
 
 
+def fill(form, out, spec):
+    """A copy of FORM saved as OUT with the cells SPEC (JSON) gives: {"sheet": {"A6": value}},
+    plus "_rename": {"old": "new"}, "_delete": ["sheet"] and "_add": ["sheet"] for sheets."""
+    import json
+
+    import openpyxl
+
+    spec = json.loads(spec)
+    wb = openpyxl.load_workbook(form)
+    for sheet, cells in spec.items():
+        if sheet.startswith("_"):
+            continue
+        ws = wb[sheet]
+        for ref, value in cells.items():
+            ws[ref].value = value
+    for old, new in spec.get("_rename", {}).items():
+        wb[old].title = new
+    for name in spec.get("_delete", []):
+        del wb[name]
+    for name in spec.get("_add", []):
+        wb.create_sheet(name)
+    wb.save(out)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "from-csv":
@@ -365,6 +389,8 @@ if __name__ == "__main__":
         hostile(sys.argv[2])
     elif cmd == "fill-forms":
         fill_forms(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "fill":
+        fill(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "tamper":
         tamper(sys.argv[2], sys.argv[3])
     else:

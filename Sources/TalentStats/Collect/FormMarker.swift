@@ -8,7 +8,7 @@ public struct FormMarker: Sendable {
     public static let currentVersion = "1"
     static let keys = (
         version: "talentstats.form", period: "talentstats.period", district: "talentstats.district",
-        metrics: "talentstats.metrics"
+        metrics: "talentstats.metrics", detail: "talentstats.detail"
     )
 
     public let version: String
@@ -17,12 +17,18 @@ public struct FormMarker: Sendable {
     public let district: String
     /// The metric ids of the form's rows, in order.
     public let metrics: [String]
+    /// The form was sent with the enterprise sheet (``FormLayout/detailSheetName``): its return must
+    /// still have it.
+    public let detail: Bool
 
-    public init(version: String = currentVersion, period: YearMonth, district: String, metrics: [String]) {
+    public init(
+        version: String = currentVersion, period: YearMonth, district: String, metrics: [String], detail: Bool = false
+    ) {
         self.version = version
         self.period = period
         self.district = district
         self.metrics = metrics
+        self.detail = detail
     }
 
     /// The marker of a workbook's properties: `nil` when it has none (any other workbook), a
@@ -41,16 +47,19 @@ public struct FormMarker: Sendable {
         return .success(
             FormMarker(
                 version: version, period: period, district: district,
-                metrics: metrics.split(separator: ",").map(String.init)))
+                metrics: metrics.split(separator: ",").map(String.init),
+                detail: properties[keys.detail] == FormLayout.detailSheetName))
     }
 
     /// The defined name holding ``compact``.
     static let definedName = "talentstats_form"
 
-    /// `version|period|district|count|digest` (a defined name holds at most 128 characters, too few
-    /// for the metric ids themselves: their count and ``digest(_:)`` stand for them).
+    /// `version|period|district|count|digest`, and `|d` for a form with the enterprise sheet (a
+    /// defined name holds at most 128 characters, too few for the metric ids themselves: their
+    /// count and ``digest(_:)`` stand for them).
     var compact: String {
-        [version, period.description, district, String(metrics.count), Self.digest(metrics)].joined(separator: "|")
+        ([version, period.description, district, String(metrics.count), Self.digest(metrics)] + (detail ? ["d"] : []))
+            .joined(separator: "|")
     }
 
     /// FNV-1a (64 bits, hexadecimal) of the metric ids joined by commas.
@@ -72,7 +81,9 @@ public struct FormMarker: Sendable {
         if text.hasPrefix("=") { text.removeFirst() }
         text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, let count = Int(parts[3]), let period = YearMonth(parsing: parts[1]) else {
+        guard parts.count == 5 || (parts.count == 6 && parts[5] == "d"), let count = Int(parts[3]),
+            let period = YearMonth(parsing: parts[1])
+        else {
             return .failure(FormProblem("the form's hidden marker is damaged; fill in a fresh form"))
         }
         guard parts[0] == currentVersion else {
@@ -81,7 +92,8 @@ public struct FormMarker: Sendable {
                     "a form of version \(parts[0]), which this talentstats does not know (it reads version \(currentVersion)); ask the city office for this month's form"
                 ))
         }
-        var marker = FormMarker(version: parts[0], period: period, district: parts[2], metrics: [])
+        var marker = FormMarker(
+            version: parts[0], period: period, district: parts[2], metrics: [], detail: parts.count == 6)
         marker.expected = (count, parts[4])
         return .success(marker)
     }
@@ -90,7 +102,7 @@ public struct FormMarker: Sendable {
         [
             (Self.keys.version, version), (Self.keys.period, period.description), (Self.keys.district, district),
             (Self.keys.metrics, metrics.joined(separator: ",")),
-        ]
+        ] + (detail ? [(Self.keys.detail, FormLayout.detailSheetName)] : [])
     }
 }
 
@@ -108,6 +120,25 @@ public enum FormLayout {
     public static let columns = ["统计期", "镇街", "指标", "指标类型", "计量单位", "数值", "上期数（参考）", "备注"]
     /// The value column (0-based).
     static let valueColumn = 5
+
+    /// The optional enterprise sheet: one row per enterprise, from ``headerRow`` + 1 down.
+    public static let detailSheetName = "企业明细"
+    /// Its columns: the credit code, the name, one column per metric (`name（unit）`), a note.
+    public static func detailColumns(_ reference: ReferenceData) -> [String] {
+        ["统一社会信用代码", "企业名称"] + reference.metrics.map { "\($0.nameZh)（\($0.unit.symbol)）" } + ["备注"]
+    }
+
+    /// How the enterprise sheet's columns are read: the code, the name and the note kept out of the
+    /// figures, a value column per metric, in the metric's own unit; then two columns the sheet does
+    /// not have, which ``SheetBatches`` fills from the marker: the period and the district.
+    static func detailLayout(_ reference: ReferenceData) -> FileLayout {
+        FileLayout(
+            kind: .wide,
+            columns: [.entity, .note] + reference.metrics.indices.map { .metricValues(metric: $0, unit: nil) } + [
+                .note, .period, .district,
+            ],
+            creditCodes: true)
+    }
 
     /// Checks a returned form's cells against its marker: each row below the header is the
     /// marker's period, district and metric in the marker's order, with the metric's unit — what

@@ -28,7 +28,7 @@ public enum FormTemplate {
     /// Writes the form of `district` for `period` to `url`.
     public static func write(
         district: District, period: YearMonth, reference: ReferenceData, published: PublishedReference?,
-        deadline: String?, organization: String?, to url: URL
+        deadline: String?, organization: String?, enterprise: Bool = false, to url: URL
     ) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         try? FileManager.default.removeItem(at: temporary)
@@ -42,7 +42,8 @@ public enum FormTemplate {
                 title: "\(city)人才统计月报表（\(zh)）——\(district.name)", subject: "\(city)人才统计 \(zh) 填报表",
                 author: organization, company: organization, category: "统计报表", keywords: "人才统计, 填报表",
                 comments: "由 talentstats 生成的填报表；请勿修改锁定的单元格"))
-        let marker = FormMarker(period: period, district: district.code, metrics: reference.metrics.map(\.id))
+        let marker = FormMarker(
+            period: period, district: district.code, metrics: reference.metrics.map(\.id), detail: enterprise)
         for (name, value) in marker.properties { try book.setCustomProperty(name, value) }
         // The same marker as a defined name, for writers that drop custom properties (openpyxl).
         try book.defineName(FormMarker.definedName, "=\"\(marker.compact)\"")
@@ -73,13 +74,16 @@ public enum FormTemplate {
         try sheet.merge(
             firstRow: 1, firstColumn: 0, lastRow: 1, lastColumn: last,
             string: "填报单位：\(district.name)（镇街代码 \(district.code)）　统计期：\(zh)\(due)", format: subtitle)
+        let detailNote =
+            enterprise
+            ? "如填写了“\(FormLayout.detailSheetName)”表，某指标的本表数值应等于该表同一指标的合计（也可留空，以明细合计为准）。" : ""
         let basis =
             published.map { "“上期数（参考）”为 \($0.period.year)年\($0.period.month)月 报表已发布的当月数，仅供核对。" }
             ?? "“上期数（参考）”：尚无已发布的报表。"
         try sheet.merge(
             firstRow: 2, firstColumn: 0, lastRow: 2, lastColumn: last,
             string:
-                "填写说明：只在黄色单元格中填写本月数值（人数填整数，金额以万元计、可保留两位小数），不得为负数；没有数据的指标留空，不要填 0 以外的文字；备注可写说明。其他单元格已锁定。时点指标填月末数，时期指标填当月发生数。\(basis)填好后直接保存为 .xlsx（Excel 或 WPS 均可，文件名可改），发回市人才工作部门。",
+                "填写说明：只在黄色单元格中填写本月数值（人数填整数，金额以万元计、可保留两位小数），不得为负数；没有数据的指标留空，不要填 0 以外的文字；备注可写说明。其他单元格已锁定。时点指标填月末数，时期指标填当月发生数。\(detailNote)\(basis)填好后直接保存为 .xlsx（Excel 或 WPS 均可，文件名可改），发回市人才工作部门。",
             format: note)
         try sheet.setRow(2, height: 66)
         for (c, name) in columns.enumerated() {
@@ -126,11 +130,94 @@ public enum FormTemplate {
         try sheet.setUpPrinting(orientation: .landscape, footer: "&C第 &P 页，共 &N 页")
         try sheet.protect()
         try sheet.activate()
+        if enterprise {
+            try writeDetail(book: book, district: district, period: period, reference: reference)
+        }
         try book.close()
         try FileManager.default.moveItemReplacing(temporary, to: url)
         written = true
     }
 
+}
+
+extension FormTemplate {
+    /// Rows of the enterprise sheet that carry validation and the input formats (the whole sheet
+    /// below the header: clerks paste tables of any length).
+    static let detailLastRow = 1_048_575
+
+    /// The Excel check of a credit code in cell `cell` (GB 32100: 18 characters of the standard's
+    /// alphabet, the last the check character of the first 17). A convenience for the clerk:
+    /// ingest checks every code itself (``CreditCode``).
+    static func creditCodeFormula(_ cell: String) -> String {
+        let alphabet = String(decoding: CreditCode.alphabet, as: UTF8.self)
+        return
+            "AND(LEN(\(cell))=18,MID(\"\(alphabet)\",MOD(31-MOD(SUMPRODUCT((FIND(MID(\(cell),ROW($1:$17),1),\"\(alphabet)\")-1)*MOD(3^(ROW($1:$17)-1),31)),31),31)+1,1)=RIGHT(\(cell),1))"
+    }
+
+    /// The enterprise sheet: one row per enterprise, its credit code, name and a value per metric.
+    static func writeDetail(book: Workbook, district: District, period: YearMonth, reference: ReferenceData) throws {
+        let sheet = try book.addWorksheet(named: FormLayout.detailSheetName)
+        let zh = "\(period.year)年\(period.month)月"
+        let columns = FormLayout.detailColumns(reference)
+        let last = columns.count - 1
+        let title = try book.format(CellStyle(bold: true, fontSize: 14, horizontal: .center, vertical: .center))
+        let note = try book.format(CellStyle(fontSize: 10, fontColor: 0x595959, vertical: .top, wrap: true))
+        let header = try book.format(
+            CellStyle(
+                bold: true, background: 0xD9E1F2, horizontal: .center, vertical: .center, wrap: true, border: true))
+        let code = try book.format(CellStyle(background: 0xFFF2CC, numberFormat: "@", locked: false))
+        let name = try book.format(CellStyle(background: 0xFFF2CC, locked: false))
+        try sheet.merge(
+            firstRow: 0, firstColumn: 0, lastRow: 0, lastColumn: last,
+            string: "\(reference.city.name)人才统计月报表（\(zh)）企业明细——\(district.name)", format: title)
+        try sheet.setRow(0, height: 26)
+        try sheet.merge(
+            firstRow: 1, firstColumn: 0, lastRow: 2, lastColumn: last,
+            string:
+                "填写说明：选填。每行一家企业，从第 \(FormLayout.headerRow + 1) 行起填写，可直接粘贴；统一社会信用代码须为 18 位（大写字母和数字，末位为校验码）。同一企业只填一行。数值不得为负数，人数填整数，金额以万元计；没有数据的单元格留空。某指标填了明细时，“\(FormLayout.sheetName)”表该指标的数值应等于明细合计或留空，二者不符时该指标不予采用。",
+            format: note)
+        try sheet.setRow(2, height: 40)
+        for (c, text) in columns.enumerated() {
+            try sheet.write(string: text, row: FormLayout.headerRow - 1, column: c, format: header)
+        }
+        try sheet.setRow(FormLayout.headerRow - 1, height: 36)
+        // The row between the notes and the header stays locked (the columns below are open).
+        let fixed = try book.format(CellStyle())
+        for c in 0...last { try sheet.writeBlank(row: FormLayout.headerRow - 2, column: c, format: fixed) }
+        let first = FormLayout.headerRow
+        try sheet.setColumns(0, 0, width: 22, format: code)
+        try sheet.setColumns(1, 1, width: 28, format: name)
+        try sheet.validate(
+            firstRow: first, firstColumn: 0, lastRow: detailLastRow, lastColumn: 0,
+            Worksheet.Validation(
+                kind: .formula(creditCodeFormula("A\(first + 1)")), inputTitle: "统一社会信用代码",
+                inputMessage: "18 位统一社会信用代码，大写字母和数字，末位为校验码（如 91350100M000100Y43）。",
+                errorTitle: "统一社会信用代码有误",
+                errorMessage: "应为 18 位，只含数字和大写字母（不含 I、O、S、V、Z），末位校验码须正确。请核对后重新输入。"))
+        for (i, metric) in reference.metrics.enumerated() {
+            let c = 2 + i
+            let cell = try book.format(
+                CellStyle(
+                    background: 0xFFF2CC, numberFormat: metric.integer ? "#,##0" : "#,##0.00", locked: false))
+            try sheet.setColumns(c, c, width: 14, format: cell)
+            let bound = upperBound(metric)
+            try sheet.validate(
+                firstRow: first, firstColumn: c, lastRow: detailLastRow, lastColumn: c,
+                Worksheet.Validation(
+                    kind: metric.integer
+                        ? .wholeNumber(minimum: 0, maximum: bound) : .decimal(minimum: 0, maximum: bound),
+                    inputTitle: metric.nameZh,
+                    inputMessage:
+                        "该企业\(zh)的\(metric.nameZh)（\(metric.unit.symbol)）：\(metric.integer ? "整数" : "数值")，不小于 0；没有数据留空。",
+                    errorTitle: "数值不符合要求",
+                    errorMessage:
+                        "\(metric.nameZh)应为\(metric.integer ? "整数" : "数值")，单位\(metric.unit.symbol)，范围 0 至 \(Int(bound))。"))
+        }
+        try sheet.setColumns(last, last, width: 24, format: name)
+        try sheet.freezePanes(row: FormLayout.headerRow, column: 1)
+        try sheet.setUpPrinting(orientation: .landscape, footer: "&C第 &P 页，共 &N 页")
+        try sheet.protect(insertingRows: true)
+    }
 }
 
 extension FileManager {

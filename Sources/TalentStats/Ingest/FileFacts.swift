@@ -12,6 +12,23 @@ public struct FileFormat: Sendable {
     public var headerLine = 1
     /// Set when the workbook is a returned form (``FormTemplate``): its marker, checked against its cells.
     public var form: FormMarker? = nil
+    /// A form's enterprise sheet (``FormLayout/detailSheetName``), read after the main sheet: its
+    /// name and layout.
+    public var detail: (sheet: String, layout: FileLayout)? = nil
+
+    /// The format of the enterprise sheet's rows, when the file has one.
+    var detailFormat: FileFormat? {
+        guard let detail else { return nil }
+        var f = FileFormat(encoding: .utf8, layout: detail.layout, headerCount: detail.layout.columns.count)
+        f.sheet = detail.sheet
+        f.headerLine = headerLine
+        f.form = form
+        return f
+    }
+
+    /// The formats of the file's parts, in the order they are read (the main table, then a form's
+    /// enterprise sheet); ``RecordBatch/part`` indexes it.
+    var parts: [FileFormat] { [self] + (detailFormat.map { [$0] } ?? []) }
 
     /// Where a file's rows are, in messages: the path, and for a workbook `path!sheet`.
     public func location(of path: String) -> String { sheet.map { "\(path)!\($0)" } ?? path }

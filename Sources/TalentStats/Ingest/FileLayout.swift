@@ -18,6 +18,12 @@ public struct FileLayout: Sendable, Equatable {
 
     public let kind: LayoutKind
     public let columns: [Column]
+    /// The entity column holds unified social credit codes (its header says so, or it is a form's
+    /// 企业明细): each must be present and pass the GB 32100 check (``CreditCode``).
+    public var creditCodes = false
+
+    /// Entity headers that declare credit codes (after width folding, trimming and lower-casing).
+    static let creditCodeHeaders: Set<String> = ["统一社会信用代码", "社会信用代码", "credit_code", "uscc"]
 
     func index(of wanted: Column) -> Int? { columns.firstIndex(of: wanted) }
 
@@ -30,7 +36,7 @@ public struct FileLayout: Sendable, Equatable {
         add(.metric, ["metric", "metric_id", "indicator", "指标", "指标代码", "指标名称"])
         add(.value, ["value", "数值", "值", "指标值"])
         add(.unit, ["unit", "计量单位", "单位"])
-        add(.entity, ["entity", "entity_id", "enterprise", "主体", "企业", "统一社会信用代码", "企业代码"])
+        add(.entity, ["entity", "entity_id", "enterprise", "主体", "企业", "企业代码"] + creditCodeHeaders)
         add(.note, ["note", "notes", "remark", "remarks", "comment", "备注", "说明"])
         // The columns of talentstats' own form (FormTemplate) that carry no observation.
         add(.note, ["指标类型", "kind", "上期数(参考)", "上期数", "参考值", "reference"])
@@ -43,8 +49,10 @@ public struct FileLayout: Sendable, Equatable {
         var columns: [Column] = []
         var seen: [String: Int] = [:]
         var unknown: [String] = []
+        var creditCodes = false
         for (position, raw) in header.enumerated() {
             let key = TextNormalization.key(raw)
+            if creditCodeHeaders.contains(key) { creditCodes = true }
             if key.isEmpty {
                 return .failure(LayoutProblem("column \(position + 1) has an empty header"))
             }
@@ -110,7 +118,7 @@ public struct FileLayout: Sendable, Equatable {
                     "a unit column in the wide layout is ambiguous; state the unit in each metric header, e.g. 跨境电商出口额（万元）"
                 ))
         }
-        return .success(FileLayout(kind: isLong ? .long : .wide, columns: columns))
+        return .success(FileLayout(kind: isLong ? .long : .wide, columns: columns, creditCodes: creditCodes))
     }
 
     /// Matches `指标名（单位）`, `metric_id (unit)` or a bare metric name.

@@ -156,8 +156,11 @@ public final class FileReader: @unchecked Sendable {
     /// Where the rows come from: a text file's records, or a workbook sheet's rows.
     private enum Body {
         case text(FileByteSource, RecordReader)
-        case sheet(SheetBatches)
+        /// The sheets' rows, part after part (``FileFormat/parts``), each with its mapper.
+        case sheets([(SheetBatches, ObservationMapper)])
     }
+    /// The sheet part being read.
+    private var part = 0
 
     init(
         facts: FileFacts, format: FileFormat, source: FileByteSource, reader: RecordReader, stamp: FileStamp?,
@@ -172,12 +175,14 @@ public final class FileReader: @unchecked Sendable {
         mapper = ObservationMapper(format: format)
     }
 
-    /// A workbook whose sheet has been read whole (its rows after the header).
-    init(facts: FileFacts, format: FileFormat, sheet: SheetBatches, stamp: FileStamp?, hash: BackgroundHash) {
+    /// A workbook whose sheets have been read whole (their rows after the header), one for each of
+    /// `format`'s parts.
+    init(facts: FileFacts, format: FileFormat, sheets: [SheetBatches], stamp: FileStamp?, hash: BackgroundHash) {
+        precondition(sheets.count == format.parts.count, "one sheet a part")
         self.facts = facts
         self.facts.modified = stamp?.modified
         self.format = format
-        body = .sheet(sheet)
+        body = .sheets(zip(sheets, format.parts).map { ($0, ObservationMapper(format: $1)) })
         self.stamp = stamp
         self.hash = hash
         mapper = ObservationMapper(format: format)
@@ -191,9 +196,14 @@ public final class FileReader: @unchecked Sendable {
     /// was read ends with a row that says so.
     public func nextBatch() -> RecordBatch? {
         guard case .text(let source, let reader) = body else {
-            if case .sheet(let sheet) = body, !done {
-                if let batch = sheet.nextBatch(mapper) { return batch }
-                done = true
+            guard case .sheets(let sheets) = body else { return nil }
+            while !done {
+                if var batch = sheets[part].0.nextBatch(sheets[part].1) {
+                    batch.part = part
+                    return batch
+                }
+                part += 1
+                done = part == sheets.count
             }
             return nil
         }

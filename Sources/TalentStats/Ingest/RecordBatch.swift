@@ -34,17 +34,25 @@ public struct RawRow: Sendable {
 public struct RecordBatch: Sendable {
     public let block: ByteBlock
     public internal(set) var rows: [RawRow] = []
-    /// Messages of malformed records (unterminated quote, too long, too many fields, a read error),
-    /// and of workbook cells that hold no usable value (a formula never calculated).
-    public internal(set) var problems: [String] = []
-    /// For each of ``problems``: the 1-based column of the cell it is about, or 0 for the whole record.
-    public internal(set) var problemColumns: [Int] = []
-    /// For each of ``problems``: what the cell holds, when it is about a cell.
-    public internal(set) var problemFound: [String?] = []
-    /// For each of ``problems`` about a cell: what is wrong with it.
-    public internal(set) var problemKinds: [CellProblem] = []
+    /// Why rows cannot be used as they stand (``RawRow/problem`` indexes it): malformed records
+    /// (unterminated quote, too long, too many fields, a read error) and workbook cells that hold
+    /// no usable value.
+    public internal(set) var problems: [Problem] = []
 
-    /// What is wrong with a workbook cell that holds no usable text.
+    /// A row that cannot be used as it stands.
+    public struct Problem: Sendable {
+        /// In English, what is wrong and what to do.
+        public var message: String
+        /// The 1-based column of the cell it is about, or 0 for the whole record.
+        public var column = 0
+        /// What the cell holds, when it is about a cell.
+        public var found: String? = nil
+        public var kind: CellProblem = .record
+        /// The Chinese text, when it says more than the kind's general one (a total's figures).
+        public var chinese: String? = nil
+    }
+
+    /// What is wrong with a row or a workbook cell.
     public enum CellProblem: Sendable {
         /// Not a cell's problem: the whole record's.
         case record
@@ -52,7 +60,12 @@ public struct RecordBatch: Sendable {
         case uncalculatedFormula
         /// A period typed as a number with decimals, which Excel shows by its format (`bad_period`).
         case numericPeriod
+        /// A form's total and its enterprise rows disagree, or cannot be compared (`bad_value`).
+        case totalMismatch
     }
+    /// Which part of the file the rows are from (``FileFormat/parts``: 0 the main table, 1 a form's
+    /// enterprise sheet).
+    public internal(set) var part = 0
     /// Bytes of the file read when the batch was made (for progress).
     public internal(set) var bytesRead = 0
 
@@ -70,16 +83,14 @@ public struct RecordBatch: Sendable {
 
     /// A row that is one problem: the whole record (`column` 0) or one cell of it.
     mutating func appendProblem(
-        line: Int, message: String, column: Int = 0, found: String? = nil, kind: CellProblem = .record
+        line: Int, message: String, column: Int = 0, found: String? = nil, kind: CellProblem = .record,
+        chinese: String? = nil
     ) {
         rows.append(
             RawRow(
                 line: line, period: .empty, district: .empty, metric: .empty, value: .empty, unit: .empty,
                 entity: .empty, valueColumn: -1, problem: Int32(problems.count)))
-        problems.append(message)
-        problemColumns.append(column)
-        problemFound.append(found)
-        problemKinds.append(kind)
+        problems.append(Problem(message: message, column: column, found: found, kind: kind, chinese: chinese))
     }
 }
 

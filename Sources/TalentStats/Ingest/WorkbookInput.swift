@@ -126,12 +126,58 @@ enum WorkbookInput {
             format.form = marker
         case nil: break
         }
+        let mainRows = rows[(header.index + 1)...]
+        var sheets = [SheetBatches(rows: mainRows, format: format)]
+        if let marker = format.form {
+            // A form sent with the enterprise sheet must come back with it (and one sent without it
+            // cannot bring one: its rows would have nowhere to go).
+            let detailSheet = document.sheets.first { $0.name == FormLayout.detailSheetName }
+            switch (marker.detail, detailSheet) {
+            case (true, nil):
+                return refuse(
+                    "a form sent with its sheet \(FormLayout.detailSheetName) comes back without it (renamed or removed); fill in a fresh form / 填报表的“\(FormLayout.detailSheetName)”工作表被改名或删除，请使用本月下发的填报表重新填写"
+                )
+            case (false, _?):
+                return refuse(
+                    "a form sent without the sheet \(FormLayout.detailSheetName) comes back with one; enterprise rows go in a form sent with it (talentstats template --enterprise) / 本填报表未下发“\(FormLayout.detailSheetName)”工作表，企业明细请使用含该表的填报表报送"
+                )
+            case (true, let detailSheet?):
+                let detailRows: [XlsxRow]
+                do {
+                    detailRows = try document.rows(of: detailSheet)
+                } catch let failure as XlsxFailure {
+                    return refuse("\(failure.description) / \(failure.chinese)")
+                } catch {
+                    return refuse("cannot read sheet “\(detailSheet.name)”: \(error)")
+                }
+                let expected = FormLayout.detailColumns(reference)
+                let found = detailRows.first { $0.number == FormLayout.headerRow }.map(texts) ?? []
+                guard found.map({ TextNormalization.clean($0) }) == expected.map({ TextNormalization.clean($0) }) else {
+                    return refuse(
+                        "a form whose sheet \(FormLayout.detailSheetName) has not the header \(expected.joined(separator: "|")) on row \(FormLayout.headerRow): locked cells were changed; fill in a fresh form / “\(FormLayout.detailSheetName)”表头被改动，请使用本月下发的填报表重新填写"
+                    )
+                }
+                guard let district = reference.districts.first(where: { $0.code == marker.district }) else {
+                    return refuse("a form for district \(marker.district), which districts.csv does not list")
+                }
+                format.detail = (FileName.display(Array(detailSheet.name.utf8)).text, FormLayout.detailLayout(reference))
+                let detailBody = detailRows.drop { $0.number <= FormLayout.headerRow }
+                let totals = FormTotals.check(
+                    marker: marker, main: mainRows, detail: detailBody, format: format, reference: reference)
+                sheets = [
+                    SheetBatches(rows: mainRows, format: format, skip: totals.checkTotals, rejected: totals.rejected[0]),
+                    SheetBatches(
+                        rows: detailBody, format: format.detailFormat!, rejected: totals.rejected[1],
+                        fixed: (expected.count, [marker.period.description, district.code])),
+                ]
+            case (false, nil): break
+            }
+        }
         facts = FileFacts(
             file: file, bytes: Int(stamp.size), sha256: "", encoding: .utf8, layout: header.layout.kind)
         facts.format = format
         facts.form = format.form
-        let body = SheetBatches(rows: rows[(header.index + 1)...], format: format)
-        return .success(FileReader(facts: facts, format: format, sheet: body, stamp: stamp, hash: hash))
+        return .success(FileReader(facts: facts, format: format, sheets: sheets, stamp: stamp, hash: hash))
     }
 
     /// The text of each cell of a row, by column from A to its last cell (empty where it has none).
@@ -162,14 +208,46 @@ final class SheetBatches {
     private let format: FileFormat
     private var next: Int
 
-    /// The 1-based column of the period, if the layout has one.
+    /// The 1-based column of the period, if the layout has one in the sheet.
     private let periodColumn: Int
+    /// Rows that are not observations (a form's control totals, ``FormTotals``).
+    private let skip: Set<Int>
+    /// Cells rejected before the field rules (``FormTotals``): row → column → why.
+    private let rejected: [Int: [Int: BatchCellRejection]]
+    /// For a form's enterprise sheet: the cells the sheet does not have, appended to each row after
+    /// its `realColumns` (the period and the district, from the marker).
+    private let fixed: (realColumns: Int, cells: [String])?
 
-    init(rows: ArraySlice<XlsxRow>, format: FileFormat) {
+    init(
+        rows: ArraySlice<XlsxRow>, format: FileFormat, skip: Set<Int> = [],
+        rejected: [Int: [Int: BatchCellRejection]] = [:], fixed: (realColumns: Int, cells: [String])? = nil
+    ) {
         self.rows = rows
         next = rows.startIndex
         self.format = format
-        periodColumn = (format.layout.index(of: .period) ?? -1) + 1
+        self.skip = skip
+        self.rejected = rejected
+        self.fixed = fixed
+        periodColumn = fixed == nil ? (format.layout.index(of: .period) ?? -1) + 1 : 0
+    }
+
+    /// What makes a whole row unusable before the field rules: a formula without a result in a
+    /// column the layout reads, a period typed as a number with decimals, or (with `realColumns`)
+    /// a value beyond the sheet's columns.
+    static func rowProblem(_ row: XlsxRow, layout: FileLayout, realColumns: Int?, periodColumn: Int)
+        -> (line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?
+    {
+        func isUsed(_ column: Int) -> Bool {
+            column - 1 < layout.columns.count && layout.columns[column - 1] != .note
+        }
+        for (c, value) in row.cells {
+            if let realColumns, c > realColumns, !TextNormalization.clean(WorkbookInput.text(value)).isEmpty {
+                return (row.number, c, WorkbookInput.text(value), .record)
+            }
+            if case .formulaWithoutValue(let f) = value, isUsed(c) { return (row.number, c, f, .uncalculatedFormula) }
+            if case .number(let n) = value, c == periodColumn, n.contains(".") { return (row.number, c, n, .numericPeriod) }
+        }
+        return nil
     }
 
     /// The next batch, or `nil` after the last row.
@@ -180,28 +258,42 @@ final class SheetBatches {
         var bytes: [UInt8] = []
         var fieldBounds: [[Int]] = []
         var cellProblems: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
+        var cellRejections: [[(column: Int, why: BatchCellRejection)]] = []
         for row in rows[next..<end] {
-            if format.form != nil, !row.cells.contains(where: { $0.column == FormLayout.valueColumn + 1 }) {
+            let mainFormRow = format.form != nil && fixed == nil
+            if skip.contains(row.number)
+                || (mainFormRow && !row.cells.contains(where: { $0.column == FormLayout.valueColumn + 1 }))
+            {
                 // A form's metric left empty: not reported this month (as an empty cell of the wide
-                // layout), not an observation.
+                // layout), not an observation; or a control total.
                 fieldBounds.append([])
                 cellProblems.append(nil)
+                cellRejections.append([])
+                continue
+            }
+            let problem = Self.rowProblem(
+                row, layout: format.layout, realColumns: fixed?.realColumns, periodColumn: periodColumn)
+            var refused = problem == nil ? (rejected[row.number] ?? [:]) : [:]
+            if mainFormRow, !refused.isEmpty {
+                // The form's row is one observation: the whole row is the rejection.
+                fieldBounds.append([])
+                cellProblems.append(nil)
+                cellRejections.append(refused.map { ($0.key, $0.value) })
                 continue
             }
             var bounds: [Int] = []
-            var problem: (Int, Int, String, RecordBatch.CellProblem)?
             var column = 1
+            func empty() {
+                bounds.append(bytes.count)
+                bounds.append(bytes.count)
+                column += 1
+            }
             for (c, value) in row.cells {
-                while column < c {
-                    bounds.append(bytes.count)
-                    bounds.append(bytes.count)
-                    column += 1
-                }
-                if case .formulaWithoutValue(let f) = value, problem == nil, isUsed(c) {
-                    problem = (row.number, c, f, .uncalculatedFormula)
-                }
-                if case .number(let n) = value, c == periodColumn, n.contains("."), problem == nil {
-                    problem = (row.number, c, n, .numericPeriod)
+                if let fixed, c > fixed.realColumns { break }
+                while column < c { empty() }
+                if refused[c] != nil {
+                    empty()  // rejected on its own row below
+                    continue
                 }
                 let start = bytes.count
                 bytes.append(contentsOf: WorkbookInput.text(value).utf8)
@@ -209,8 +301,19 @@ final class SheetBatches {
                 bounds.append(bytes.count)
                 column += 1
             }
+            if let fixed {
+                while column <= fixed.realColumns { empty() }
+                for cell in fixed.cells {
+                    let start = bytes.count
+                    bytes.append(contentsOf: cell.utf8)
+                    bounds.append(start)
+                    bounds.append(bytes.count)
+                }
+            }
             fieldBounds.append(bounds)
             cellProblems.append(problem)
+            cellRejections.append(refused.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            refused = [:]
         }
         let block = ByteBlock(capacity: max(bytes.count, 1))
         bytes.withUnsafeBufferPointer { block.base.update(from: $0.baseAddress!, count: bytes.count) }
@@ -218,13 +321,24 @@ final class SheetBatches {
         for (k, row) in rows[next..<end].enumerated() {
             if let (line, column, text, kind) = cellProblems[k] {
                 let cell = "\(Rejection.columnLetters(column))\(line)"
+                let message =
+                    switch kind {
+                    case .numericPeriod:
+                        "cell \(cell) holds the period as the number \(text), which Excel shows by the cell's format (2024.1 may read 2024.10): type the period as text, such as 2024-10, or as a date"
+                    case .uncalculatedFormula:
+                        "cell \(cell) holds the formula \(TextNormalization.excerpt(text)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value"
+                    default:
+                        "cell \(cell) has a value beyond the header's \(fixed?.realColumns ?? format.headerCount) columns; give the column a header or clear it"
+                    }
                 batch.appendProblem(
-                    line: line,
-                    message: kind == .numericPeriod
-                        ? "cell \(cell) holds the period as the number \(text), which Excel shows by the cell's format (2024.1 may read 2024.10): type the period as text, such as 2024-10, or as a date"
-                        : "cell \(cell) holds the formula \(TextNormalization.excerpt(text)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value",
-                    column: column, found: TextNormalization.excerpt(text), kind: kind)
+                    line: line, message: message, column: kind == .record ? 0 : column,
+                    found: kind == .record ? nil : TextNormalization.excerpt(text), kind: kind)
                 continue
+            }
+            for (column, why) in cellRejections[k] {
+                batch.appendProblem(
+                    line: row.number, message: "cell \(Rejection.columnLetters(column))\(row.number): \(why.english)",
+                    column: column, kind: .totalMismatch, chinese: "\(Rejection.columnLetters(column))\(row.number)单元格：\(why.chinese)")
             }
             var bounds = fieldBounds[k]
             guard !bounds.isEmpty else { continue }
@@ -236,11 +350,6 @@ final class SheetBatches {
         }
         next = end
         return batch
-    }
-
-    /// Whether a column is one the layout reads (a formula in an unused column is no problem).
-    private func isUsed(_ column: Int) -> Bool {
-        column - 1 < format.layout.columns.count && format.layout.columns[column - 1] != .note
     }
 }
 

@@ -15,6 +15,8 @@ enum FieldRules {
         let message: String
         /// Which of a code's cases this is, where the Chinese text depends on it.
         var detail: RejectDetail = .none
+        /// The Chinese text of what is wrong, where the detail alone does not say it.
+        var chinese: String? = nil
     }
 
     static func period(_ raw: String) -> Result<YearMonth, Failure> {

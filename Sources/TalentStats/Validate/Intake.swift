@@ -24,13 +24,13 @@ public enum Intake {
         case .success(let opened): reader = opened
         }
         validator.begin(file, format: reader.format)
-        let rules = validator.fileRules
+        let rules = validator.partRules
         let twoThreads =
             reader.bytes >= validator.limits.parallelMinBytes && ProcessInfo.processInfo.activeProcessorCount > 1
         if twoThreads {
             let queue = BatchQueue(depth: queueDepth)
             let producer = Thread {
-                while let batch = reader.nextBatch() { queue.put(rules.check(batch)) }
+                while let batch = reader.nextBatch() { queue.put(rules[batch.part].check(batch)) }
                 queue.close()
             }
             producer.stackSize = 1 << 20
@@ -42,7 +42,7 @@ public enum Intake {
             queue.waitUntilClosed()
         } else {
             while let batch = reader.nextBatch() {
-                let checked = rules.check(batch)
+                let checked = rules[batch.part].check(batch)
                 validator.consume(checked)
                 progress?(checked.bytesRead)
             }

@@ -50,7 +50,9 @@ extension Rejection {
         switch code {
         case .badFile: return "整个文件未被采用：\(message)"
         case .badRow: return "该行格式错误（如引号未闭合、字段数多于表头或行过长），未被采用"
-        case .missingField: return "\(at)必填项为空：统计期、镇街、指标、数值均须填写"
+        case .missingField:
+            if detail == .missingCreditCode { return "\(at)统一社会信用代码为空：每一行企业数据都须填写企业的统一社会信用代码" }
+            return "\(at)必填项为空：统计期、镇街、指标、数值均须填写"
         case .badPeriod: return "\(at)统计期\(what)不是有效月份，应为 2024-01、202401、2024/01 或 2024年1月 等形式"
         case .unknownDistrict:
             return detail == .cityItself
@@ -59,6 +61,10 @@ extension Rejection {
         case .unknownMetric: return "\(at)指标\(what)不在指标目录中，应填写指标代码或名称"
         case .badUnit: return "\(at)计量单位\(what)不适用于该指标（如人数不能用万元）"
         case .badValue:
+            if detail == .totalMismatch, let chineseDetail { return chineseDetail }
+            if detail == .badCreditCode {
+                return "\(at)统一社会信用代码\(what)\(chineseDetail ?? "不符合 GB 32100 规则")"
+            }
             if detail == .entityTooLong { return "\(at)主体代码\(what)过长（超过 \(RowRules.maxEntityLength) 个字符）" }
             if detail == .notWholeNumber { return "\(at)数值\(what)应为整数（人数不能有小数）" }
             if detail == .uncalculatedFormula {
@@ -97,6 +103,12 @@ public enum RejectDetail: Sendable, Equatable {
     case notWholeNumber
     /// `bad_value`: a workbook cell holds a formula its writer saved without a result.
     case uncalculatedFormula
+    /// `bad_value`: a form's total disagrees with its enterprise rows, or cannot be compared.
+    case totalMismatch
+    /// `bad_value`: not a valid unified social credit code (GB 32100), where the column holds them.
+    case badCreditCode
+    /// `missing_field`: a row of credit-coded enterprise data without its code.
+    case missingCreditCode
 }
 
 /// One rejected observation (or a whole file, at line 0).

@@ -20,6 +20,8 @@ struct CheckedBatch: Sendable {
     /// For each rejection, the number of candidates before it.
     var rejectionPositions: [Int] = []
     var bytesRead = 0
+    /// The part of the file the rows are from (``RecordBatch/part``).
+    var part = 0
 }
 
 /// The field rules for one file: each row's period, district, metric, value, unit and entity, in a
@@ -36,6 +38,8 @@ struct RowRules: Sendable {
     static let maxEntityLength = 64
 
     private let lookups: Lookups
+    /// The file's entities are credit codes (``FileLayout/creditCodes``).
+    private let creditCodes: Bool
 
     /// What the fast path needs as plain arrays (no reference-counted value per row).
     final class Lookups: Sendable {
@@ -68,6 +72,7 @@ struct RowRules: Sendable {
         self.file = file
         self.format = format
         self.lookups = lookups ?? Lookups(reference)
+        creditCodes = format?.layout.creditCodes ?? false
     }
 
     func forFile(_ file: InputFile, format: FileFormat?) -> RowRules {
@@ -82,21 +87,22 @@ struct RowRules: Sendable {
         out.candidates.reserveCapacity(batch.rows.count)
         out.entityBytes.reserveCapacity(batch.rows.count * 20)
         out.bytesRead = batch.bytesRead
+        out.part = batch.part
         let encoding = format?.encoding ?? .utf8
         let columns = format?.layout.columns ?? []
         for row in batch.rows {
             if row.problem >= 0 {
-                let p = Int(row.problem)
-                let column = batch.problemColumns[p]
+                let problem = batch.problems[Int(row.problem)]
                 let (code, detail): (RejectCode, RejectDetail) =
-                    switch batch.problemKinds[p] {
+                    switch problem.kind {
                     case .record: (.badRow, .none)
                     case .uncalculatedFormula: (.badValue, .uncalculatedFormula)
                     case .numericPeriod: (.badPeriod, .none)
+                    case .totalMismatch: (.badValue, .totalMismatch)
                     }
                 reject(
-                    &out, row.line, code, batch.problems[p], column: column == 0 ? nil : column,
-                    found: batch.problemFound[p], detail: detail)
+                    &out, row.line, code, problem.message, column: problem.column == 0 ? nil : problem.column,
+                    found: problem.found, detail: detail, chinese: problem.chinese)
                 continue
             }
             var metricIndex: Int?
@@ -133,7 +139,8 @@ struct RowRules: Sendable {
             let district = lookups.district.lookup(batch.bytes(row.district)),
             let metric = metricIndex ?? lookups.metric.lookup(batch.bytes(row.metric)),
             let number = FastFields.number(batch.bytes(row.value)),
-            FastFields.isCleanASCII(entity), entity.count <= Self.maxEntityLength
+            FastFields.isCleanASCII(entity), entity.count <= Self.maxEntityLength,
+            !creditCodes || CreditCode.isValid(entity)
         else { return false }
         // The unit: the column's (wide), the cell's, or the metric's own when empty.
         var unitExponent = lookups.metricExponents[metric]
@@ -175,7 +182,8 @@ struct RowRules: Sendable {
             }
             reject(
                 &out, raw.line, failure.code, (at ?? "") + failure.message,
-                column: column, found: found.map { TextNormalization.excerpt($0) }, detail: failure.detail)
+                column: column, found: found.map { TextNormalization.excerpt($0) }, detail: failure.detail,
+                chinese: failure.chinese)
         case .success(let (key, value)):
             let start = out.entityBytes.count
             out.entityBytes.append(contentsOf: key.entity.utf8)
@@ -189,12 +197,13 @@ struct RowRules: Sendable {
 
     private func reject(
         _ out: inout CheckedBatch, _ line: Int, _ code: RejectCode, _ message: String, column: Int? = nil,
-        found: String? = nil, detail: RejectDetail = .none
+        found: String? = nil, detail: RejectDetail = .none, chinese: String? = nil
     ) {
         var rejection = Rejection(
             file: format?.location(of: file?.relativePath ?? "") ?? file?.relativePath ?? "", line: line, code: code,
             message: message, column: column, found: found)
         rejection.detail = detail
+        rejection.chineseDetail = chinese
         rejection.inSheet = format?.sheet != nil
         out.rejections.append(rejection)
         out.rejectionPositions.append(out.candidates.count)
@@ -203,6 +212,8 @@ struct RowRules: Sendable {
     /// The 1-based column of the field a rejection is about, when the file's layout is known.
     private func column(for failure: FieldRules.Failure, metricColumn: Int?) -> Int? {
         guard let layout = format?.layout else { return nil }
+        // A credit code is reported at its own column.
+        if failure.field == .entity, layout.creditCodes, let e = layout.index(of: .entity) { return e + 1 }
         let role: FileLayout.Column
         switch failure.field {
         case .period: role = .period
@@ -225,15 +236,15 @@ struct RowRules: Sendable {
 
     /// Checks one raw observation, field by field in a fixed order, so each rejection has one reason.
     func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
-        let required: [FieldRules.Field] = [.period, .district, .metric, .value]
+        let required: [FieldRules.Field] = [.period, .district, .metric, .value] + (creditCodes ? [.entity] : [])
         let empty = required.filter { TextNormalization.clean(raw.text(of: $0)).isEmpty }
         if let first = empty.first {
             return .failure(
                 .init(
                     code: .missingField, field: first,
-                    message:
-                        "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
-                ))
+                    message: "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
+                        + (creditCodes ? ", and each enterprise's unified social credit code (统一社会信用代码)" : ""),
+                    detail: first == .entity ? .missingCreditCode : .none))
         }
         let period: YearMonth
         switch FieldRules.period(raw.period) {
@@ -290,6 +301,14 @@ struct RowRules: Sendable {
                     message:
                         "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)",
                     detail: .entityTooLong))
+        }
+        if creditCodes, let problem = CreditCode.problem(Array(entity.utf8)) {
+            return .failure(
+                .init(
+                    code: .badValue, field: .entity,
+                    message:
+                        "unified social credit code '\(TextNormalization.excerpt(entity))' \(problem.english); expected 18 characters such as 91350100M000100Y43",
+                    detail: .badCreditCode, chinese: problem.chinese))
         }
         return .success((ObservationKey(month: period, district: district, metric: metricIndex, entity: entity), value))
     }

@@ -28,8 +28,12 @@ public struct Validator {
     // The file being read.
     private var current: InputFile?
     private var currentRules: RowRules?
+    /// The rules of each part of the current file (``FileFormat/parts``; the first is ``currentRules``).
+    private var currentPartRules: [RowRules] = []
     /// Where the current file's rows are, in messages (``FileFormat/location(of:)``).
     private var location = ""
+    /// Where the rows of each part of the current file are.
+    private var partLocations: [String] = []
     private var inSheet = false
     private var accounting = RowAccounting()
 
@@ -54,6 +58,9 @@ public struct Validator {
         current = file
         currentRules = rules.forFile(file, format: format)
         location = format?.location(of: file.relativePath) ?? file.relativePath
+        let parts = format?.parts ?? []
+        currentPartRules = [currentRules!] + parts.dropFirst().map { rules.forFile(file, format: $0) }
+        partLocations = [location] + parts.dropFirst().map { $0.location(of: file.relativePath) }
         inSheet = format?.sheet != nil
         accounting = RowAccounting()
         if file.index >= Self.maxFiles, capacityProblem == nil {
@@ -64,11 +71,14 @@ public struct Validator {
 
     /// The rules for the file begun last (to check its batches, possibly on another thread).
     var fileRules: RowRules { currentRules! }
+    /// The rules for each part of the file begun last (``RecordBatch/part`` indexes them).
+    var partRules: [RowRules] { currentPartRules }
 
     public mutating func end(_ outcome: FileOutcome) {
         guard let file = current else { preconditionFailure("end(_:) outside a file") }
         current = nil
         currentRules = nil
+        currentPartRules = []
         index.endFile()
         switch outcome {
         case .read(let facts):
@@ -90,12 +100,13 @@ public struct Validator {
 
     public func finish() -> ValidatedData {
         precondition(current == nil, "finish() inside a file")
-        // The pseudo-rows of a file (line 0: changed while read) go first, as on every other path.
+        // The pseudo-rows of a file (line 0: changed while read) go first, as on every other path;
+        // a form's enterprise sheet follows its main sheet.
         var order: [String: Int] = [:]
         for f in files {
-            order[f.facts.file.relativePath] = f.facts.file.index
-            if let format = f.facts.format, format.sheet != nil {
-                order[format.location(of: f.facts.file.relativePath)] = f.facts.file.index
+            order[f.facts.file.relativePath] = 2 * f.facts.file.index
+            for (k, part) in (f.facts.format?.parts ?? []).enumerated() where part.sheet != nil {
+                order[part.location(of: f.facts.file.relativePath)] = 2 * f.facts.file.index + k
             }
         }
         rejections.sortListed(fileOrder: order)
@@ -127,6 +138,7 @@ public struct Validator {
     /// ``KeySlots``) and put back after it, so the per-row path pays no reference counting.
     mutating func consume(_ batch: CheckedBatch) {
         guard let file = current else { preconditionFailure("consume(_:) outside a file") }
+        if batch.part < partLocations.count { location = partLocations[batch.part] }
         let fileNumber = UInt16(truncatingIfNeeded: file.index)
         accounting.read += batch.candidates.count + batch.rejections.count
         accounting.rejected += batch.rejections.count
