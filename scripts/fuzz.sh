@@ -21,7 +21,7 @@ pipeline_seconds=$(( seconds - ingest_seconds > 0 ? seconds - ingest_seconds : 1
 out=.build/fuzz
 mkdir -p "$out/corpus-ingest" "$out/corpus-pipeline"
 core=$(ls Sources/TalentStats/Core/*.swift Sources/TalentStats/Reference/*.swift Sources/TalentStats/Validate/*.swift \
-  Sources/TalentStats/Ingest/*.swift Sources/TalentStats/Collect/FormMarker.swift Sources/TalentStats/Operate/TestHooks.swift | grep -v 'Core/FileDigest.swift')
+  Sources/TalentStats/Ingest/*.swift Sources/TalentStats/Collect/FormMarker.swift Sources/TalentStats/Collect/FormTotals.swift Sources/TalentStats/Operate/TestHooks.swift | grep -v 'Core/FileDigest.swift')
 pipeline=$(ls Sources/TalentStats/Aggregate/*.swift Sources/TalentStats/Report/*.swift Sources/TalentStats/Publish/*.swift \
   Sources/TalentStats/Operate/EnvironmentSettings.swift Sources/TalentStats/Operate/ConfigurationError.swift \
   Sources/TalentStats/Operate/Schedule.swift Sources/TalentStats/Collect/CollectionStatus.swift)

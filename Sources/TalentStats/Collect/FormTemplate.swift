@@ -211,7 +211,8 @@ extension FormTemplate {
                         "该企业\(zh)的\(metric.nameZh)（\(metric.unit.symbol)）：\(metric.integer ? "整数" : "数值")，不小于 0；没有数据留空。",
                     errorTitle: "数值不符合要求",
                     errorMessage:
-                        "\(metric.nameZh)应为\(metric.integer ? "整数" : "数值")，单位\(metric.unit.symbol)，范围 0 至 \(Int(bound))。"))
+                        "\(metric.nameZh)应为\(metric.integer ? "整数" : "数值")，单位\(metric.unit.symbol)，范围 0 至 \(Int(bound))。"
+                ))
         }
         try sheet.setColumns(last, last, width: 24, format: name)
         try sheet.freezePanes(row: FormLayout.headerRow, column: 1)

@@ -47,8 +47,9 @@ struct FormTotals {
             var seen: Set<String> = []
             for (row, texts) in detailRows {
                 guard column <= texts.count, !TextNormalization.clean(texts[column - 1]).isEmpty else { continue }
-                var ok = SheetBatches.rowProblem(
-                    row, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0) == nil
+                var ok =
+                    SheetBatches.rowProblem(
+                        row, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0) == nil
                 if ok {
                     let raw = RawObservation(
                         line: row.number, period: period, district: district, metric: metric.id,
@@ -95,11 +96,13 @@ struct FormTotals {
             } else if own > 0 {
                 english =
                     "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) cannot be checked: \(own) of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) are rejected for their own reason: neither the total nor the rows are used; correct those rows"
-                chinese = "企业明细中“\(name)”有 \(own) 行数据有误（见相应拒收记录），无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对：该指标本月数据均未采用，请更正后重新报送"
+                chinese =
+                    "企业明细中“\(name)”有 \(own) 行数据有误（见相应拒收记录），无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对：该指标本月数据均未采用，请更正后重新报送"
             } else {
                 english =
                     "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) is not the sum of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) (\(sum)): neither is used; correct the total or the rows"
-                chinese = "填报表 \(totalCell) 单元格的“\(name)”合计 \(total!) 与企业明细 \(cells.count) 家之和 \(sum) 不符：该指标本月数据均未采用，请核对后重新报送"
+                chinese =
+                    "填报表 \(totalCell) 单元格的“\(name)”合计 \(total!) 与企业明细 \(cells.count) 家之和 \(sum) 不符：该指标本月数据均未采用，请核对后重新报送"
             }
             let rejection = BatchCellRejection(english: english, chinese: chinese)
             if total != nil { out.rejected[0][totalLine, default: [:]][FormLayout.valueColumn + 1] = rejection }

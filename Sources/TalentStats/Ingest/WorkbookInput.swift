@@ -160,12 +160,15 @@ enum WorkbookInput {
                 guard let district = reference.districts.first(where: { $0.code == marker.district }) else {
                     return refuse("a form for district \(marker.district), which districts.csv does not list")
                 }
-                format.detail = (FileName.display(Array(detailSheet.name.utf8)).text, FormLayout.detailLayout(reference))
+                format.detail = (
+                    FileName.display(Array(detailSheet.name.utf8)).text, FormLayout.detailLayout(reference)
+                )
                 let detailBody = detailRows.drop { $0.number <= FormLayout.headerRow }
                 let totals = FormTotals.check(
                     marker: marker, main: mainRows, detail: detailBody, format: format, reference: reference)
                 sheets = [
-                    SheetBatches(rows: mainRows, format: format, skip: totals.checkTotals, rejected: totals.rejected[0]),
+                    SheetBatches(
+                        rows: mainRows, format: format, skip: totals.checkTotals, rejected: totals.rejected[0]),
                     SheetBatches(
                         rows: detailBody, format: format.detailFormat!, rejected: totals.rejected[1],
                         fixed: (expected.count, [marker.period.description, district.code])),
@@ -245,7 +248,9 @@ final class SheetBatches {
                 return (row.number, c, WorkbookInput.text(value), .record)
             }
             if case .formulaWithoutValue(let f) = value, isUsed(c) { return (row.number, c, f, .uncalculatedFormula) }
-            if case .number(let n) = value, c == periodColumn, n.contains(".") { return (row.number, c, n, .numericPeriod) }
+            if case .number(let n) = value, c == periodColumn, n.contains(".") {
+                return (row.number, c, n, .numericPeriod)
+            }
         }
         return nil
     }
@@ -338,7 +343,8 @@ final class SheetBatches {
             for (column, why) in cellRejections[k] {
                 batch.appendProblem(
                     line: row.number, message: "cell \(Rejection.columnLetters(column))\(row.number): \(why.english)",
-                    column: column, kind: .totalMismatch, chinese: "\(Rejection.columnLetters(column))\(row.number)单元格：\(why.chinese)")
+                    column: column, kind: .totalMismatch,
+                    chinese: "\(Rejection.columnLetters(column))\(row.number)单元格：\(why.chinese)")
             }
             var bounds = fieldBounds[k]
             guard !bounds.isEmpty else { continue }

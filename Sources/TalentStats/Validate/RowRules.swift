@@ -242,7 +242,8 @@ struct RowRules: Sendable {
             return .failure(
                 .init(
                     code: .missingField, field: first,
-                    message: "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
+                    message:
+                        "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
                         + (creditCodes ? ", and each enterprise's unified social credit code (统一社会信用代码)" : ""),
                     detail: first == .entity ? .missingCreditCode : .none))
         }

@@ -1,0 +1,250 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TalentStats
+
+/// The form's optional enterprise sheet (企业明细): written by `template --enterprise`, filled by an
+/// independent writer (openpyxl), read back by `report` with the credit-code check and the rule
+/// between a metric's 填报表 total and its enterprise rows (``FormTotals``).
+@Suite struct FormDetailTests {
+    /// Two valid codes: the example of GB 32100-2015 itself, and a published code (Bank of China).
+    static let codeA = "91350100M000100Y43"
+    static let codeB = "91110000802100433B"
+
+    /// 东城's form with the enterprise sheet, written once per test.
+    static func form(_ tmp: TemporaryFolder, enterprise: Bool = true) throws -> URL {
+        let run = try FormTests.template(
+            ["--period", "2024-12", "--district", "东城", "--output", tmp.file("forms").path]
+                + (enterprise ? ["--enterprise"] : []), in: tmp)
+        #expect(run.status == 0, "\(run.stderr)")
+        return tmp.file("forms/2024-12/2024-12-东城街道.xlsx")
+    }
+
+    /// Fills `form` as `spec` says (see workbooks.py `fill`) into the input's raw/NAME and reports.
+    static func report(_ tmp: TemporaryFolder, _ form: URL, _ spec: [String: Any], name: String = "东城.xlsx")
+        throws -> (status: Int32, folder: URL, rejects: [[String]], agg: [String: String])
+    {
+        let input = tmp.file("input")
+        if !FileManager.default.fileExists(atPath: input.path) { _ = try WorkbookInputTests.input(tmp) }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+        try WorkbookInputTests.python(["fill", form.path, input.appendingPathComponent("raw/\(name)").path, json])
+        let out = tmp.file("out-\(UUID().uuidString)")
+        let run = try WorkbookInputTests.report(input, out)
+        let folder = out.appendingPathComponent("2024-12")
+        let rejects = try WorkbookInputTests.rejects(folder).map {
+            $0.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        }
+        return (run.status, folder, rejects, try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv")))
+    }
+
+    static func month(_ agg: [String: String], _ metric: String) -> String? {
+        agg["2024-12,441900003,\(metric),month"]
+    }
+
+    /// The sheet as written: header, open columns, the credit-code check, protection that lets
+    /// rows be inserted, and the marker saying the form has the sheet.
+    @Test func theEnterpriseSheetIsWrittenAndMarked() throws {
+        let tmp = try TemporaryFolder()
+        let book = try XlsxReadBack(url: try Self.form(tmp))
+        #expect(book.sheets.map(\.name) == ["填报表", "企业明细"])
+        let sheet = try #require(book.sheet("企业明细"))
+        let header = ["A5", "B5", "C5", "D5", "I5", "J5"].map { sheet[$0]?.value }
+        #expect(
+            header
+                == ["统一社会信用代码", "企业名称", "人才总量（人）", "高层次人才（人）", "技能领军人才（人）", "备注"].map { .string($0) })
+        #expect(sheet.xml.contains("insertRows=\"0\"") && sheet.xml.contains("<sheetProtection sheet=\"1\""))
+        #expect(sheet.xml.contains("type=\"custom\"") && sheet.xml.contains("sqref=\"A6:A1048576\""))
+        #expect(sheet.xml.contains("SUMPRODUCT") && sheet.xml.contains("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+        // The data validation formula fits Excel's limit of 255 characters.
+        #expect(FormTemplate.creditCodeFormula("A6").count <= 255)
+        let custom = String(decoding: try #require(book.parts["docProps/custom.xml"]), as: UTF8.self)
+        #expect(custom.contains("name=\"talentstats.detail\"><vt:lpwstr>企业明细</vt:lpwstr>"))
+        let workbook = String(decoding: try #require(book.parts["xl/workbook.xml"]), as: UTF8.self)
+        #expect(workbook.contains("|d\"</definedName>"))
+        // Without --enterprise: one sheet and no detail marker.
+        let plain = try TemporaryFolder()
+        let one = try XlsxReadBack(url: try Self.form(plain, enterprise: false))
+        #expect(one.sheets.count == 1)
+        #expect(
+            !String(decoding: try #require(one.parts["docProps/custom.xml"]), as: UTF8.self).contains(
+                "talentstats.detail"))
+    }
+
+    /// A metric given enterprise by enterprise is the sum of its rows; its 填报表 value is a check
+    /// when it equals that sum, and it may be left empty; a metric without rows is its 填报表 value.
+    @Test func enterpriseRowsAreTheDistrictsFigureAndTheTotalIsTheirCheck() throws {
+        let tmp = try TemporaryFolder()
+        let r = try Self.report(
+            tmp, try Self.form(tmp),
+            [
+                // 人才总量 300 = 100 + 200 (a check); 高层次人才 empty, rows 5 + 3; 技能人才 50, no rows.
+                "填报表": ["F6": 300, "F8": 50],
+                "企业明细": [
+                    "A6": Self.codeA, "B6": "甲公司", "C6": 100, "D6": 5, "A7": Self.codeB, "B7": "乙公司", "C7": 200,
+                    "D7": 3,
+                ],
+            ])
+        #expect(r.status == 2)  // the other 32 districts have sent nothing (报送情况)
+        #expect(r.rejects.isEmpty, "\(r.rejects)")
+        #expect(Self.month(r.agg, "talent_headcount") == "300")
+        #expect(Self.month(r.agg, "high_level_talent") == "8")
+        #expect(Self.month(r.agg, "skilled_workers") == "50")
+        #expect(Self.month(r.agg, "new_skilled_workers") == nil)
+        // Observations: four enterprise cells and one 填报表 value; the check total is none.
+        let manifest = try WorkbookInputTests.manifest(r.folder)
+        let totals = try #require(manifest["totals"] as? [String: Any])
+        let rows = try #require(totals["observations"] as? [String: Any])
+        #expect(rows["read"] as? Int == 5 && rows["used"] as? Int == 5 && rows["rejected"] as? Int == 0)
+    }
+
+    /// A total that is not the sum of its rows: neither is used, each says both figures, located
+    /// in its own sheet; the other metrics are used.
+    @Test func aTotalThatDisagreesRejectsTheMetric() throws {
+        let tmp = try TemporaryFolder()
+        let r = try Self.report(
+            tmp, try Self.form(tmp),
+            [
+                "填报表": ["F6": 301, "F8": 50],
+                "企业明细": ["A6": Self.codeA, "C6": 100, "A7": Self.codeB, "C7": 200],
+            ])
+        #expect(r.status == 2)
+        #expect(
+            r.rejects.map { [$0[0], $0[1], $0[2]] } == [
+                ["东城.xlsx!填报表", "6", "bad_value"], ["东城.xlsx!企业明细", "6", "bad_value"],
+                ["东城.xlsx!企业明细", "7", "bad_value"],
+            ])
+        #expect(r.rejects[0][3].hasPrefix("cell F6: the 填报表 total F6 of talent_headcount (301) is not the sum"))
+        #expect(r.rejects[0][3].contains("(300)"))
+        #expect(r.rejects[1][3].hasPrefix("cell C6: "))
+        #expect(r.rejects[2][3].hasPrefix("cell C7: "))
+        #expect(Self.month(r.agg, "talent_headcount") == nil)
+        #expect(Self.month(r.agg, "skilled_workers") == "50")
+        // The officials' text names the cell and both figures.
+        let book = try XlsxReadBack(url: r.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        let texts = book.sheets.flatMap {
+            $0.cells.values.compactMap { cell -> String? in
+                if case .string(let s)? = cell.value { return s } else { return nil }
+            }
+        }
+        #expect(texts.contains { $0.contains("F6单元格：填报表 F6 单元格的“人才总量”合计 301 与企业明细 2 家之和 300 不符") })
+    }
+
+    /// A row with a bad credit code is rejected for it (at column A); with a total, the metric can
+    /// no longer be checked and its other rows and total are rejected too; without one, the other
+    /// rows count. A repeated code is a duplicate; a value without a code is a missing field.
+    @Test func creditCodesAreChecked() throws {
+        let tmp = try TemporaryFolder()
+        let form = try Self.form(tmp)
+        let typo = "91350100M000100Y44"
+        let r = try Self.report(
+            tmp, form,
+            [
+                "填报表": ["F6": 300],
+                "企业明细": [
+                    "A6": Self.codeA, "C6": 100, "D6": 1, "A7": typo, "C7": 200, "D7": 2, "A8": Self.codeA.lowercased(),
+                    "D8": 4, "A9": Self.codeA, "D9": 8, "D10": 16, "A11": Self.codeB, "D11": 32,
+                ],
+            ])
+        #expect(r.status == 2)
+        let found = r.rejects.map { "\($0[0].split(separator: "!").last!),\($0[1]),\($0[2])" }
+        #expect(
+            found == [
+                "填报表,6,bad_value",  // 人才总量: the total cannot be checked (row 7 is rejected)
+                "企业明细,6,bad_value",  // … so its C6 is not used
+                "企业明细,7,bad_value", "企业明细,7,bad_value",  // the typo, in 人才总量 and in 高层次人才
+                "企业明细,8,bad_value",  // lower case
+                "企业明细,9,duplicate",  // codeA again (高层次人才)
+                "企业明细,10,missing_field",  // no code
+            ], "\(r.rejects)")
+        #expect(
+            r.rejects[2][3].contains("cell A7: unified social credit code '\(typo)' fails the GB 32100 check character")
+        )
+        #expect(r.rejects[4][3].contains("lower-case"))
+        #expect(r.rejects[0][3].contains("1 of its 2 enterprise rows"))
+        #expect(r.rejects[5][3].contains("line 6"))
+        // 高层次人才 has no total: the good rows count (D6 1 + D11 32).
+        #expect(Self.month(r.agg, "high_level_talent") == "33")
+        #expect(Self.month(r.agg, "talent_headcount") == nil)
+    }
+
+    /// The sheet renamed, removed, added to a form sent without it, or its header changed: the
+    /// form is rejected whole, saying why.
+    @Test func aChangedEnterpriseSheetRejectsTheForm() throws {
+        let tmp = try TemporaryFolder()
+        let form = try Self.form(tmp)
+        let plain = try TemporaryFolder()
+        let plainForm = try Self.form(plain, enterprise: false)
+        let cases: [(String, URL, [String: Any], String)] = [
+            ("renamed.xlsx", form, ["_rename": ["企业明细": "Sheet2"]], "comes back without it"),
+            ("removed.xlsx", form, ["_delete": ["企业明细"]], "comes back without it"),
+            ("added.xlsx", plainForm, ["_add": ["企业明细"]], "comes back with one"),
+            ("header.xlsx", form, ["企业明细": ["C5": "人才数"]], "has not the header"),
+        ]
+        let input = try WorkbookInputTests.input(tmp)
+        // A good file beside them, so the run publishes.
+        try "统计期,镇街,指标,数值\n202412,南城,人才总量,7\n".write(
+            to: input.appendingPathComponent("raw/good.csv"), atomically: true, encoding: .utf8)
+        for (name, source, spec, _) in cases {
+            var spec = spec
+            spec["填报表"] = ["F6": 1]
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+            try WorkbookInputTests.python(["fill", source.path, input.appendingPathComponent("raw/\(name)").path, json])
+        }
+        let run = try WorkbookInputTests.report(input, tmp.file("out"))
+        #expect(run.status == 2)
+        let rejects = try WorkbookInputTests.rejects(tmp.file("out/2024-12")).map {
+            $0.split(separator: ",", maxSplits: 3).map(String.init)
+        }
+        for (name, _, _, phrase) in cases {
+            let r = try #require(rejects.first { $0[0] == name }, "\(name)")
+            #expect(r[1] == "0" && r[2] == "bad_file" && r[3].contains(phrase), "\(name): \(r)")
+        }
+    }
+
+    /// A table whose entity column is headed 统一社会信用代码 holds credit codes: each is checked.
+    /// Under a neutral header (entity, 主体) any identifier is accepted, as before.
+    @Test func aCSVColumnOfCreditCodesIsChecked() throws {
+        let tmp = try TemporaryFolder()
+        let input = try WorkbookInputTests.input(tmp)
+        let rows = "202412,东城,人才总量,10,人,\(Self.codeA)\n202412,东城,人才总量,20,人,91350100M000100Y44\n"
+        try ("统计期,镇街,指标,数值,计量单位,统一社会信用代码\n" + rows).write(
+            to: input.appendingPathComponent("raw/a.csv"), atomically: true, encoding: .utf8)
+        try ("period,district,metric,value,unit,entity\n" + rows.replacingOccurrences(of: "202412", with: "202411"))
+            .write(to: input.appendingPathComponent("raw/b.csv"), atomically: true, encoding: .utf8)
+        let run = try WorkbookInputTests.report(input, tmp.file("out"))
+        #expect(run.status == 2)
+        let rejects = try WorkbookInputTests.rejects(tmp.file("out/2024-12"))
+        #expect(rejects.count == 1)
+        #expect(rejects.first?.hasPrefix("a.csv,3,bad_value,column 6: unified social credit code") == true)
+        let agg = try Fixtures.aggregates(tmp.file("out/2024-12/aggregates.csv"))
+        #expect(agg["2024-12,441900003,talent_headcount,month"] == "10")
+        #expect(agg["2024-11,441900003,talent_headcount,month"] == "30")
+    }
+}
+
+@Suite struct CreditCodeTests {
+    @Test func knownCodesPassAndEverySingleSubstitutionFails() {
+        for code in [FormDetailTests.codeA, FormDetailTests.codeB] {
+            let bytes = Array(code.utf8)
+            #expect(CreditCode.isValid(bytes))
+            // The weights 3^(i-1) mod 31 are all prime to 31: any one character changed is caught.
+            for i in 0..<18 {
+                for c in CreditCode.alphabet where c != bytes[i] {
+                    var changed = bytes
+                    changed[i] = c
+                    #expect(!CreditCode.isValid(changed), "\(String(decoding: changed, as: UTF8.self))")
+                }
+            }
+        }
+    }
+
+    @Test func theCheckCharacterIsComputedAsTheStandardSays() {
+        // Σ c(i)·w(i) for 91350100M000100Y4, by hand: 9·1 + 1·3 + 3·9 + 5·27 + 0 + 1·26 + 0 + 0
+        // + M(21)·20 + 0 + 0 + 0 + 1·8 + 0 + 0 + Y(30)·30 + 4·28 = 9+3+27+135+26+420+8+900+112 = 1640;
+        // 1640 mod 31 = 28; 31 − 28 = 3 → "3".
+        #expect(CreditCode.checkCharacter(of: Array("91350100M000100Y4".utf8)) == UInt8(ascii: "3"))
+        #expect(CreditCode.problem(Array("91350100M000100Y4".utf8))?.english.contains("17 characters") == true)
+        #expect(CreditCode.problem(Array("91350100M000100O43".utf8))?.english.contains("never has") == true)
+    }
+}
