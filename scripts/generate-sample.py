@@ -35,6 +35,26 @@ DONGCHENG = "441900003"
 CHANGAN = "441900119"
 # Their 2024-12 figures come back as filled-in forms (2024/12-forms/), not in 2024-12.csv.
 FORM_DISTRICTS = ["441900004", "441900005", "441900006", "441900101", "441900401"]
+# 松山湖 reports two metrics enterprise by enterprise (its form's 企业明细, `template --enterprise`):
+# metric → how many enterprises share the district's figure; its 填报表 total is their sum.
+ENTERPRISE_DISTRICT = "441900401"
+ENTERPRISE_METRICS = {"high_level_talent": 8, "cross_border_export": 5}
+CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def credit_code(body17):
+    """The 18-character unified social credit code (GB 32100) of its first 17 characters."""
+    total = sum(CODE_ALPHABET.index(c) * pow(3, i, 31) for i, c in enumerate(body17))
+    return body17 + CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def split(total, parts, rng):
+    """`total` (an int, or a Decimal with two places) as `parts` positive shares that sum to it."""
+    scale = 1 if isinstance(total, int) else 100
+    units = int(total * scale)
+    cuts = sorted(rng.sample(range(1, units), parts - 1))
+    shares = [b - a for a, b in zip([0] + cuts, cuts + [units])]
+    return [s if scale == 1 else Decimal(s) / 100 for s in shares]
 
 
 def read_districts(path):
@@ -223,9 +243,10 @@ def write_forms(args, districts, data, i):
         for d in districts:
             if d["code"] not in FORM_DISTRICTS:
                 continue
+            enterprise = d["code"] == ENTERPRISE_DISTRICT
             subprocess.run([args.forms, "template", "--period", "2024-12", "--input", os.path.join(tmp, "input"),
                             "--district", d["code"], "--output", os.path.join(tmp, "forms"),
-                            "--reports", os.path.join(tmp, "none"), "--quiet"],
+                            "--reports", os.path.join(tmp, "none"), "--quiet"] + (["--enterprise"] if enterprise else []),
                            check=True, stdout=subprocess.DEVNULL)
             name = f"2024-12-{d['name']}.xlsx"
             wb = openpyxl.load_workbook(os.path.join(tmp, "forms", "2024-12", name))
@@ -234,6 +255,22 @@ def write_forms(args, districts, data, i):
                 v = data[(d["code"], k)][i]
                 ws.cell(r, 6).value = float(v) if k == "cross_border_export" else int(v)
             ws.cell(6, 8).value = "已核对"
+            if enterprise:
+                # The enterprise rows: one row per enterprise, its code and name, a value for each
+                # metric it reports; the 填报表 totals above are their sums (a check).
+                rng = random.Random(SEED + 401)
+                detail = wb["企业明细"]
+                count = max(ENTERPRISE_METRICS.values())
+                codes = [credit_code("914419" + "%011d" % rng.randrange(10**11)) for _ in range(count)]
+                for e in range(count):
+                    detail.cell(6 + e, 1).value = codes[e]
+                    detail.cell(6 + e, 2).value = f"松山湖示例企业{e + 1:02d}有限公司"
+                for k, parts in ENTERPRISE_METRICS.items():
+                    column = 3 + METRICS.index(k)
+                    v = data[(d["code"], k)][i]
+                    total = Decimal(v) if k == "cross_border_export" else int(v)
+                    for e, share in enumerate(split(total, parts, rng)):
+                        detail.cell(6 + e, column).value = float(share) if k == "cross_border_export" else share
             wb.save(os.path.join(folder, name))
 
 

@@ -73,6 +73,13 @@ public enum XlsxValue: Sendable, Equatable {
 public struct XlsxRow: Sendable {
     public let number: Int
     public var cells: [(column: Int, value: XlsxValue)]
+    /// Columns whose value was copied from a merged range's top-left cell (not typed there).
+    public var merged: Set<Int> = []
+
+    public init(number: Int, cells: [(column: Int, value: XlsxValue)]) {
+        self.number = number
+        self.cells = cells
+    }
 }
 
 /// A sheet of a workbook, as listed in it.
@@ -256,7 +263,10 @@ public final class XlsxDocument {
                         chinese: "工作表“\(sheet)”的合并单元格范围异常：请取消合并后重新保存")
                 }
                 var cells = rows[i].cells.filter { $0.column < m.left || $0.column > right }
-                for column in m.left...right { cells.append((column, value)) }
+                for column in m.left...right {
+                    cells.append((column, value))
+                    if rows[i].number != m.top || column != m.left { rows[i].merged.insert(column) }
+                }
                 cells.sort { $0.column < $1.column }
                 rows[i].cells = cells
                 i += 1

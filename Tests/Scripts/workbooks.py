@@ -355,7 +355,8 @@ def tamper(form, out):
 
 def fill(form, out, spec):
     """A copy of FORM saved as OUT with the cells SPEC (JSON) gives: {"sheet": {"A6": value}},
-    plus "_rename": {"old": "new"}, "_delete": ["sheet"] and "_add": ["sheet"] for sheets."""
+    plus "_rename": {"old": "new"}, "_delete": ["sheet"] and "_add": ["sheet"] for sheets, and
+    "_merge": ["sheet!C7:D7"] for merged ranges (the first cell's value stays)."""
     import json
 
     import openpyxl
@@ -374,6 +375,9 @@ def fill(form, out, spec):
         del wb[name]
     for name in spec.get("_add", []):
         wb.create_sheet(name)
+    for ref in spec.get("_merge", []):
+        sheet, cells = ref.split("!")
+        wb[sheet].merge_cells(cells)
     wb.save(out)
 
 

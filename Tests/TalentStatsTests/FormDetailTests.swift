@@ -161,7 +161,7 @@ import Testing
             r.rejects[2][3].contains("cell A7: unified social credit code '\(typo)' fails the GB 32100 check character")
         )
         #expect(r.rejects[4][3].contains("lower-case"))
-        #expect(r.rejects[0][3].contains("1 of its 2 enterprise rows"))
+        #expect(r.rejects[0][3].contains("of its 2 enterprise rows in 企业明细, 1 is rejected for a reason of its own"))
         #expect(r.rejects[5][3].contains("line 6"))
         // 高层次人才 has no total: the good rows count (D6 1 + D11 32).
         #expect(Self.month(r.agg, "high_level_talent") == "33")
@@ -246,5 +246,192 @@ import Testing
         #expect(CreditCode.checkCharacter(of: Array("91350100M000100Y4".utf8)) == UInt8(ascii: "3"))
         #expect(CreditCode.problem(Array("91350100M000100Y4".utf8))?.english.contains("17 characters") == true)
         #expect(CreditCode.problem(Array("91350100M000100O43".utf8))?.english.contains("never has") == true)
+    }
+}
+
+/// A cell (month, district, metric) is reported either as one district total or entity by entity,
+/// never both summed: within a file the first kind counts, and a later file that reports the cell
+/// the other way replaces every earlier observation of it.
+@Suite struct CellGrainTests {
+    static let a = FormDetailTests.codeA
+    static let b = FormDetailTests.codeB
+
+    /// Runs a report on CSV files (name → body, header added) and returns the 东城 人才总量 figure,
+    /// the rejections and the manifest's per-file accounting.
+    static func run(_ files: [(String, String)]) throws -> (
+        figure: String?, rejects: [String], accounting: [String: [String: Int]], replacedCells: Int?
+    ) {
+        let tmp = try TemporaryFolder()
+        let input = try WorkbookInputTests.input(tmp)
+        for (name, body) in files {
+            try ("统计期,镇街,指标,数值,计量单位,统一社会信用代码\n" + body).write(
+                to: input.appendingPathComponent("raw/\(name)"), atomically: true, encoding: .utf8)
+        }
+        let run = try WorkbookInputTests.report(input, tmp.file("out"))
+        #expect(run.status == 2, "\(run.stderr)")  // 32 districts missing
+        let folder = tmp.file("out/2024-12")
+        let manifest = try WorkbookInputTests.manifest(folder)
+        var accounting: [String: [String: Int]] = [:]
+        for input in try #require(manifest["inputs"] as? [[String: Any]]) {
+            accounting[input["path"] as! String] = input["rows"] as? [String: Int]
+        }
+        let totals = try #require(manifest["totals"] as? [String: Any])
+        #expect((totals["balanced"] as? Bool) == true)
+        let agg = try Fixtures.aggregates(folder.appendingPathComponent("aggregates.csv"))
+        return (
+            agg["2024-12,441900003,talent_headcount,month"], try WorkbookInputTests.rejects(folder), accounting,
+            totals["replaced_cells"] as? Int
+        )
+    }
+
+    @Test func aLaterFileGivingEntitiesReplacesTheTotal() throws {
+        let r = try Self.run([
+            ("a.csv", "202412,东城,人才总量,500,人,\n"),
+            ("b.csv", "202412,东城,人才总量,100,人,\(Self.a)\n202412,东城,人才总量,200,人,\(Self.b)\n"),
+        ])
+        #expect(r.figure == "300")
+        #expect(r.rejects.isEmpty)
+        #expect(r.accounting["a.csv"]?["superseded"] == 1 && r.accounting["a.csv"]?["used"] == 0)
+        #expect(r.accounting["b.csv"]?["used"] == 2)
+        #expect(r.replacedCells == 1)
+    }
+
+    @Test func aLaterTotalReplacesTheEntitiesAndBackAgain() throws {
+        let entities = "202412,东城,人才总量,100,人,\(Self.a)\n202412,东城,人才总量,200,人,\(Self.b)\n"
+        let r = try Self.run([("a.csv", entities), ("b.csv", "202412,东城,人才总量,250,人,\n")])
+        #expect(r.figure == "250")
+        #expect(r.accounting["a.csv"]?["superseded"] == 2)
+        // Total, then entities, then a total again: the first total's key is taken again.
+        let back = try Self.run([
+            ("a.csv", "202412,东城,人才总量,500,人,\n"), ("b.csv", entities), ("c.csv", "202412,东城,人才总量,260,人,\n"),
+        ])
+        #expect(back.figure == "260")
+        #expect(back.accounting["a.csv"]?["superseded"] == 1 && back.accounting["b.csv"]?["superseded"] == 2)
+        #expect(back.accounting["c.csv"]?["used"] == 1)
+        #expect(back.replacedCells == 2)
+    }
+
+    /// In one file, a 合计 row beside its entities (either order) is not added to them.
+    @Test func aFileGivingBothKeepsTheFirstKind() throws {
+        let total = "202412,东城,人才总量,300,人,\n"
+        let entities = "202412,东城,人才总量,100,人,\(Self.a)\n202412,东城,人才总量,200,人,\(Self.b)\n"
+        let last = try Self.run([("a.csv", entities + total)])
+        #expect(last.figure == "300")
+        #expect(last.rejects.count == 1)
+        #expect(
+            last.rejects.first?.hasPrefix("a.csv,4,duplicate,\"a district total of 2024-12 东城街道 talent_headcount")
+                == true
+        )
+        let first = try Self.run([("a.csv", total + entities.replacingOccurrences(of: ",100,", with: ",1,"))])
+        #expect(first.figure == "300")
+        #expect(first.rejects.map { String($0.prefix(16)) } == ["a.csv,3,duplicat", "a.csv,4,duplicat"])
+        #expect(first.rejects.first?.contains("an entity of 2024-12 东城街道 talent_headcount") == true)
+    }
+
+    /// A form returned with totals only, then again with enterprise rows whose sum its total
+    /// checks: the district's figure is the rows', counted once.
+    @Test func aResubmittedFormWithEnterpriseRowsIsCountedOnce() throws {
+        let tmp = try TemporaryFolder()
+        let form = try FormDetailTests.form(tmp)
+        _ = try FormDetailTests.report(tmp, form, ["填报表": ["F6": 290]], name: "东城.xlsx")
+        let r = try FormDetailTests.report(
+            tmp, form,
+            ["填报表": ["F6": 300], "企业明细": ["A6": Self.a, "C6": 100, "A7": Self.b, "C7": 200]],
+            name: "东城-v2.xlsx")
+        #expect(r.rejects.isEmpty)
+        #expect(FormDetailTests.month(r.agg, "talent_headcount") == "300")
+        let inputs = try #require(try WorkbookInputTests.manifest(r.folder)["inputs"] as? [[String: Any]])
+        let first = try #require(inputs.first { $0["path"] as? String == "东城.xlsx" })
+        #expect((first["rows"] as? [String: Int])?["superseded"] == 1)
+    }
+}
+
+/// What a hostile review found, each a class of input: a resubmitted form that lists fewer
+/// enterprises, a repeated code beside a control total, a formula or a merged range in one value
+/// cell, a value beyond the sheet's columns, and credit codes with characters of other scripts.
+@Suite struct FormDetailReviewTests {
+    static let a = FormDetailTests.codeA
+    static let b = FormDetailTests.codeB
+
+    @Test func aResubmittedFormIsTheWholeReturnOfEachCellItReports() throws {
+        let tmp = try TemporaryFolder()
+        let form = try FormDetailTests.form(tmp)
+        _ = try FormDetailTests.report(
+            tmp, form, ["填报表": ["F6": 300, "F8": 9], "企业明细": ["A6": Self.a, "C6": 100, "A7": Self.b, "C7": 200]],
+            name: "东城.xlsx")
+        // v2: 人才总量 from enterprise a alone (its total says so); 技能人才 not reported again.
+        let r = try FormDetailTests.report(
+            tmp, form, ["填报表": ["F6": 100], "企业明细": ["A6": Self.a, "C6": 100]], name: "东城-v2.xlsx")
+        #expect(r.rejects.isEmpty, "\(r.rejects)")
+        #expect(FormDetailTests.month(r.agg, "talent_headcount") == "100")
+        #expect(FormDetailTests.month(r.agg, "skilled_workers") == "9")  // a cell v2 does not report stays
+        let manifest = try WorkbookInputTests.manifest(r.folder)
+        let inputs = try #require(manifest["inputs"] as? [[String: Any]])
+        let first = try #require(inputs.first { $0["path"] as? String == "东城.xlsx" })
+        #expect(
+            (first["rows"] as? [String: Int]) == [
+                "read": 3, "used": 1, "superseded": 2, "rejected": 0, "out_of_scope": 0,
+            ])
+        #expect(((manifest["totals"] as? [String: Any])?["replaced_cells"] as? Int) == 1)
+    }
+
+    @Test func aRepeatedCodeBesideAControlTotalIsRejectedWithIt() throws {
+        let tmp = try TemporaryFolder()
+        let r = try FormDetailTests.report(
+            tmp, try FormDetailTests.form(tmp),
+            ["填报表": ["F6": 150, "F8": 5], "企业明细": ["A6": Self.a, "C6": 100, "A7": Self.a, "C7": 50]])
+        #expect(FormDetailTests.month(r.agg, "talent_headcount") == nil)
+        #expect(FormDetailTests.month(r.agg, "skilled_workers") == "5")
+        #expect(
+            r.rejects.map { "\($0[0].split(separator: "!").last!),\($0[1]),\($0[2])" } == [
+                "填报表,6,bad_value", "企业明细,6,bad_value", "企业明细,7,bad_value",
+            ])
+        #expect(r.rejects[0][3].contains("1 repeats the credit code of an earlier row"))
+        let totals = try #require(try WorkbookInputTests.manifest(r.folder)["totals"] as? [String: Any])
+        #expect((totals["observations"] as? [String: Int])?["read"] == 4)
+    }
+
+    /// One bad value cell is one rejected observation; the row's other cells count.
+    @Test func aFormulaOrAMergedValueIsThatCellsProblemOnly() throws {
+        let tmp = try TemporaryFolder()
+        let r = try FormDetailTests.report(
+            tmp, try FormDetailTests.form(tmp),
+            [
+                "企业明细": ["A6": Self.a, "C6": 100, "D6": "=C6*2", "E6": 7, "A7": Self.b, "C7": 40],
+                "_merge": ["企业明细!C7:D7"],
+            ])
+        #expect(FormDetailTests.month(r.agg, "talent_headcount") == "140")
+        #expect(FormDetailTests.month(r.agg, "high_level_talent") == nil)
+        #expect(FormDetailTests.month(r.agg, "skilled_workers") == "7")
+        #expect(
+            r.rejects.map { "\($0[1]),\($0[2]),\($0[3].drop { $0 == "\"" }.prefix(30))" } == [
+                "6,bad_value,cell D6 holds the formula =C6*", "7,bad_value,cell D7 is part of a merged ra",
+            ])
+        let totals = try #require(try WorkbookInputTests.manifest(r.folder)["totals"] as? [String: Any])
+        #expect(
+            (totals["observations"] as? [String: Int]) == [
+                "read": 5, "used": 3, "rejected": 2, "superseded": 0, "out_of_scope": 0,
+            ])
+    }
+
+    @Test func aValueBeyondTheColumnsIsNamedInChinese() throws {
+        let tmp = try TemporaryFolder()
+        let r = try FormDetailTests.report(
+            tmp, try FormDetailTests.form(tmp), ["填报表": ["F8": 5], "企业明细": ["A6": Self.a, "C6": 100, "K6": "x"]])
+        #expect(r.rejects.count == 1)
+        #expect(r.rejects.first.map { [$0[1], $0[2]] } == ["6", "bad_row"])
+        let book = try XlsxReadBack(url: r.folder.appendingPathComponent("talent-report-2024-12.xlsx"))
+        let texts = book.sheets.flatMap {
+            $0.cells.values.compactMap { cell -> String? in
+                if case .string(let s)? = cell.value { return s } else { return nil }
+            }
+        }
+        #expect(texts.contains { $0.contains("K6单元格在表头各列之外有内容") })
+    }
+
+    @Test func codesWithCharactersOfOtherScriptsAreNamedAsSuch() {
+        for code in ["91350100M000100Y4号", "91350100М000100Y43", "91350\u{AD}100M000100Y4"] {
+            #expect(CreditCode.problem(Array(code.utf8))?.english.contains("never has") == true, "\(code)")
+        }
     }
 }

@@ -25,7 +25,8 @@ struct SeededGenerator: RandomNumberGenerator {
     let report = YearMonth(year: 2024, month: 6)!
     let header = "period,district,metric,value,unit,entity"
 
-    /// Random valid rows: 3 districts, 2 metrics, 2023-01..2024-06, a few entities, gaps.
+    /// Random valid rows: 3 districts, 2 metrics, 2023-01..2024-06, district totals or a few
+    /// entities, gaps.
     func rows(_ seed: UInt64) -> [String] {
         var rng = SeededGenerator(state: seed)
         var rows: [String] = []
@@ -33,7 +34,9 @@ struct SeededGenerator: RandomNumberGenerator {
             let month = YearMonth(ordinal: ordinal)!
             for district in reference.districts where Int.random(in: 0..<10, using: &rng) > 0 {
                 for metric in reference.metrics where Int.random(in: 0..<8, using: &rng) > 0 {
-                    for entity in ["", "E1", "E2"].prefix(Int.random(in: 1...3, using: &rng)) {
+                    // A cell is a district total or entities, never both (they are not summed).
+                    let kinds = Int.random(in: 1...3, using: &rng)
+                    for entity in kinds == 1 ? [""] : Array(["E1", "E2"].prefix(kinds - 1)) {
                         let value =
                             metric.integer
                             ? "\(Int.random(in: 0...5000, using: &rng))"

@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import TalentStats
+
 /// The shipped sample input (`input/`), run through the real binary.
 @Suite(.serialized) struct SampleTests {
     static let input = Binary.packageRoot.appendingPathComponent("input")
@@ -63,11 +65,13 @@ import Testing
                 with: Data(contentsOf: report.folder.appendingPathComponent("manifest.json"))) as? [String: Any])
         let totals = try #require(manifest["totals"] as? [String: Any])
         // 36 months × 33 districts × 7 metrics (2024-12 of five districts from their returned forms),
-        // plus the 2 rows of the resubmission.
+        // plus the 2 rows of the resubmission; 松山湖's form gives 高层次人才 as 8 enterprise rows and
+        // 跨境电商出口额 as 5, their 填报表 totals being checks, not observations: + 13 − 2.
         #expect(
             totals["observations"] as? [String: Int] == [
-                "read": 8318, "used": 8316, "rejected": 0, "out_of_scope": 0, "superseded": 2,
+                "read": 8329, "used": 8327, "rejected": 0, "out_of_scope": 0, "superseded": 2,
             ])
+        #expect(totals["replaced_cells"] as? Int == 0)
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
         #expect(inputs.count == 42)
         // The five forms, recognised by their marker, each its district's 2024-12.
@@ -305,6 +309,19 @@ import Testing
             let sa = try #require(a.sheet("填报表"))
             let sb = try #require(b.sheet("填报表"))
             #expect(sa.cells == sb.cells, "\(name)")
+            #expect(a.sheet("企业明细")?.cells == b.sheet("企业明细")?.cells, "\(name)")
+            #expect((a.sheet("企业明细") != nil) == name.contains("松山湖"), "\(name)")
+            if let detail = a.sheet("企业明细") {
+                // 高层次人才 (column D) over 8 enterprises with valid codes, summing to the form's F7.
+                let rows = (6...13).map { r -> (code: String, value: Double) in
+                    guard case .string(let code)? = detail["A\(r)"]?.value,
+                        case .number(let v)? = detail["D\(r)"]?.value
+                    else { return ("", -1) }
+                    return (code, v)
+                }
+                #expect(rows.allSatisfy { CreditCode.isValid(Array($0.code.utf8)) && $0.value > 0 })
+                #expect(.number(rows.reduce(0) { $0 + $1.value }) == sa["F7"]?.value)
+            }
             #expect(
                 a.parts["xl/workbook.xml"].map { String(decoding: $0, as: UTF8.self).contains("talentstats_form") }
                     == true)

@@ -137,7 +137,7 @@ public enum FormLayout {
             columns: [.entity, .note] + reference.metrics.indices.map { .metricValues(metric: $0, unit: nil) } + [
                 .note, .period, .district,
             ],
-            creditCodes: true)
+            creditCodes: true, entityRequired: true)
     }
 
     /// Checks a returned form's cells against its marker: each row below the header is the

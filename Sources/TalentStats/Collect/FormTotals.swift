@@ -43,37 +43,52 @@ struct FormTotals {
         for (m, metric) in reference.metrics.enumerated() {
             let column = 3 + m  // 1-based: code, name, then the metrics
             var sum = FixedDecimal.zero
-            var cells: [(line: Int, ok: Bool)] = []
+            // Each cell of the metric: `ok` when the field rules take it. A repeated code is counted
+            // apart: it is a duplicate only while its first row counts.
+            var cells: [(line: Int, ok: Bool, found: String, repeated: Bool)] = []
             var seen: Set<String> = []
             for (row, texts) in detailRows {
                 guard column <= texts.count, !TextNormalization.clean(texts[column - 1]).isEmpty else { continue }
-                var ok =
-                    SheetBatches.rowProblem(
-                        row, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0) == nil
+                let rowOK =
+                    SheetBatches.rowProblem(row, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0)
+                    == nil
+                let cellOK =
+                    row.cells.first { $0.column == column }.map {
+                        SheetBatches.cellProblem(row, column: column, value: $0.value) == nil
+                    } ?? true
+                var ok = rowOK && cellOK
+                var repeated = false
                 if ok {
                     let raw = RawObservation(
                         line: row.number, period: period, district: district, metric: metric.id,
                         value: texts[column - 1], unit: "", entity: texts.first ?? "")
                     switch detailRules.interpret(raw) {
                     case .success(let (key, value)):
-                        if seen.insert(key.entity).inserted { sum += value } else { ok = false }  // a repeat
+                        if seen.insert(key.entity).inserted { sum += value } else { repeated = true }
                     case .failure: ok = false
                     }
                 }
-                cells.append((row.number, ok))
+                cells.append((row.number, ok, TextNormalization.excerpt(texts[column - 1]), repeated))
             }
             guard !cells.isEmpty else { continue }
             // The metric's 填报表 row and its value cell.
             let totalLine = FormLayout.headerRow + 1 + m
+            let valueColumn = FormLayout.valueColumn + 1
             guard let totalRow = main.first(where: { $0.number == totalLine }) else { continue }
             let totalTexts = WorkbookInput.texts(totalRow)
             let totalText = FormLayout.valueColumn < totalTexts.count ? totalTexts[FormLayout.valueColumn] : ""
             guard !TextNormalization.clean(totalText).isEmpty else { continue }
-            let totalCell = "\(Rejection.columnLetters(FormLayout.valueColumn + 1))\(totalLine)"
+            let totalCell = "\(Rejection.columnLetters(valueColumn))\(totalLine)"
             var total: FixedDecimal?
-            if SheetBatches.rowProblem(
-                totalRow, layout: format.layout, realColumns: nil,
-                periodColumn: (format.layout.index(of: .period) ?? -1) + 1) == nil,
+            let totalRowOK =
+                SheetBatches.rowProblem(
+                    totalRow, layout: format.layout, realColumns: nil,
+                    periodColumn: (format.layout.index(of: .period) ?? -1) + 1) == nil
+            let totalCellOK =
+                totalRow.cells.first { $0.column == valueColumn }.map {
+                    SheetBatches.cellProblem(totalRow, column: valueColumn, value: $0.value) == nil
+                } ?? true
+            if totalRowOK, totalCellOK,
                 case .success(let (_, value)) = mainRules.interpret(
                     RawObservation(
                         line: totalLine, period: period, district: district, metric: metric.id, value: totalText,
@@ -82,7 +97,8 @@ struct FormTotals {
                 total = value
             }
             let own = cells.filter { !$0.ok }.count
-            if let total, own == 0, total == sum {
+            let repeats = cells.filter(\.repeated).count
+            if let total, own == 0, repeats == 0, total == sum {
                 out.checkTotals.insert(totalLine)
                 continue
             }
@@ -92,21 +108,35 @@ struct FormTotals {
             if total == nil {
                 english =
                     "the 填报表 total \(totalCell) of \(metric.id) cannot be read, so its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) cannot be checked against it: neither is used; correct the total or leave it empty"
-                chinese = "填报表 \(totalCell) 单元格的“\(name)”合计无法识别，无法与企业明细（\(cells.count) 家）核对：该指标本月数据均未采用，请更正合计或留空后重新报送"
-            } else if own > 0 {
-                english =
-                    "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) cannot be checked: \(own) of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) are rejected for their own reason: neither the total nor the rows are used; correct those rows"
                 chinese =
-                    "企业明细中“\(name)”有 \(own) 行数据有误（见相应拒收记录），无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对：该指标本月数据均未采用，请更正后重新报送"
+                    "填报表 \(totalCell) 单元格的“\(name)”合计无法识别，无法与企业明细（\(cells.count) 家）核对：该指标本月数据均未采用，请更正合计或留空后重新报送"
+            } else if own > 0 || repeats > 0 {
+                let why = [
+                    own > 0 ? "\(own) \(own == 1 ? "is" : "are") rejected for a reason of its own" : nil,
+                    repeats > 0
+                        ? "\(repeats) \(repeats == 1 ? "repeats" : "repeat") the credit code of an earlier row" : nil,
+                ].compactMap { $0 }.joined(separator: " and ")
+                let whyZh = [own > 0 ? "\(own) 行数据有误（见相应拒收记录）" : nil, repeats > 0 ? "\(repeats) 行重复填报了前面已有的企业" : nil]
+                    .compactMap { $0 }.joined(separator: "、")
+                english =
+                    "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) cannot be checked: of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName), \(why): neither the total nor the rows are used; correct those rows"
+                chinese = "企业明细中“\(name)”\(whyZh)，无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对：该指标本月数据均未采用，请更正后重新报送"
             } else {
                 english =
                     "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) is not the sum of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) (\(sum)): neither is used; correct the total or the rows"
                 chinese =
                     "填报表 \(totalCell) 单元格的“\(name)”合计 \(total!) 与企业明细 \(cells.count) 家之和 \(sum) 不符：该指标本月数据均未采用，请核对后重新报送"
             }
-            let rejection = BatchCellRejection(english: english, chinese: chinese)
-            if total != nil { out.rejected[0][totalLine, default: [:]][FormLayout.valueColumn + 1] = rejection }
-            for cell in cells where cell.ok { out.rejected[1][cell.line, default: [:]][column] = rejection }
+            if total != nil {
+                out.rejected[0][totalLine, default: [:]][valueColumn] = BatchCellRejection(
+                    english: english, chinese: chinese, found: TextNormalization.excerpt(totalText))
+            }
+            // Every row the field rules would take is rejected with the total, repeats included
+            // (with their first rows rejected, they would count in their place).
+            for cell in cells where cell.ok {
+                out.rejected[1][cell.line, default: [:]][column] = BatchCellRejection(
+                    english: english, chinese: chinese, found: cell.found)
+            }
         }
         return out
     }
@@ -116,4 +146,6 @@ struct FormTotals {
 struct BatchCellRejection: Sendable {
     let english: String
     let chinese: String
+    /// The cell's value as written.
+    var found: String? = nil
 }

@@ -37,17 +37,20 @@ public enum CreditCode {
 
     /// What is wrong with `code`, in English and in Chinese, or `nil` when it is valid.
     public static func problem<C: Collection<UInt8>>(_ code: C) -> (english: String, chinese: String)? {
-        guard code.count == length else {
-            return ("has \(code.count) characters, not \(length)", "应为 \(length) 位，实为 \(code.count) 位")
-        }
+        // The characters first: a code with a character the standard never uses (a letter typed
+        // in lower case, a full-width or Cyrillic look-alike, punctuation) is reported as that, not
+        // as a wrong length (such characters take several bytes).
         if let bad = code.first(where: { value($0) == nil }) {
             let lower = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bad)
             return lower
                 ? ("has lower-case letters; the code is written in capitals", "字母应为大写")
                 : (
-                    "holds a character a credit code never has (the letters I, O, S, V and Z, punctuation or spaces)",
-                    "含有代码中不会出现的字符（字母 I、O、S、V、Z，标点或空格）"
+                    "holds a character a credit code never has (the letters I, O, S, V and Z, other scripts, punctuation or spaces)",
+                    "含有代码中不会出现的字符（字母 I、O、S、V、Z，其他文字、标点或空格）"
                 )
+        }
+        guard code.count == length else {
+            return ("has \(code.count) characters, not \(length)", "应为 \(length) 位，实为 \(code.count) 位")
         }
         let body = code.prefix(length - 1)
         let last = code[code.index(code.startIndex, offsetBy: length - 1)]

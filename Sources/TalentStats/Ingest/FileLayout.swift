@@ -21,6 +21,9 @@ public struct FileLayout: Sendable, Equatable {
     /// The entity column holds unified social credit codes (its header says so, or it is a form's
     /// 企业明细): each must be present and pass the GB 32100 check (``CreditCode``).
     public var creditCodes = false
+    /// Every row must name its entity (a form's 企业明细: its rows are enterprises). Elsewhere an
+    /// empty entity is a district total.
+    public var entityRequired = false
 
     /// Entity headers that declare credit codes (after width folding, trimming and lower-casing).
     static let creditCodeHeaders: Set<String> = ["统一社会信用代码", "社会信用代码", "credit_code", "uscc"]

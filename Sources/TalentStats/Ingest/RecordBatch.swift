@@ -62,6 +62,8 @@ public struct RecordBatch: Sendable {
         case numericPeriod
         /// A form's total and its enterprise rows disagree, or cannot be compared (`bad_value`).
         case totalMismatch
+        /// A value cell filled from a merged range, not typed (`bad_value`).
+        case mergedValue
     }
     /// Which part of the file the rows are from (``FileFormat/parts``: 0 the main table, 1 a form's
     /// enterprise sheet).

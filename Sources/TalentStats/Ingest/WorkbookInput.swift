@@ -220,6 +220,8 @@ final class SheetBatches {
     /// For a form's enterprise sheet: the cells the sheet does not have, appended to each row after
     /// its `realColumns` (the period and the district, from the marker).
     private let fixed: (realColumns: Int, cells: [String])?
+    /// The columns holding values (``valueColumns(_:)``).
+    private let valueColumns: Set<Int>
 
     init(
         rows: ArraySlice<XlsxRow>, format: FileFormat, skip: Set<Int> = [],
@@ -232,16 +234,30 @@ final class SheetBatches {
         self.rejected = rejected
         self.fixed = fixed
         periodColumn = fixed == nil ? (format.layout.index(of: .period) ?? -1) + 1 : 0
+        valueColumns = Self.valueColumns(format.layout)
+    }
+
+    /// The 1-based columns that hold values (the metric columns of the wide layout, or the value
+    /// column): a problem of one of their cells is that observation's, not the row's.
+    static func valueColumns(_ layout: FileLayout) -> Set<Int> {
+        Set(
+            layout.columns.enumerated().compactMap { i, c in
+                switch c {
+                case .metricValues, .value: i + 1
+                default: nil
+                }
+            })
     }
 
     /// What makes a whole row unusable before the field rules: a formula without a result in a
-    /// column the layout reads, a period typed as a number with decimals, or (with `realColumns`)
-    /// a value beyond the sheet's columns.
+    /// column the layout reads other than a value column, a period typed as a number with
+    /// decimals, or (with `realColumns`) a value beyond the sheet's columns.
     static func rowProblem(_ row: XlsxRow, layout: FileLayout, realColumns: Int?, periodColumn: Int)
         -> (line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?
     {
+        let values = valueColumns(layout)
         func isUsed(_ column: Int) -> Bool {
-            column - 1 < layout.columns.count && layout.columns[column - 1] != .note
+            column - 1 < layout.columns.count && layout.columns[column - 1] != .note && !values.contains(column)
         }
         for (c, value) in row.cells {
             if let realColumns, c > realColumns, !TextNormalization.clean(WorkbookInput.text(value)).isEmpty {
@@ -255,6 +271,16 @@ final class SheetBatches {
         return nil
     }
 
+    /// What makes one value cell unusable before the field rules: a formula without a result, or a
+    /// value copied from a merged range (one typed value is not several observations).
+    static func cellProblem(_ row: XlsxRow, column: Int, value: XlsxValue) -> RecordBatch.CellProblem? {
+        if case .formulaWithoutValue = value { return .uncalculatedFormula }
+        if row.merged.contains(column), !TextNormalization.clean(WorkbookInput.text(value)).isEmpty {
+            return .mergedValue
+        }
+        return nil
+    }
+
     /// The next batch, or `nil` after the last row.
     func nextBatch(_ mapper: ObservationMapper) -> RecordBatch? {
         guard next < rows.endIndex else { return nil }
@@ -264,6 +290,7 @@ final class SheetBatches {
         var fieldBounds: [[Int]] = []
         var cellProblems: [(line: Int, column: Int, text: String, kind: RecordBatch.CellProblem)?] = []
         var cellRejections: [[(column: Int, why: BatchCellRejection)]] = []
+        var badValues: [[(column: Int, text: String, kind: RecordBatch.CellProblem)]] = []
         for row in rows[next..<end] {
             let mainFormRow = format.form != nil && fixed == nil
             if skip.contains(row.number)
@@ -274,6 +301,7 @@ final class SheetBatches {
                 fieldBounds.append([])
                 cellProblems.append(nil)
                 cellRejections.append([])
+                badValues.append([])
                 continue
             }
             let problem = Self.rowProblem(
@@ -284,6 +312,7 @@ final class SheetBatches {
                 fieldBounds.append([])
                 cellProblems.append(nil)
                 cellRejections.append(refused.map { ($0.key, $0.value) })
+                badValues.append([])
                 continue
             }
             var bounds: [Int] = []
@@ -293,10 +322,16 @@ final class SheetBatches {
                 bounds.append(bytes.count)
                 column += 1
             }
+            var bad: [(column: Int, text: String, kind: RecordBatch.CellProblem)] = []
             for (c, value) in row.cells {
                 if let fixed, c > fixed.realColumns { break }
                 while column < c { empty() }
                 if refused[c] != nil {
+                    empty()  // rejected on its own row below
+                    continue
+                }
+                if problem == nil, valueColumns.contains(c), let kind = Self.cellProblem(row, column: c, value: value) {
+                    bad.append((c, WorkbookInput.text(value), kind))
                     empty()  // rejected on its own row below
                     continue
                 }
@@ -315,9 +350,11 @@ final class SheetBatches {
                     bounds.append(bytes.count)
                 }
             }
-            fieldBounds.append(bounds)
+            // In the long layout the row is the observation: a bad value cell is the whole row.
+            fieldBounds.append(format.layout.kind == .long && !bad.isEmpty ? [] : bounds)
             cellProblems.append(problem)
             cellRejections.append(refused.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            badValues.append(bad)
             refused = [:]
         }
         let block = ByteBlock(capacity: max(bytes.count, 1))
@@ -328,6 +365,8 @@ final class SheetBatches {
                 let cell = "\(Rejection.columnLetters(column))\(line)"
                 let message =
                     switch kind {
+                    case .mergedValue: ""
+                    case .totalMismatch: ""
                     case .numericPeriod:
                         "cell \(cell) holds the period as the number \(text), which Excel shows by the cell's format (2024.1 may read 2024.10): type the period as text, such as 2024-10, or as a date"
                     case .uncalculatedFormula:
@@ -336,14 +375,23 @@ final class SheetBatches {
                         "cell \(cell) has a value beyond the header's \(fixed?.realColumns ?? format.headerCount) columns; give the column a header or clear it"
                     }
                 batch.appendProblem(
-                    line: line, message: message, column: kind == .record ? 0 : column,
-                    found: kind == .record ? nil : TextNormalization.excerpt(text), kind: kind)
+                    line: line, message: message, column: column, found: TextNormalization.excerpt(text), kind: kind,
+                    chinese: kind == .record ? "\(cell)单元格在表头各列之外有内容：请为该列加上表头，或清除该单元格" : nil)
                 continue
+            }
+            for (column, text, kind) in badValues[k] {
+                let cell = "\(Rejection.columnLetters(column))\(row.number)"
+                batch.appendProblem(
+                    line: row.number,
+                    message: kind == .mergedValue
+                        ? "cell \(cell) is part of a merged range: its value was typed once, in the range's first cell, and is not a value of its own; unmerge the cells and type each value"
+                        : "cell \(cell) holds the formula \(TextNormalization.excerpt(text)) without a calculated result: open the workbook in Excel or WPS and save it, or type the value",
+                    column: column, found: TextNormalization.excerpt(text), kind: kind)
             }
             for (column, why) in cellRejections[k] {
                 batch.appendProblem(
                     line: row.number, message: "cell \(Rejection.columnLetters(column))\(row.number): \(why.english)",
-                    column: column, kind: .totalMismatch,
+                    column: column, found: why.found, kind: .totalMismatch,
                     chinese: "\(Rejection.columnLetters(column))\(row.number)单元格：\(why.chinese)")
             }
             var bounds = fieldBounds[k]

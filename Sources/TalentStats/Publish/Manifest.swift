@@ -54,11 +54,14 @@ struct Manifest: Encodable {
         let balanced: Bool
         let rejectsByCode: [String: Int]
         let revisions: Int
+        /// Cells a later file reported the other way (total ⇄ entities), replacing them whole.
+        let replacedCells: Int
         let aggregateRows: Int
         enum CodingKeys: String, CodingKey {
             case files, observations, balanced
             case rejectsByCode = "rejects_by_code"
             case revisions
+            case replacedCells = "replaced_cells"
             case aggregateRows = "aggregate_rows"
         }
     }

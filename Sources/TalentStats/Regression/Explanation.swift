@@ -11,6 +11,7 @@ public struct Explainer: Sendable {
     /// (month, district index, metric index) → the current rows behind that figure (looked up on demand).
     private var sources: [RootKey: [SourcedValue]] = [:]
     private let revisions: [RootKey: [Revision]]
+    private let replacedCells: [RootKey: [CellReplacement]]
 
     struct RootKey: Hashable {
         let month: YearMonth
@@ -28,6 +29,11 @@ public struct Explainer: Sendable {
             ].append(revision)
         }
         self.revisions = revisions
+        var replacedCells: [RootKey: [CellReplacement]] = [:]
+        for x in validated.replacedCells {
+            replacedCells[RootKey(month: x.month, district: x.district, metric: x.metric), default: []].append(x)
+        }
+        self.replacedCells = replacedCells
     }
 
     /// Collects the accepted rows behind `roots` from the run's own key index: the rows the run
@@ -50,6 +56,16 @@ public struct Explainer: Sendable {
             lines.append(
                 "\(path(revision.new.file)):\(revision.new.line) revises \(path(revision.old.file)):\(revision.old.line) (\(what): \(revision.old.value) → \(revision.new.value))"
             )
+        }
+        for x in replacedCells[root] ?? [] {
+            let earlier = x.earlier.map { "\(path($0.file)) (\($0.rows) row\($0.rows == 1 ? "" : "s"))" }
+            let how =
+                switch x.why {
+                case .otherKind(let toEntities):
+                    "\(path(x.file)):\(x.line) reports \(what) \(toEntities ? "entity by entity" : "as a district total")"
+                case .formReturn: "the returned form \(path(x.file)) is the whole of \(what)"
+                }
+            lines.append("\(how), replacing \(earlier.joined(separator: ", ")) whole")
         }
         let rows = sources[root] ?? []
         if rows.isEmpty {

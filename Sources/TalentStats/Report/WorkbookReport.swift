@@ -677,11 +677,25 @@ private struct Layout {
         let listed = v.revisionCount > v.revisions.count ? "；此处列出前 \(v.revisions.count) 条" : ""
         let unchanged =
             v.unchangedResubmissions > 0 ? "；另有 \(v.unchangedResubmissions) 条后报数据与原值相同（已替代，数值未变，不列出）" : ""
+        // Cells a later file reported the other way (a district total ⇄ enterprise by enterprise).
+        let shown = v.replacedCells.prefix(5).map { x in
+            let how =
+                switch x.why {
+                case .otherKind(let toEntities): toEntities ? "改为分企业报送" : "改为报送镇街合计"
+                case .formReturn: "以填报表为准，未再列出的企业不再计入"
+                }
+            return "\(x.month) \(reference.districts[x.district].name) \(reference.metrics[x.metric].nameZh)"
+                + "（\(x.earlier.map { v.files[$0.file].facts.file.relativePath }.joined(separator: "、")) → \(v.files[x.file].facts.file.relativePath)，\(how)）"
+        }
+        let replacedCells =
+            v.replacedCells.isEmpty
+            ? ""
+            : "；\(v.replacedCells.count) 个镇街指标由后报文件整体替代（改变报送口径，或由填报表重报；镇街合计与分企业数据不相加）：\(shown.joined(separator: "；"))\(v.replacedCells.count > 5 ? "等" : "")"
         try writeTitle(
             sheet, "修订记录",
             v.revisions.isEmpty
-                ? "本期无修订\(unchanged)"
-                : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)\(unchanged)")
+                ? "本期无修订\(unchanged)\(replacedCells)"
+                : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)\(unchanged)\(replacedCells)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]
         try table(sheet, top: top, name: "Revisions\(page + 1)", columns: columns, rows: revisions.count) { i, r in

@@ -20,10 +20,18 @@ final class MonthKeys {
     var slots = KeySlots(capacity: 256)
     /// Values that are not hundredths in 31 bits (their slots hold the index, negated).
     private var wideValues: [Int128] = []
+    /// Per cell (district × metrics + metric): how it is reported and by which file, as
+    /// `(file + 1) << 1 | grain` (grain 0: a district total, entity empty; 1: entity by entity),
+    /// 0 before any observation. A later file that reports the cell the other way supersedes it
+    /// whole (``Validator``).
+    var cells: [UInt32] = []
+    /// Slots whose observation was superseded with its cell (``KeySlots/droppedFile``): kept, so a
+    /// later observation of the key takes the slot again, but not counted.
+    var dropped = 0
 
     deinit { slots.deallocate() }
 
-    var count: Int { slots.count }
+    var count: Int { slots.count - dropped }
     var capacity: Int { slots.capacity }
 
     /// Bytes held, for the memory accounting tests and docs.
@@ -61,9 +69,11 @@ final class MonthKeys {
 
     func find(_ key: UInt32) -> Int? { slots.find(key) }
 
-    /// Every occupied slot, in slot order.
+    /// Every slot holding an observation that counts, in slot order.
     func forEachSlot(_ body: (Int) -> Void) {
-        for i in 0..<slots.capacity where slots.isOccupied(i) { body(i) }
+        for i in 0..<slots.capacity where slots.isOccupied(i) && slots.file(at: i) != KeySlots.droppedFile {
+            body(i)
+        }
     }
 
     /// How far keys sit from their home slots: the total and the largest displacement.
@@ -109,6 +119,8 @@ struct KeySlots {
 
     static let bytesPerSlot = 14
     static let maxLoadPercent = 875
+    /// The file number of a slot whose observation no longer counts (file numbers stay below it).
+    static let droppedFile = Int(UInt16.max)
 
     init(capacity: Int) {
         self.capacity = max(16, capacity)
@@ -199,6 +211,9 @@ struct KeySlots {
         lines[slot] = line
         files[slot] = file
     }
+
+    /// The observation at `slot` no longer counts (its cell was superseded).
+    func drop(at slot: Int) { files[slot] = UInt16(KeySlots.droppedFile) }
 
     @inline(__always)
     func key(at slot: Int) -> UInt32 { UInt32(truncatingIfNeeded: slots[slot] >> 32) }

@@ -49,7 +49,7 @@ extension Rejection {
         let what = found.map { "“\($0)”" } ?? ""
         switch code {
         case .badFile: return "整个文件未被采用：\(message)"
-        case .badRow: return "该行格式错误（如引号未闭合、字段数多于表头或行过长），未被采用"
+        case .badRow: return chineseDetail ?? "该行格式错误（如引号未闭合、字段数多于表头或行过长），未被采用"
         case .missingField:
             if detail == .missingCreditCode { return "\(at)统一社会信用代码为空：每一行企业数据都须填写企业的统一社会信用代码" }
             return "\(at)必填项为空：统计期、镇街、指标、数值均须填写"
@@ -62,6 +62,9 @@ extension Rejection {
         case .badUnit: return "\(at)计量单位\(what)不适用于该指标（如人数不能用万元）"
         case .badValue:
             if detail == .totalMismatch, let chineseDetail { return chineseDetail }
+            if detail == .mergedValue {
+                return "\(at)属于合并单元格，其中的数值只在合并区域的第一个单元格中填写了一次，不能作为本单元格的数值：请取消合并，逐个填写"
+            }
             if detail == .badCreditCode {
                 return "\(at)统一社会信用代码\(what)\(chineseDetail ?? "不符合 GB 32100 规则")"
             }
@@ -71,7 +74,11 @@ extension Rejection {
                 return "\(at)是公式\(what)但没有计算结果：请在 Excel 或 WPS 中打开并保存后再报送，或直接填写数值"
             }
             return "\(at)数值\(what)不是非负数：不能带正负号、不能为科学计数法或文字，千分位须每三位一个逗号"
-        case .duplicate: return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
+        case .duplicate:
+            if detail == .mixedGrain {
+                return "本文件对同一统计期、镇街、指标既报了镇街合计又报了分企业数据，二者相加会重复计算：只采用本文件先出现的一种"
+            }
+            return "与本文件前面的一行重复（统计期、镇街、指标、主体相同），只采用第一条"
         case .notRead: return chineseDetail ?? "该文件未读取"
         }
     }
@@ -109,6 +116,10 @@ public enum RejectDetail: Sendable, Equatable {
     case badCreditCode
     /// `missing_field`: a row of credit-coded enterprise data without its code.
     case missingCreditCode
+    /// `duplicate`: a file gives a cell both as a district total and entity by entity.
+    case mixedGrain
+    /// `bad_value`: a workbook value cell filled from a merged range.
+    case mergedValue
 }
 
 /// One rejected observation (or a whole file, at line 0).

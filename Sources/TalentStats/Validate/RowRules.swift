@@ -40,6 +40,8 @@ struct RowRules: Sendable {
     private let lookups: Lookups
     /// The file's entities are credit codes (``FileLayout/creditCodes``).
     private let creditCodes: Bool
+    /// Every row must have one (``FileLayout/entityRequired``).
+    private let entityRequired: Bool
 
     /// What the fast path needs as plain arrays (no reference-counted value per row).
     final class Lookups: Sendable {
@@ -73,6 +75,7 @@ struct RowRules: Sendable {
         self.format = format
         self.lookups = lookups ?? Lookups(reference)
         creditCodes = format?.layout.creditCodes ?? false
+        entityRequired = format?.layout.entityRequired ?? false
     }
 
     func forFile(_ file: InputFile, format: FileFormat?) -> RowRules {
@@ -99,6 +102,7 @@ struct RowRules: Sendable {
                     case .uncalculatedFormula: (.badValue, .uncalculatedFormula)
                     case .numericPeriod: (.badPeriod, .none)
                     case .totalMismatch: (.badValue, .totalMismatch)
+                    case .mergedValue: (.badValue, .mergedValue)
                     }
                 reject(
                     &out, row.line, code, problem.message, column: problem.column == 0 ? nil : problem.column,
@@ -140,7 +144,7 @@ struct RowRules: Sendable {
             let metric = metricIndex ?? lookups.metric.lookup(batch.bytes(row.metric)),
             let number = FastFields.number(batch.bytes(row.value)),
             FastFields.isCleanASCII(entity), entity.count <= Self.maxEntityLength,
-            !creditCodes || CreditCode.isValid(entity)
+            !creditCodes || (entity.isEmpty ? !entityRequired : CreditCode.isValid(entity))
         else { return false }
         // The unit: the column's (wide), the cell's, or the metric's own when empty.
         var unitExponent = lookups.metricExponents[metric]
@@ -236,7 +240,7 @@ struct RowRules: Sendable {
 
     /// Checks one raw observation, field by field in a fixed order, so each rejection has one reason.
     func interpret(_ raw: RawObservation) -> Result<(ObservationKey, FixedDecimal), FieldRules.Failure> {
-        let required: [FieldRules.Field] = [.period, .district, .metric, .value] + (creditCodes ? [.entity] : [])
+        let required: [FieldRules.Field] = [.period, .district, .metric, .value] + (entityRequired ? [.entity] : [])
         let empty = required.filter { TextNormalization.clean(raw.text(of: $0)).isEmpty }
         if let first = empty.first {
             return .failure(
@@ -244,7 +248,7 @@ struct RowRules: Sendable {
                     code: .missingField, field: first,
                     message:
                         "empty \(empty.map(\.rawValue).joined(separator: ", ")); every observation needs period, district, metric and value"
-                        + (creditCodes ? ", and each enterprise's unified social credit code (统一社会信用代码)" : ""),
+                        + (entityRequired ? ", and each enterprise's unified social credit code (统一社会信用代码)" : ""),
                     detail: first == .entity ? .missingCreditCode : .none))
         }
         let period: YearMonth
@@ -303,7 +307,7 @@ struct RowRules: Sendable {
                         "entity '\(TextNormalization.excerpt(entity))' is longer than \(Self.maxEntityLength) characters; expected an identifier such as a unified social credit code (18 characters)",
                     detail: .entityTooLong))
         }
-        if creditCodes, let problem = CreditCode.problem(Array(entity.utf8)) {
+        if creditCodes, !entity.isEmpty, let problem = CreditCode.problem(Array(entity.utf8)) {
             return .failure(
                 .init(
                     code: .badValue, field: .entity,

@@ -23,6 +23,33 @@ public struct Revision: Sendable, Equatable {
     public let new: SourcedValue
 }
 
+/// A later file replaced a cell (month, district, metric) whole: the earlier files' observations
+/// of it no longer count, even those of entities the later file does not name.
+public struct CellReplacement: Sendable, Equatable {
+    public enum Why: Sendable, Equatable {
+        /// The later file reports the cell the other way: entity by entity where earlier files gave
+        /// the district total (`toEntities`), or the reverse. A total and its entities are never summed.
+        case otherKind(toEntities: Bool)
+        /// The later file is a returned form: the district's whole return for the cell.
+        case formReturn
+    }
+    public let month: YearMonth
+    public let district: Int
+    public let metric: Int
+    /// The earlier files and how many of their observations the cell lost.
+    public let earlier: [(file: Int, rows: Int)]
+    /// The file that replaced the cell, and the line of its first observation of it (0 when not known).
+    public let file: Int
+    public let line: Int
+    public let why: Why
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.month == b.month && a.district == b.district && a.metric == b.metric && a.file == b.file
+            && a.line == b.line && a.why == b.why && a.earlier.map(\.file) == b.earlier.map(\.file)
+            && a.earlier.map(\.rows) == b.earlier.map(\.rows)
+    }
+}
+
 /// How the observations of one file (or of the run) were used. Observations read =
 /// used + rejected + outOfScope + superseded.
 public struct RowAccounting: Sendable, Equatable, Codable {
@@ -77,6 +104,8 @@ public struct ValidatedData: Sendable {
     /// Rows of a later file that repeat an earlier file's row for the same key with the same value:
     /// superseded (the later row counts) but not revisions, since no figure moves.
     public let unchangedResubmissions: Int
+    /// Cells a later file replaced whole (reported the other way, or by a returned form).
+    public let replacedCells: [CellReplacement]
 
     /// The listed rejections (all of them unless there are more than ``RejectionLog/detailLimit``).
     public var rejections: [Rejection] { rejectionLog.listed }

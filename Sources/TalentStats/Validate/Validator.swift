@@ -23,6 +23,7 @@ public struct Validator {
     private var revisions: [Revision] = []
     private var revisionCount = 0
     private var unchangedResubmissions = 0
+    private var replacedCells: [CellReplacement] = []
     private var capacityProblem: String?
 
     // The file being read.
@@ -79,6 +80,7 @@ public struct Validator {
         current = nil
         currentRules = nil
         currentPartRules = []
+        if case .read(let facts) = outcome, facts.format?.form != nil { replaceCells(reportedBy: file.index) }
         index.endFile()
         switch outcome {
         case .read(let facts):
@@ -114,7 +116,8 @@ public struct Validator {
             reference: reference, reportPeriod: reportPeriod, accepted: AcceptedObservations(index: index),
             files: files,
             rejectionLog: rejections, revisions: revisions, revisionCount: revisionCount,
-            unchangedResubmissions: unchangedResubmissions, capacityProblem: capacityProblem)
+            unchangedResubmissions: unchangedResubmissions, replacedCells: replacedCells,
+            capacityProblem: capacityProblem)
     }
 
     // MARK: - Rows
@@ -219,9 +222,36 @@ public struct Validator {
         entities: EntityTable
     ) {
         let line = UInt32(truncatingIfNeeded: c.line)
+        // How the cell is reported: a district total (no entity) or entity by entity. The two are
+        // never summed: within a file the first kind counts, and a later file that reports the cell
+        // the other way replaces it whole.
+        let cell = Int(c.district) * index.metrics + Int(c.metric)
+        if table.cells.isEmpty { table.cells = Array(repeating: 0, count: index.districts * index.metrics) }
+        let grain: UInt32 = c.entity.count == 0 ? 0 : 1
+        let mine = (UInt32(file) + 1) << 1 | grain
+        let state = table.cells[cell]
+        if state != mine {
+            if state != 0 && state & 1 != grain {
+                if state >> 1 == UInt32(file) + 1 {
+                    rejectMixedGrain(c)
+                    return
+                }
+                supersedeCell(c, by: file, toEntities: grain == 1, table: table, slots: slots)
+            }
+            table.cells[cell] = mine
+        }
         guard let slot = slots.find(key) else {
             slots.insert(
                 key, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: nil), file: file, line: line)
+            if Int(c.month) <= reportPeriod.ordinal { accounting.used += 1 } else { accounting.outOfScope += 1 }
+            return
+        }
+        if slots.file(at: slot) == KeySlots.droppedFile {
+            // The key's cell was superseded by another kind of report, and now is reported this way again.
+            slots.replace(
+                at: slot, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: nil), file: file,
+                line: line)
+            table.dropped -= 1
             if Int(c.month) <= reportPeriod.ordinal { accounting.used += 1 } else { accounting.outOfScope += 1 }
             return
         }
@@ -263,6 +293,79 @@ public struct Validator {
         slots.replace(
             at: slot, stored: KeySlots.small(c.value) ?? table.wide(c.value, replacing: old), file: file, line: line)
         accounting.used += 1
+    }
+
+    /// A later file reports a cell the other way (a total where there were entities, or the
+    /// reverse): every observation of the cell from earlier files is superseded.
+    private mutating func supersedeCell(
+        _ c: Candidate, by file: UInt16, toEntities: Bool, table: MonthKeys, slots: KeySlots
+    ) {
+        var earlier: [Int: Int] = [:]
+        for i in 0..<slots.capacity where slots.isOccupied(i) && slots.file(at: i) != KeySlots.droppedFile {
+            let p = index.parts(of: slots.key(at: i))
+            guard p.district == Int(c.district), p.metric == Int(c.metric) else { continue }
+            let f = slots.file(at: i)
+            earlier[f, default: 0] += 1
+            files[f].accounting.used -= 1
+            files[f].accounting.superseded += 1
+            slots.drop(at: i)
+            table.dropped += 1
+        }
+        guard !earlier.isEmpty else { return }
+        replacedCells.append(
+            CellReplacement(
+                month: YearMonth(ordinal: Int(c.month))!, district: Int(c.district), metric: Int(c.metric),
+                earlier: earlier.sorted { $0.key < $1.key }.map { (file: $0.key, rows: $0.value) },
+                file: Int(file), line: c.line, why: .otherKind(toEntities: toEntities)))
+    }
+
+    /// At the end of a returned form: a form is its district's whole return for each cell it
+    /// reports, so the observations earlier files gave of those cells and the form does not repeat
+    /// (an enterprise it no longer lists) no longer count.
+    private mutating func replaceCells(reportedBy file: Int) {
+        let me = UInt32(file) + 1
+        for month in index.kept.keys.sorted() {
+            let table = index.kept[month]!
+            guard table.cells.contains(where: { $0 >> 1 == me }) else { continue }
+            let slots = table.slots
+            var earlier: [Int: [Int: Int]] = [:]
+            for i in 0..<slots.capacity where slots.isOccupied(i) {
+                let f = slots.file(at: i)
+                guard f != KeySlots.droppedFile, f != file else { continue }
+                let p = index.parts(of: slots.key(at: i))
+                let cell = p.district * index.metrics + p.metric
+                guard table.cells[cell] >> 1 == me else { continue }
+                earlier[cell, default: [:]][f, default: 0] += 1
+                files[f].accounting.used -= 1
+                files[f].accounting.superseded += 1
+                slots.drop(at: i)
+                table.dropped += 1
+            }
+            for cell in earlier.keys.sorted() {
+                replacedCells.append(
+                    CellReplacement(
+                        month: YearMonth(ordinal: month)!, district: cell / index.metrics, metric: cell % index.metrics,
+                        earlier: earlier[cell]!.sorted { $0.key < $1.key }.map { (file: $0.key, rows: $0.value) },
+                        file: file, line: 0, why: .formReturn))
+            }
+        }
+    }
+
+    /// A row of the current file reports a cell the other way than an earlier row of the file did.
+    private mutating func rejectMixedGrain(_ c: Candidate) {
+        let month = YearMonth(ordinal: Int(c.month))!
+        let key =
+            "\(month) \(reference.districts[Int(c.district)].name) \(reference.metrics[Int(c.metric)].id)"
+        accounting.rejected += 1
+        var rejection = Rejection(
+            file: location, line: c.line, code: .duplicate,
+            message: c.entity.count == 0
+                ? "a district total of \(key), which earlier rows of this file give entity by entity; a total beside its entities would count them twice: only the entities count"
+                : "an entity of \(key), which an earlier row of this file gives as the district total; entities beside their total would count twice: only the total counts"
+        )
+        rejection.inSheet = inSheet
+        rejection.detail = .mixedGrain
+        rejections.append(rejection)
     }
 
     /// A row beyond what the key index holds exactly: the run must not publish.

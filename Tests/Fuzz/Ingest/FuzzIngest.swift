@@ -7,7 +7,9 @@
 // - the row accounting balances: read = used + rejected + out_of_scope + superseded;
 // - a rejected file emitted no observations, and there is exactly one rejection per rejected
 //   observation or file;
-// - every rejection message is short enough for a spreadsheet cell.
+// - every rejection message is short enough for a spreadsheet cell;
+// - a returned form with its enterprise sheet (input starting with "F"): a metric of the form's
+//   district never counts both a district total and enterprise rows.
 import Foundation
 import ZIPFoundation
 
@@ -66,8 +68,93 @@ func fuzzWorkbook(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
     }
 }
 
+/// A returned form of district 甲 for 2024-06, with its enterprise sheet: after the leading "F",
+/// one byte a metric chooses its 填报表 value (0: empty, otherwise the byte's value as written),
+/// then the enterprise sheet's rows after its header (sheetData XML), in a package with the form's
+/// defined-name marker.
+func fuzzForm(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
+    let metrics = fuzzReference.metrics
+    let body = Array(bytes.dropFirst())
+    func inline(_ ref: String, _ text: String) -> String {
+        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        return "<c r=\"\(ref)\" t=\"inlineStr\"><is><t>\(escaped)</t></is></c>"
+    }
+    func row(_ r: Int, _ cells: [String]) -> String {
+        let letters = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"]
+        return "<row r=\"\(r)\">" + cells.enumerated().map { inline("\(letters[$0])\(r)", $1) }.joined() + "</row>"
+    }
+    var main = row(FormLayout.headerRow, FormLayout.columns)
+    for (i, m) in metrics.enumerated() {
+        let r = FormLayout.headerRow + 1 + i
+        let choice = i < body.count ? body[i] : 0
+        main +=
+            "<row r=\"\(r)\">"
+            + [
+                inline("A\(r)", "2024-06"), inline("B\(r)", "甲街道"), inline("C\(r)", m.nameZh),
+                inline("D\(r)", m.kind == .stock ? "时点" : "时期"), inline("E\(r)", m.unit.symbol),
+            ].joined() + (choice == 0 ? "" : "<c r=\"F\(r)\"><v>\(choice)</v></c>") + "</row>"
+    }
+    let detailRows = Data(body.dropFirst(min(body.count, metrics.count)))
+    var detail = Data(
+        ("<worksheet><sheetData>" + row(FormLayout.headerRow, FormLayout.detailColumns(fuzzReference))).utf8)
+    detail.append(detailRows)
+    detail.append(Data("</sheetData></worksheet>".utf8))
+    let marker = FormMarker(
+        period: YearMonth(year: 2024, month: 6)!, district: "100000001", metrics: metrics.map(\.id), detail: true)
+    let ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    let type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    let parts: [(String, Data)] = [
+        (
+            "_rels/.rels",
+            Data(
+                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+                    .utf8)
+        ),
+        (
+            "xl/workbook.xml",
+            Data(
+                "<workbook><sheets><sheet name=\"\(FormLayout.sheetName)\" sheetId=\"1\" r:id=\"rId1\"/><sheet name=\"\(FormLayout.detailSheetName)\" sheetId=\"2\" r:id=\"rId2\"/></sheets><definedNames><definedName name=\"\(FormMarker.definedName)\">\"\(marker.compact)\"</definedName></definedNames></workbook>"
+                    .utf8)
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            Data(
+                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"\(type)/worksheet\" Target=\"worksheets/sheet2.xml\"/></Relationships>"
+                    .utf8)
+        ),
+        ("xl/worksheets/sheet1.xml", Data("<worksheet><sheetData>\(main)</sheetData></worksheet>".utf8)),
+        ("xl/worksheets/sheet2.xml", detail),
+    ]
+    try? FileManager.default.removeItem(atPath: path)
+    guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return }
+    for (name, data) in parts {
+        try? archive.addEntry(
+            with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    if size > 0 && data[0] == UInt8(ascii: "F") {
+        let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
+        var validator = Validator(
+            reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
+        let path = "\(fuzzPath)-form.xlsx"
+        fuzzForm(UnsafeBufferPointer(start: data, count: size), at: path)
+        let file = InputFile(index: 0, relativePath: "form.xlsx", url: URL(fileURLWithPath: path))
+        _ = Intake.read(file, into: &validator)
+        let result = validator.finish()
+        precondition(result.totals.balances, "accounting does not balance: \(result.totals)")
+        precondition(result.rejections.count == result.totals.rejected + result.filesRejected + result.filesNotRead)
+        for m in fuzzReference.metrics.indices {
+            let rows = result.accepted.rows(month: YearMonth(year: 2024, month: 6)!, district: 0, metric: m)
+            precondition(
+                rows.allSatisfy(\.entity.isEmpty) || rows.allSatisfy { !$0.entity.isEmpty },
+                "metric \(m) counts a district total and enterprise rows: \(rows)")
+        }
+        return 0
+    }
     if size > 0 && data[0] == UInt8(ascii: "X") {
         let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
         var validator = Validator(
