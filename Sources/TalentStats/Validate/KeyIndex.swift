@@ -41,12 +41,12 @@ final class KeyIndex {
     func table(for month: Int) -> MonthKeys {
         if month <= lastKeptMonth {
             if let t = kept[month] { return t }
-            let t = MonthKeys()
+            let t = MonthKeys(cellCount: districts * metrics)
             kept[month] = t
             return t
         }
         if let t = scratch[month] { return t }
-        let t = MonthKeys()
+        let t = MonthKeys(cellCount: districts * metrics)
         scratch[month] = t
         return t
     }

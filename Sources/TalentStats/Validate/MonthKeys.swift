@@ -24,18 +24,29 @@ final class MonthKeys {
     /// `(file + 1) << 1 | grain` (grain 0: a district total, entity empty; 1: entity by entity),
     /// 0 before any observation. A later file that reports the cell the other way supersedes it
     /// whole (``Validator``).
-    var cells: [UInt32] = []
+    /// (Raw memory behind a constant pointer: the key check reads it for every row, without the
+    /// exclusivity check a stored array would cost.)
+    let cells: UnsafeMutableBufferPointer<UInt32>
     /// Slots whose observation was superseded with its cell (``KeySlots/droppedFile``): kept, so a
     /// later observation of the key takes the slot again, but not counted.
     var dropped = 0
 
-    deinit { slots.deallocate() }
+    /// A table for `cellCount` cells (districts × metrics).
+    init(cellCount: Int = 0) {
+        cells = .allocate(capacity: cellCount)
+        cells.initialize(repeating: 0)
+    }
+
+    deinit {
+        slots.deallocate()
+        cells.deallocate()
+    }
 
     var count: Int { slots.count - dropped }
     var capacity: Int { slots.capacity }
 
     /// Bytes held, for the memory accounting tests and docs.
-    var bytes: Int { slots.capacity * KeySlots.bytesPerSlot + wideValues.capacity * 16 }
+    var bytes: Int { slots.capacity * KeySlots.bytesPerSlot + wideValues.capacity * 16 + cells.count * 4 }
 
     /// The 32-bit form of a value that is not hundredths in 31 bits: its place in the side array
     /// (reusing the slot's old place when it had one), negated.

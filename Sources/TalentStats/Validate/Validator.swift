@@ -226,7 +226,6 @@ public struct Validator {
         // never summed: within a file the first kind counts, and a later file that reports the cell
         // the other way replaces it whole.
         let cell = Int(c.district) * index.metrics + Int(c.metric)
-        if table.cells.isEmpty { table.cells = Array(repeating: 0, count: index.districts * index.metrics) }
         let grain: UInt32 = c.entity.count == 0 ? 0 : 1
         let mine = (UInt32(file) + 1) << 1 | grain
         let state = table.cells[cell]
