@@ -435,3 +435,38 @@ import Testing
         }
     }
 }
+
+/// A filled enterprise form saved again by LibreOffice (a foreign writer's package: its own part
+/// layout, shared strings and styles) gives the same figures and the same accounting.
+@Suite struct FormDetailLibreOfficeTests {
+    @Test func aFormSavedAgainByLibreOfficeGivesTheSameFigures() throws {
+        let tmp = try TemporaryFolder()
+        let form = try FormDetailTests.form(tmp)
+        let spec: [String: Any] = [
+            "填报表": ["F6": 300, "F8": 50, "F10": 12.5],
+            "企业明细": [
+                "A6": FormDetailTests.codeA, "B6": "甲公司", "C6": 100, "D6": 5, "G6": 10.25,
+                "A7": FormDetailTests.codeB, "B7": "乙公司", "C7": 200, "G7": 2.25,
+            ],
+        ]
+        let plain = try FormDetailTests.report(tmp, form, spec)
+        let again = try TemporaryFolder()
+        let input = try WorkbookInputTests.input(again)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+        let file = input.appendingPathComponent("raw/东城.xlsx")
+        try WorkbookInputTests.python(["fill", form.path, file.path, json])
+        try WorkbookInputTests.resaveWithLibreOffice([file], in: again)
+        let run = try WorkbookInputTests.report(input, again.file("out"))
+        #expect(run.status == 2, "\(run.stderr)")
+        let folder = again.file("out/2024-12")
+        #expect(try WorkbookInputTests.rejects(folder).isEmpty)
+        #expect(plain.rejects.isEmpty)
+        let a = try Data(contentsOf: plain.folder.appendingPathComponent("aggregates.csv"))
+        let b = try Data(contentsOf: folder.appendingPathComponent("aggregates.csv"))
+        #expect(a == b)
+        #expect(FormDetailTests.month(plain.agg, "talent_headcount") == "300")
+        #expect(FormDetailTests.month(plain.agg, "cross_border_export") == "12.5")
+        let totals = try #require(try WorkbookInputTests.manifest(folder)["totals"] as? [String: Any])
+        #expect((totals["observations"] as? [String: Int])?["read"] == 6)  // 5 enterprise cells + 技能人才
+    }
+}

@@ -73,8 +73,15 @@ public struct CollectionStatus: Sendable {
         period = v.reportPeriod
         let deadline = Self.deadline(for: v.reportPeriod, day: deadlineDay, timeZone: timeZone)
         self.deadline = deadline
-        var used: [[Int: Int]] = Array(repeating: [:], count: v.reference.districts.count)
-        v.accepted.forEachSource(in: v.reportPeriod) { district, _, file in used[district][file, default: 0] += 1 }
+        // Observations counted per district and file (a flat table: the month may hold millions).
+        let fileCount = v.files.count
+        var counts = [Int](repeating: 0, count: v.reference.districts.count * max(fileCount, 1))
+        v.accepted.forEachSource(in: v.reportPeriod) { district, _, file in counts[district * fileCount + file] += 1 }
+        let used: [[Int: Int]] = v.reference.districts.indices.map { d in
+            var row: [Int: Int] = [:]
+            for file in 0..<fileCount where counts[d * fileCount + file] > 0 { row[file] = counts[d * fileCount + file] }
+            return row
+        }
         var missing: [Int: [Int]] = [:]
         for m in quality.missing { missing[m.district] = m.metrics }
         // Every returned form of the month is its district's, used or refused.
