@@ -79,7 +79,9 @@ public struct CollectionStatus: Sendable {
         v.accepted.forEachSource(in: v.reportPeriod) { district, _, file in counts[district * fileCount + file] += 1 }
         let used: [[Int: Int]] = v.reference.districts.indices.map { d in
             var row: [Int: Int] = [:]
-            for file in 0..<fileCount where counts[d * fileCount + file] > 0 { row[file] = counts[d * fileCount + file] }
+            for file in 0..<fileCount where counts[d * fileCount + file] > 0 {
+                row[file] = counts[d * fileCount + file]
+            }
             return row
         }
         var missing: [Int: [Int]] = [:]
