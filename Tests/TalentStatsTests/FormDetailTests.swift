@@ -470,3 +470,28 @@ import Testing
         #expect((totals["observations"] as? [String: Int])?["read"] == 6)  // 5 enterprise cells + 技能人才
     }
 }
+
+/// `check` names a replaced cell as the cause of the figures it moved.
+@Suite struct ReplacedCellExplanationTests {
+    @Test func checkNamesTheFileThatReplacedTheCell() throws {
+        let tmp = try TemporaryFolder()
+        let input = try WorkbookInputTests.input(tmp)
+        let header = "统计期,镇街,指标,数值,计量单位,统一社会信用代码\n"
+        try (header + "202412,东城,人才总量,500,人,\n202412,南城,人才总量,70,人,\n").write(
+            to: input.appendingPathComponent("raw/a.csv"), atomically: true, encoding: .utf8)
+        #expect(try WorkbookInputTests.report(input, tmp.file("out")).status == 2)
+        try (header + "202412,东城,人才总量,100,人,\(FormDetailTests.codeA)\n202412,东城,人才总量,200,人,\(FormDetailTests.codeB)\n")
+            .write(to: input.appendingPathComponent("raw/b.csv"), atomically: true, encoding: .utf8)
+        let run = try Binary.run(
+            [
+                "check", "--period", "2024-12", "--input", input.path, "--baseline",
+                tmp.file("out/2024-12/aggregates.csv").path,
+            ], in: tmp.url)
+        #expect(run.status == 1)
+        #expect(
+            run.stdout.contains("changed  2024-12  441900003 东城街道  talent_headcount 人才总量  month         500       300"))
+        #expect(
+            run.stdout.contains(
+                "← b.csv:2 reports 2024-12 东城街道 talent_headcount entity by entity, replacing a.csv (1 row) whole"))
+    }
+}
