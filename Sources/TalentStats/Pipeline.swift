@@ -309,7 +309,7 @@ public struct Pipeline {
                 files: .init(
                     listed: v.files.count, used: v.filesUsed, rejected: v.filesRejected, notRead: v.filesNotRead),
                 observations: v.totals, balanced: v.totals.balances, rejectsByCode: byCode,
-                revisions: v.revisionCount, replacedCells: v.replacedCells.count,
+                revisions: v.revisionCount, cellReplacements: v.replacedCells.count,
                 aggregateRows: computed.aggregates.rows.count),
             findings: .init(
                 districtsMissing: computed.quality.missing.map { reference.districts[$0.district].code },

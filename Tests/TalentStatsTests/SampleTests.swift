@@ -71,7 +71,7 @@ import Testing
             totals["observations"] as? [String: Int] == [
                 "read": 8329, "used": 8327, "rejected": 0, "out_of_scope": 0, "superseded": 2,
             ])
-        #expect(totals["replaced_cells"] as? Int == 0)
+        #expect(totals["cell_replacements"] as? Int == 0)
         let inputs = try #require(manifest["inputs"] as? [[String: Any]])
         #expect(inputs.count == 42)
         // The five forms, recognised by their marker, each its district's 2024-12.

@@ -119,8 +119,9 @@ struct FormTotals {
                 let whyZh = [own > 0 ? "\(own) 行数据有误（见相应拒收记录）" : nil, repeats > 0 ? "\(repeats) 行重复填报了前面已有的企业" : nil]
                     .compactMap { $0 }.joined(separator: "、")
                 english =
-                    "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) cannot be checked: of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName), \(why): neither the total nor the rows are used; correct those rows"
-                chinese = "企业明细中“\(name)”\(whyZh)，无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对：该指标本月数据均未采用，请更正后重新报送"
+                    "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) cannot be checked: of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName), \(why) (the others sum to \(sum)): neither the total nor the rows are used; correct those rows"
+                chinese =
+                    "企业明细中“\(name)”\(whyZh)，无法与填报表 \(totalCell) 单元格的合计 \(total!) 核对（其余各行之和为 \(sum)）：该指标本月数据均未采用，请更正后重新报送"
             } else {
                 english =
                     "the 填报表 total \(totalCell) of \(metric.id) (\(total!)) is not the sum of its \(cells.count) enterprise rows in \(FormLayout.detailSheetName) (\(sum)): neither is used; correct the total or the rows"

@@ -64,6 +64,8 @@ public struct RecordBatch: Sendable {
         case totalMismatch
         /// A value cell filled from a merged range, not typed (`bad_value`).
         case mergedValue
+        /// A credit code stored as a number, its digits beyond Excel's 15 lost (`bad_value`).
+        case numericCode
     }
     /// Which part of the file the rows are from (``FileFormat/parts``: 0 the main table, 1 a form's
     /// enterprise sheet).

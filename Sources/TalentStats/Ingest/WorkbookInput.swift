@@ -267,6 +267,13 @@ final class SheetBatches {
             if case .number(let n) = value, c == periodColumn, n.contains(".") {
                 return (row.number, c, n, .numericPeriod)
             }
+            // A credit code stored as a number keeps only Excel's 15 significant digits: the code
+            // read is not the one typed (and may even pass the check character).
+            if case .number(let n) = value, layout.creditCodes, c - 1 < layout.columns.count,
+                layout.columns[c - 1] == .entity
+            {
+                return (row.number, c, n, .numericCode)
+            }
         }
         return nil
     }
@@ -366,6 +373,8 @@ final class SheetBatches {
                 let message =
                     switch kind {
                     case .mergedValue: ""
+                    case .numericCode:
+                        "cell \(cell) holds the unified social credit code as a number (\(text)), which keeps only 15 significant digits, so the code read is not the one typed: format the column as text and type or paste the code again"
                     case .totalMismatch: ""
                     case .numericPeriod:
                         "cell \(cell) holds the period as the number \(text), which Excel shows by the cell's format (2024.1 may read 2024.10): type the period as text, such as 2024-10, or as a date"
@@ -376,7 +385,10 @@ final class SheetBatches {
                     }
                 batch.appendProblem(
                     line: line, message: message, column: column, found: TextNormalization.excerpt(text), kind: kind,
-                    chinese: kind == .record ? "\(cell)单元格在表头各列之外有内容：请为该列加上表头，或清除该单元格" : nil)
+                    chinese: kind == .record
+                        ? "\(cell)单元格在表头各列之外有内容：请为该列加上表头，或清除该单元格"
+                        : kind == .numericCode
+                            ? "\(cell)单元格的统一社会信用代码以数字形式保存，只保留 15 位有效数字，读到的已不是所填代码：请将该列设为文本格式后重新填写或粘贴" : nil)
                 continue
             }
             for (column, text, kind) in badValues[k] {

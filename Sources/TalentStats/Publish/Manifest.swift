@@ -54,14 +54,14 @@ struct Manifest: Encodable {
         let balanced: Bool
         let rejectsByCode: [String: Int]
         let revisions: Int
-        /// Cells a later file reported the other way (total ⇄ entities), replacing them whole.
-        let replacedCells: Int
+        /// Times a later file replaced a cell whole (a cell replaced twice counts twice).
+        let cellReplacements: Int
         let aggregateRows: Int
         enum CodingKeys: String, CodingKey {
             case files, observations, balanced
             case rejectsByCode = "rejects_by_code"
             case revisions
-            case replacedCells = "replaced_cells"
+            case cellReplacements = "cell_replacements"
             case aggregateRows = "aggregate_rows"
         }
     }

@@ -690,11 +690,11 @@ private struct Layout {
         let replacedCells =
             v.replacedCells.isEmpty
             ? ""
-            : "；\(v.replacedCells.count) 个镇街指标由后报文件整体替代（改变报送口径，或由填报表重报；镇街合计与分企业数据不相加）：\(shown.joined(separator: "；"))\(v.replacedCells.count > 5 ? "等" : "")"
+            : "；\(v.replacedCells.count) 次镇街指标由后报文件整体替代（改变报送口径，或由填报表重报；镇街合计与分企业数据不相加）：\(shown.joined(separator: "；"))\(v.replacedCells.count > 5 ? "等" : "")"
         try writeTitle(
             sheet, "修订记录",
             v.revisions.isEmpty
-                ? "本期无修订\(unchanged)\(replacedCells)"
+                ? (v.replacedCells.isEmpty ? "本期无修订\(unchanged)" : "本期无逐条修订\(unchanged)\(replacedCells)")
                 : "后报文件（按路径顺序在后）中的同一统计期、镇街、指标替代先报数据，共 \(v.revisionCount) 条\(listed)\(part)\(unchanged)\(replacedCells)")
         let top = 3
         let columns = ["统计期", "镇街", "指标", "主体", "原值", "新值", "变动", "原文件", "原行号", "新文件", "新行号"]

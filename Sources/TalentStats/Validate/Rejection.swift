@@ -65,6 +65,7 @@ extension Rejection {
             if detail == .mergedValue {
                 return "\(at)属于合并单元格，其中的数值只在合并区域的第一个单元格中填写了一次，不能作为本单元格的数值：请取消合并，逐个填写"
             }
+            if detail == .numericCreditCode, let chineseDetail { return chineseDetail }
             if detail == .badCreditCode {
                 return "\(at)统一社会信用代码\(what)\(chineseDetail ?? "不符合 GB 32100 规则")"
             }
@@ -120,6 +121,8 @@ public enum RejectDetail: Sendable, Equatable {
     case mixedGrain
     /// `bad_value`: a workbook value cell filled from a merged range.
     case mergedValue
+    /// `bad_value`: a credit code stored in a workbook as a number (digits lost).
+    case numericCreditCode
 }
 
 /// One rejected observation (or a whole file, at line 0).

@@ -103,6 +103,7 @@ struct RowRules: Sendable {
                     case .numericPeriod: (.badPeriod, .none)
                     case .totalMismatch: (.badValue, .totalMismatch)
                     case .mergedValue: (.badValue, .mergedValue)
+                    case .numericCode: (.badValue, .numericCreditCode)
                     }
                 reject(
                     &out, row.line, code, problem.message, column: problem.column == 0 ? nil : problem.column,
