@@ -30,6 +30,26 @@ let fuzzReference: ReferenceData = {
 
 let fuzzPath = "/dev/shm/talentstats-fuzz-\(getpid())"
 
+let ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+let type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+/// The package's root relationships: its workbook.
+var rootRelationships: Data {
+    Data(
+        "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+            .utf8)
+}
+
+/// Writes `parts` as a zip package at `path` (deflated, with ZIPFoundation).
+func writePackage(_ parts: [(String, Data)], at path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+    guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return }
+    for (name, data) in parts {
+        try? archive.addEntry(
+            with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+    }
+}
+
 /// A workbook made of the fuzz input: after the leading "X", the sheet's XML, then (after a NUL)
 /// the shared strings' XML, in an otherwise ordinary package written with ZIPFoundation.
 func fuzzWorkbook(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
@@ -37,15 +57,8 @@ func fuzzWorkbook(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
     let cut = body.firstIndex(of: 0) ?? body.count
     let sheet = Data(body[..<cut])
     let shared = cut < body.count ? Data(body[(cut + 1)...]) : Data("<sst/>".utf8)
-    let ns = "http://schemas.openxmlformats.org/package/2006/relationships"
-    let type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     let parts: [(String, Data)] = [
-        (
-            "_rels/.rels",
-            Data(
-                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
-                    .utf8)
-        ),
+        ("_rels/.rels", rootRelationships),
         (
             "xl/workbook.xml",
             Data("<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".utf8)
@@ -59,13 +72,7 @@ func fuzzWorkbook(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
         ("xl/worksheets/sheet1.xml", sheet),
         ("xl/sharedStrings.xml", shared),
     ]
-    try? FileManager.default.removeItem(atPath: path)
-    guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return }
-    for (name, data) in parts {
-        try? archive.addEntry(
-            with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
-    }
+    writePackage(parts, at: path)
 }
 
 /// A returned form of district 甲 for 2024-06, with its enterprise sheet: after the leading "F",
@@ -101,15 +108,8 @@ func fuzzForm(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
     detail.append(Data("</sheetData></worksheet>".utf8))
     let marker = FormMarker(
         period: YearMonth(year: 2024, month: 6)!, district: "100000001", metrics: metrics.map(\.id), detail: true)
-    let ns = "http://schemas.openxmlformats.org/package/2006/relationships"
-    let type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     let parts: [(String, Data)] = [
-        (
-            "_rels/.rels",
-            Data(
-                "<Relationships xmlns=\"\(ns)\"><Relationship Id=\"rId1\" Type=\"\(type)/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
-                    .utf8)
-        ),
+        ("_rels/.rels", rootRelationships),
         (
             "xl/workbook.xml",
             Data(
@@ -125,13 +125,7 @@ func fuzzForm(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
         ("xl/worksheets/sheet1.xml", Data("<worksheet><sheetData>\(main)</sheetData></worksheet>".utf8)),
         ("xl/worksheets/sheet2.xml", detail),
     ]
-    try? FileManager.default.removeItem(atPath: path)
-    guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return }
-    for (name, data) in parts {
-        try? archive.addEntry(
-            with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-            provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
-    }
+    writePackage(parts, at: path)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
