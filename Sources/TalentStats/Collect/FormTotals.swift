@@ -49,14 +49,8 @@ struct FormTotals {
             var seen: Set<String> = []
             for (row, texts) in detailRows {
                 guard column <= texts.count, !TextNormalization.clean(texts[column - 1]).isEmpty else { continue }
-                let rowOK =
-                    SheetBatches.rowProblem(row, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0)
-                    == nil
-                let cellOK =
-                    row.cells.first { $0.column == column }.map {
-                        SheetBatches.cellProblem(row, column: column, value: $0.value) == nil
-                    } ?? true
-                var ok = rowOK && cellOK
+                var ok = SheetBatches.isUsable(
+                    row, column: column, layout: detailFormat.layout, realColumns: realColumns, periodColumn: 0)
                 var repeated = false
                 if ok {
                     let raw = RawObservation(
@@ -80,15 +74,9 @@ struct FormTotals {
             guard !TextNormalization.clean(totalText).isEmpty else { continue }
             let totalCell = "\(Rejection.columnLetters(valueColumn))\(totalLine)"
             var total: FixedDecimal?
-            let totalRowOK =
-                SheetBatches.rowProblem(
-                    totalRow, layout: format.layout, realColumns: nil,
-                    periodColumn: (format.layout.index(of: .period) ?? -1) + 1) == nil
-            let totalCellOK =
-                totalRow.cells.first { $0.column == valueColumn }.map {
-                    SheetBatches.cellProblem(totalRow, column: valueColumn, value: $0.value) == nil
-                } ?? true
-            if totalRowOK, totalCellOK,
+            if SheetBatches.isUsable(
+                totalRow, column: valueColumn, layout: format.layout, realColumns: nil,
+                periodColumn: (format.layout.index(of: .period) ?? -1) + 1),
                 case .success(let (_, value)) = mainRules.interpret(
                     RawObservation(
                         line: totalLine, period: period, district: district, metric: metric.id, value: totalText,

@@ -278,6 +278,15 @@ final class SheetBatches {
         return nil
     }
 
+    /// Whether the value cell at `column` of `row` reaches the field rules: its row has no problem
+    /// (``rowProblem(_:layout:realColumns:periodColumn:)``) and the cell none of its own.
+    static func isUsable(_ row: XlsxRow, column: Int, layout: FileLayout, realColumns: Int?, periodColumn: Int) -> Bool
+    {
+        rowProblem(row, layout: layout, realColumns: realColumns, periodColumn: periodColumn) == nil
+            && (row.cells.first { $0.column == column }.map { cellProblem(row, column: column, value: $0.value) == nil }
+                ?? true)
+    }
+
     /// What makes one value cell unusable before the field rules: a formula without a result, or a
     /// value copied from a merged range (one typed value is not several observations).
     static func cellProblem(_ row: XlsxRow, column: Int, value: XlsxValue) -> RecordBatch.CellProblem? {

@@ -303,12 +303,7 @@ public struct Validator {
         for i in 0..<slots.capacity where slots.isOccupied(i) && slots.file(at: i) != KeySlots.droppedFile {
             let p = index.parts(of: slots.key(at: i))
             guard p.district == Int(c.district), p.metric == Int(c.metric) else { continue }
-            let f = slots.file(at: i)
-            earlier[f, default: 0] += 1
-            files[f].accounting.used -= 1
-            files[f].accounting.superseded += 1
-            slots.drop(at: i)
-            table.dropped += 1
+            earlier[supersede(slot: i, table: table, slots: slots), default: 0] += 1
         }
         guard !earlier.isEmpty else { return }
         replacedCells.append(
@@ -334,11 +329,7 @@ public struct Validator {
                 let p = index.parts(of: slots.key(at: i))
                 let cell = p.district * index.metrics + p.metric
                 guard table.cells[cell] >> 1 == me else { continue }
-                earlier[cell, default: [:]][f, default: 0] += 1
-                files[f].accounting.used -= 1
-                files[f].accounting.superseded += 1
-                slots.drop(at: i)
-                table.dropped += 1
+                earlier[cell, default: [:]][supersede(slot: i, table: table, slots: slots), default: 0] += 1
             }
             for cell in earlier.keys.sorted() {
                 replacedCells.append(
@@ -348,6 +339,16 @@ public struct Validator {
                         file: file, line: 0, why: .formReturn))
             }
         }
+    }
+
+    /// The observation at `slot` of an earlier file no longer counts; returns its file.
+    private mutating func supersede(slot: Int, table: MonthKeys, slots: KeySlots) -> Int {
+        let f = slots.file(at: slot)
+        files[f].accounting.used -= 1
+        files[f].accounting.superseded += 1
+        slots.drop(at: slot)
+        table.dropped += 1
+        return f
     }
 
     /// A row of the current file reports a cell the other way than an earlier row of the file did.

@@ -128,19 +128,25 @@ func fuzzForm(_ bytes: UnsafeBufferPointer<UInt8>, at path: String) {
     writePackage(parts, at: path)
 }
 
+/// Reads the workbook at `path` as the run's only file and checks the accounting invariants.
+func readWorkbook(_ path: String, as name: String) -> ValidatedData {
+    let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
+    var validator = Validator(reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
+    let file = InputFile(index: 0, relativePath: name, url: URL(fileURLWithPath: path))
+    _ = Intake.read(file, into: &validator)
+    let result = validator.finish()
+    precondition(result.totals.balances, "accounting does not balance: \(result.totals)")
+    precondition(result.rejections.count == result.totals.rejected + result.filesRejected + result.filesNotRead)
+    for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
+    return result
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     if size > 0 && data[0] == UInt8(ascii: "F") {
-        let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
-        var validator = Validator(
-            reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
         let path = "\(fuzzPath)-form.xlsx"
         fuzzForm(UnsafeBufferPointer(start: data, count: size), at: path)
-        let file = InputFile(index: 0, relativePath: "form.xlsx", url: URL(fileURLWithPath: path))
-        _ = Intake.read(file, into: &validator)
-        let result = validator.finish()
-        precondition(result.totals.balances, "accounting does not balance: \(result.totals)")
-        precondition(result.rejections.count == result.totals.rejected + result.filesRejected + result.filesNotRead)
+        let result = readWorkbook(path, as: "form.xlsx")
         for m in fuzzReference.metrics.indices {
             let rows = result.accepted.rows(month: YearMonth(year: 2024, month: 6)!, district: 0, metric: m)
             precondition(
@@ -150,17 +156,9 @@ public func fuzzIngest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         return 0
     }
     if size > 0 && data[0] == UInt8(ascii: "X") {
-        let limits = IngestLimits(maxRecordBytes: 4096, maxFileBytes: 1 << 20)
-        var validator = Validator(
-            reference: fuzzReference, reportPeriod: YearMonth(year: 2024, month: 6)!, limits: limits)
         let path = "\(fuzzPath).xlsx"
         fuzzWorkbook(UnsafeBufferPointer(start: data, count: size), at: path)
-        let file = InputFile(index: 0, relativePath: "f.xlsx", url: URL(fileURLWithPath: path))
-        _ = Intake.read(file, into: &validator)
-        let result = validator.finish()
-        precondition(result.totals.balances, "accounting does not balance: \(result.totals)")
-        precondition(result.rejections.count == result.totals.rejected + result.filesRejected + result.filesNotRead)
-        for record in result.files where record.rejection != nil { precondition(record.accounting.read == 0) }
+        _ = readWorkbook(path, as: "f.xlsx")
         return 0
     }
     // Half the input is one file and half a second (resubmissions and duplicates across files).
