@@ -26,16 +26,26 @@ let package = Package(
         ),
         // A safe Swift layer over the C library; knows nothing of talent or districts.
         .target(name: "XlsxWriter", dependencies: ["CXlsxWriter"]),
+        // The system's SQLite (the release store), found through pkg-config.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // A safe Swift layer over SQLite: connections, statements, transactions; knows nothing of talent.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
         // A streaming reader of .xlsx workbooks (zip + XML, with limits); knows nothing of talent.
         .target(name: "XlsxReader", dependencies: ["ZIPFoundation"]),
         // One compiler hint the key check needs (prefetch), which Swift does not expose.
         .target(name: "CCacheHint", path: "Sources/CCacheHint"),
-        // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish.
+        // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish, Release.
         .target(
             name: "TalentStats",
             dependencies: [
                 "XlsxWriter",
                 "XlsxReader",
+                "SQLite",
                 "CCacheHint",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

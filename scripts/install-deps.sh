@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what talentstats needs from Debian when it is missing: libxlsxwriter (the C library the
-# workbook is written with) and pkg-config (how Swift finds it). With --office, also what the tests
+# workbook is written with), SQLite (the release store, and its command-line shell) and pkg-config
+# (how Swift finds them). With --office, also what the tests
 # and scripts/render-workbook.sh use to open the workbook in a real spreadsheet application:
 # LibreOffice Calc (headless), poppler-utils (pdftoppm) and Noto CJK fonts; and openpyxl, the
 # independent writer the tests fill in workbooks with.
@@ -16,6 +17,8 @@ if [ "${1:-}" = "--office" ]; then
 fi
 pkg-config --version >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists xlsxwriter 2>/dev/null || missing+=(libxlsxwriter-dev)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var timeZone: TimeZone = TimeZone(identifier: Schedule.defaultTimeZone)!
     /// Returns for a month are due by this day of the following month (`deadline_day`); later is late.
     public var deadlineDay = 5
+    /// How many of the latest months (the report month and those before it) are provisional,
+    /// marked [p] until a later release (`provisional_months`, 0–12).
+    public var provisionalMonths = 1
 
     public init(input: URL, output: URL, period: YearMonth) {
         self.input = input
@@ -211,34 +214,76 @@ public struct Pipeline {
         } catch let failure as AtomicPublisher.Failure {
             throw RunFailure(failure.description)
         }
+        let store: ReleaseStore
+        do {
+            store = try ReleaseStore.open(output: options.output, forWriting: true)!
+        } catch let failure as ReleaseStore.Failure {
+            throw RunFailure(failure.description + "; nothing was published")
+        }
         let computed = try compute()
         do { try computed.validated.rejectionLog.finishRecording() } catch {
             throw RunFailure("\(error); nothing was published, the previous report (if any) is unchanged")
         }
         let start = ContinuousClock.now
+        // What earlier releases published: this release marks what moved since, and why.
+        let release: (id: Int, marks: FigureMarks, sources: [AggregateKey: [String]])
+        do {
+            let marks = FigureMarks.compute(
+                computed.aggregates, published: try store.latestPublished(), provisionalMonths: options.provisionalMonths)
+            var explainer = Explainer(validated: computed.validated)
+            let sources = explainer.explain(
+                marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) })
+            release = (try store.nextID(), marks, sources)
+        } catch {
+            throw RunFailure("cannot read the release store \(store.path): \(error); nothing was published")
+        }
         let folder = options.output.appendingPathComponent(options.period.description)
         let publisher = AtomicPublisher(target: folder)
         let staging: URL
         do { staging = try publisher.begin() } catch let error as AtomicPublisher.Failure {
             throw RunFailure(error.description)
         }
+        var recorded = false
         do {
-            try writeOutputs(computed, into: staging)
+            let written = try writeOutputs(computed, release: release, into: staging)
             try TestHooks.reach("before-commit")
+            try store.recordPending(
+                ReleaseStore.Record(
+                    id: release.id, period: options.period, publishedAt: Date(), folder: folder.lastPathComponent,
+                    manifestSHA256: written, provisionalMonths: options.provisionalMonths,
+                    aggregates: computed.aggregates, marks: release.marks,
+                    inputs: computed.validated.files.map {
+                        ($0.facts.file.relativePath, $0.facts.sha256, $0.facts.bytes, $0.status)
+                    }))
+            recorded = true
+            try TestHooks.reach("after-release-recorded")
             try publisher.commit()
         } catch {
             publisher.abandon()
+            if recorded { store.discardPending(release.id) }
             let space = AtomicPublisher.freeSpaceHint(at: options.output)
             if let failure = error as? AtomicPublisher.Failure {
                 throw RunFailure(
                     failure.mentionsFreeSpace ? failure.description : failure.description + space)
             }
+            if let failure = error as? ReleaseStore.Failure {
+                throw RunFailure(
+                    failure.description + "; nothing was published, the previous report (if any) is unchanged"
+                        + (failure.isFull ? "" : space))
+            }
             throw RunFailure(
                 "could not write the report: \(error); nothing was published, the previous report (if any) is unchanged\(space)"
             )
         }
+        do {
+            try TestHooks.reach("before-release-published")
+            try store.markPublished(release.id)
+        } catch {
+            // The folder names its release: readers count it as published, and the next run settles it.
+            logger.warning("\(error); the report folder is published and names release \(release.id)")
+        }
         logger.info(
-            "publish: \(folder.path) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))"
+            "publish: \(folder.path), release \(release.id) (\(release.marks.revisedCount) revised figures) (\(String(format: "%.3fs", Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))))"
         )
         return QualityFindings.needsAttention(computed.validated, computed.quality)
             ? .findings(folder: folder) : .clean(folder: folder)
@@ -247,7 +292,12 @@ public struct Pipeline {
     /// The names of the files in a report folder.
     public static func workbookName(_ period: YearMonth) -> String { "talent-report-\(period).xlsx" }
 
-    func writeOutputs(_ computed: Computed, into folder: URL) throws {
+    /// Writes every output of a release into `folder` (the staging folder) and returns the
+    /// manifest's SHA-256.
+    func writeOutputs(
+        _ computed: Computed, release: (id: Int, marks: FigureMarks, sources: [AggregateKey: [String]]),
+        into folder: URL
+    ) throws -> String {
         let v = computed.validated
         let reference = v.reference
         let settings = ReportSettings(
@@ -257,9 +307,12 @@ public struct Pipeline {
             generated: options.generated
                 ?? ReportSettings.defaultGenerationDate(for: options.period, timeZone: options.timeZone),
             timeZone: options.timeZone)
-        let model = ReportModel(
+        var model = ReportModel(
             reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality,
             settings: settings, collection: computed.collection)
+        model.marks = release.marks
+        model.releaseID = release.id
+        model.revisionSources = release.sources
 
         // Each output is written (and flushed to disk) once by its writer, then listed with its size
         // and SHA-256 read from the file.
@@ -283,6 +336,17 @@ public struct Pipeline {
         try record("aggregates.csv")
         try v.rejectionLog.writeCSV(to: folder.appendingPathComponent("rejects.csv"))
         try record("rejects.csv")
+        try AtomicPublisher.write(
+            Data(MachineOutputs.flagsCSV(release.marks).utf8), to: folder.appendingPathComponent("flags.csv"))
+        try record("flags.csv")
+        // Which release the folder is: the release store counts a release as published by this file.
+        let marker: [String: Any] = [
+            "release": release.id, "period": options.period.description, "store": ReleaseStore.fileName,
+        ]
+        try AtomicPublisher.write(
+            try JSONSerialization.data(withJSONObject: marker, options: [.sortedKeys]) + Data("\n".utf8),
+            to: folder.appendingPathComponent(ReleaseStore.marker))
+        try record(ReleaseStore.marker)
 
         var byCode: [String: Int] = [:]
         for (code, count) in v.rejectionLog.byCode { byCode[code.rawValue] = count }
@@ -317,6 +381,8 @@ public struct Pipeline {
                 needsAttention: QualityFindings.needsAttention(v, computed.quality)),
             collection: .init(computed.collection, reference: reference, timeZone: options.timeZone),
             outputs: outputs)
-        try AtomicPublisher.write(try manifest.json(), to: folder.appendingPathComponent("manifest.json"))
+        let manifestData = try manifest.json()
+        try AtomicPublisher.write(manifestData, to: folder.appendingPathComponent("manifest.json"))
+        return FileDigest.sha256(of: manifestData)
     }
 }

@@ -3,15 +3,27 @@ public enum Measure: String, Sendable, CaseIterable, Codable {
     case month, ytd
     case ytdPrev = "ytd_prev"
     case yoy, mom, share, rank
+    /// 同比 on a comparable basis: the city's over the districts that reported in both periods;
+    /// a district's over the enterprises that reported in the same months of both (``ComparableBasis``).
+    case yoyComparable = "yoy_comparable"
     case annual, months
     case annualShare = "annual_share"
     case annualRank = "annual_rank"
     case annualYoy = "annual_yoy"
+    case annualYoyComparable = "annual_yoy_comparable"
+
+    /// Ratios (rounded to six decimals), as opposed to amounts and counts.
+    public var isRatio: Bool {
+        switch self {
+        case .yoy, .mom, .share, .yoyComparable, .annualShare, .annualYoy, .annualYoyComparable: true
+        default: false
+        }
+    }
 
     /// Monthly measures have a `YYYY-MM` period, annual ones a `YYYY` period.
     public var isAnnual: Bool {
         switch self {
-        case .annual, .months, .annualShare, .annualRank, .annualYoy: true
+        case .annual, .months, .annualShare, .annualRank, .annualYoy, .annualYoyComparable: true
         default: false
         }
     }

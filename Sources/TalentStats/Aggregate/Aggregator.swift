@@ -51,6 +51,9 @@ public enum Aggregator {
         }
         let months = (0..<monthCount).map { YearMonth(ordinal: first.ordinal + $0)! }
         let years = Array(first.year...report.year)
+        let enterprises = ComparableBasis(
+            data.accepted, first: first, report: report, districts: districtCount,
+            kinds: reference.metrics.map(\.kind))
 
         for (m, metric) in reference.metrics.enumerated() {
             let districtSeries = sums[m].map { Series(values: $0, first: first, kind: metric.kind, report: report) }
@@ -84,6 +87,25 @@ public enum Aggregator {
                     let code = reference.districts[d].code
                     emitRatio(period, code, metric.id, .share, share(series.ytd(i), cityYTD))
                     emit(period, code, metric.id, .rank, ranks[d].map(AggregateValue.count))
+                }
+                // 可比同比: the city over the districts that reported in the same months of both
+                // periods' windows; a district over its enterprises that did (``ComparableBasis``).
+                let both = districtSeries.compactMap { s -> (FixedDecimal, FixedDecimal)? in
+                    guard s.window(i) == s.window(i - 12), let now = s.ytd(i), let then = s.ytd(i - 12) else {
+                        return nil
+                    }
+                    return (now, then)
+                }
+                if !both.isEmpty {
+                    emitRatio(
+                        period, reference.city.code, metric.id, .yoyComparable,
+                        growth(both.reduce(.zero) { $0 + $1.0 }, both.reduce(.zero) { $0 + $1.1 }))
+                }
+                for d in 0..<districtCount {
+                    if let f = enterprises.figure(district: d, metric: m, offset: i) {
+                        emitRatio(
+                            period, reference.districts[d].code, metric.id, .yoyComparable, growth(f.current, f.previous))
+                    }
                 }
             }
 
@@ -122,6 +144,29 @@ public enum Aggregator {
                     let code = reference.districts[d].code
                     emitRatio(period, code, metric.id, .annualShare, share(annual?.value, city?.value))
                     emit(period, code, metric.id, .annualRank, ranks[d].map(AggregateValue.count))
+                }
+                // 年度可比同比, for complete years: the city over the districts whose years have data for
+                // the same months; a district (whose two years do) over its enterprises comparable in
+                // the window of its annual figure (the whole year for a flow, its closing month for a stock).
+                guard complete else { continue }
+                var comparable: (now: FixedDecimal, then: FixedDecimal, units: Int) = (.zero, .zero, 0)
+                for (d, series) in districtSeries.enumerated() {
+                    guard let now = districtAnnuals[d], let then = series.annual(year - 1), now.monthSet == then.monthSet
+                    else { continue }
+                    comparable = (comparable.now + now.value, comparable.then + then.value, comparable.units + 1)
+                    let closing = metric.kind == .stock ? (now.lastMonth ?? 12) : 12
+                    if let offset = YearMonth(year: year, month: closing).map({ $0.ordinal - first.ordinal }),
+                        let f = enterprises.figure(district: d, metric: m, offset: offset)
+                    {
+                        emitRatio(
+                            period, reference.districts[d].code, metric.id, .annualYoyComparable,
+                            growth(f.current, f.previous))
+                    }
+                }
+                if comparable.units > 0 {
+                    emitRatio(
+                        period, reference.city.code, metric.id, .annualYoyComparable,
+                        growth(comparable.now, comparable.then))
                 }
             }
         }
@@ -170,6 +215,19 @@ struct Series {
         }
     }
 
+    /// The months with data in the window of ``ytd(_:)`` at offset `i` (a flow: January to the
+    /// month; a stock: the month), as a bit mask of calendar months; 0 when none or out of range.
+    func window(_ i: Int) -> UInt16 {
+        guard i >= 0, i < values.count else { return 0 }
+        let month = YearMonth(ordinal: first.ordinal + i)!
+        let january = kind == .stock ? i : max(0, i - (month.month - 1))
+        var mask: UInt16 = 0
+        for j in january...i where values[j] != nil {
+            mask |= 1 << UInt16(YearMonth(ordinal: first.ordinal + j)!.month - 1)
+        }
+        return mask
+    }
+
     /// The year's figure (flow: sum of its months with data; stock: its latest month with data),
     /// the number of months with data and which they are; `nil` when the year has none.
     func annual(_ year: Int) -> Annual? {
@@ -200,6 +258,7 @@ struct Annual {
     let months: Int
     /// Which months those are: annual 同比 compares two years only when these are equal.
     let monthSet: MonthSet
+    var lastMonth: Int? { monthSet.last }
 }
 
 /// A set of calendar months (1…12) as a bit mask.
@@ -207,4 +266,6 @@ struct MonthSet: Equatable {
     private var bits: UInt16 = 0
     mutating func insert(_ month: Int) { bits |= 1 << UInt16(month - 1) }
     var count: Int { bits.nonzeroBitCount }
+    /// The latest month in the set.
+    var last: Int? { bits == 0 ? nil : 16 - bits.leadingZeroBitCount }
 }

@@ -19,12 +19,7 @@ public struct AggregateFile: Sendable {
     public init(_ aggregates: Aggregates, path: String) {
         self.path = path
         var values: [AggregateKey: FixedDecimal] = [:]
-        for row in aggregates.rows {
-            switch row.value {
-            case .amount(let d), .ratio(let d): values[row.key] = d
-            case .count(let n): values[row.key] = FixedDecimal(n)
-            }
-        }
+        for row in aggregates.rows { values[row.key] = row.value.exact }
         self.values = values
     }
 

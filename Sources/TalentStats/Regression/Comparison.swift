@@ -1,7 +1,7 @@
 /// How two sets of figures differ.
 ///
 /// Amounts and counts must be equal exactly (they are exact decimals); ratios (yoy, mom, share,
-/// annual_share, annual_yoy) may differ by the tolerance: |new − old| ≤ absolute, or
+/// annual_share, annual_yoy and the comparable-basis growths) may differ by the tolerance: |new − old| ≤ absolute, or
 /// |new − old| ≤ relative × |old|.
 public struct Comparison: Sendable {
     public enum Kind: String, Sendable, Codable { case changed, added, removed }
@@ -46,7 +46,7 @@ public struct Comparison: Sendable {
     public var isClean: Bool { differences.isEmpty }
 
     /// The measures compared with the tolerance.
-    public static let ratioMeasures: Set<Measure> = [.yoy, .mom, .share, .annualShare, .annualYoy]
+    public static let ratioMeasures: Set<Measure> = Set(Measure.allCases.filter(\.isRatio))
 
     /// Compares `new` against `old` (the baseline), optionally only for some metrics and periods.
     public init(

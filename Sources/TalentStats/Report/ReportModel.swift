@@ -9,6 +9,12 @@ public struct ReportModel: Sendable {
     public let settings: ReportSettings
     /// 报送情况 (when the run computed it).
     public var collection: CollectionStatus? = nil
+    /// Revised, provisional and suppressed figures (none outside a release).
+    public var marks: FigureMarks = .none
+    /// The release this workbook is (its id in the release store), when it is one.
+    public var releaseID: Int? = nil
+    /// For each revised figure, the input rows behind the change (``Explainer``).
+    public var revisionSources: [AggregateKey: [String]] = [:]
 
     public var period: YearMonth { validated.reportPeriod }
 }

@@ -21,14 +21,14 @@ public enum WorkbookReport {
 }
 
 /// A sheet's planned name and what it holds (for the contents list on the cover).
-private struct PlannedSheet {
+struct PlannedSheet {
     let name: String
     let description: String
     /// Hidden sheets are listed without a link (Excel cannot jump to a hidden sheet).
     var linked = true
 }
 
-private struct Layout {
+struct Layout {
     let model: ReportModel
     let workbook: Workbook
     let styles: WorkbookStyles
@@ -58,9 +58,11 @@ private struct Layout {
         let quality = names.take("数据质量")
         let rejectSheets = pagedNames("拒收明细", rows: model.validated.rejections.count)
         let revisionSheets = pagedNames("修订记录", rows: model.validated.revisions.count)
+        let publishedRevisionSheets = pagedNames("已发布数据修订", rows: model.marks.revisions.count)
         let collectionSheet = model.collection.map { _ in names.take("报送情况") }
         let missingSheet = names.take("缺报镇街")
         let outliers = names.take("异常波动")
+        let notes = names.take("注释")
         let chartData = names.take("图表数据")
 
         var plan: [PlannedSheet] = [
@@ -79,12 +81,16 @@ private struct Layout {
         plan.append(PlannedSheet(name: quality, description: "数据质量：行数核对（读取 = 采用 + 拒收 + 超出报告期 + 被替代）与各文件情况"))
         for sheet in rejectSheets { plan.append(PlannedSheet(name: sheet, description: "拒收记录：文件、行号、原因代码与说明")) }
         for sheet in revisionSheets { plan.append(PlannedSheet(name: sheet, description: "修订记录：后报文件替代先报数据（原值 → 新值）")) }
+        for sheet in publishedRevisionSheets {
+            plan.append(PlannedSheet(name: sheet, description: "已发布数据修订：与此前发布的数值不同的数据（首次发布、上次发布、原值、新值及引起变动的原始数据）"))
+        }
         if let collectionSheet {
             plan.append(
                 PlannedSheet(name: collectionSheet, description: "\(periodZh)各镇街报送情况：报送文件、时间、采用条数、是否逾期或缺报"))
         }
         plan.append(PlannedSheet(name: missingSheet, description: "\(periodZh)缺报的镇街与指标"))
         plan.append(PlannedSheet(name: outliers, description: "环比变动超过 \(percent(model.settings.outlierThreshold)) 的数据"))
+        plan.append(PlannedSheet(name: notes, description: "注释：符号、初步数、修订、可比口径等说明"))
         plan.append(
             PlannedSheet(
                 name: chartData, description: "（隐藏工作表，右键工作表标签选“取消隐藏”可见）图表所用数据：排序后的镇街累计、全市本年与上年逐月", linked: false))
@@ -109,9 +115,11 @@ private struct Layout {
         let qualitySheet = try workbook.addWorksheet(named: quality)
         let rejectWorksheets = try rejectSheets.map { try workbook.addWorksheet(named: $0) }
         let revisionWorksheets = try revisionSheets.map { try workbook.addWorksheet(named: $0) }
+        let publishedRevisionWorksheets = try publishedRevisionSheets.map { try workbook.addWorksheet(named: $0) }
         let collectionWorksheet = try collectionSheet.map { try workbook.addWorksheet(named: $0) }
         let missingWorksheet = try workbook.addWorksheet(named: missingSheet)
         let outlierSheet = try workbook.addWorksheet(named: outliers)
+        let notesSheet = try workbook.addWorksheet(named: notes)
         let chartSheet = try workbook.addWorksheet(named: chartData)
 
         try writeCover(coverSheet, plan: plan)
@@ -125,9 +133,13 @@ private struct Layout {
         try writeQuality(qualitySheet)
         for (page, sheet) in rejectWorksheets.enumerated() { try writeRejects(sheet, page: page) }
         for (page, sheet) in revisionWorksheets.enumerated() { try writeRevisions(sheet, page: page) }
+        for (page, sheet) in publishedRevisionWorksheets.enumerated() {
+            try writePublishedRevisions(sheet, page: page)
+        }
         if let collectionWorksheet, let status = model.collection { try writeCollection(collectionWorksheet, status) }
         try writeMissing(missingWorksheet)
         try writeOutliers(outlierSheet)
+        try writeNotes(notesSheet)
         try finish(chartSheet, title: "图表数据", headerRow: 0, freezeRow: 1, freezeColumn: 0)
         // Only the charts read it: hidden so that printing the workbook does not print it.
         try chartSheet.hide()
@@ -164,6 +176,16 @@ private struct Layout {
             try sheet.write(
                 string: missing, row: row, column: column, format: total ? styles.totalMissing : styles.missing)
         }
+    }
+
+    /// Writes the figure of a key with its marks ([r] revised, [p] provisional) after the number,
+    /// by the cell's number format, so the cell stays a number.
+    func figure(
+        _ period: String, _ code: String, _ metric: String, _ measure: Measure, _ sheet: Worksheet, _ row: Int,
+        _ column: Int, _ format: Format, total: Bool = false
+    ) throws {
+        let key = AggregateKey(period: period, districtCode: code, metric: metric, measure: measure)
+        try amount(model.aggregates[key], sheet, row, column, try styles.marked(format, model.marks[key]), total: total)
     }
 
     func percent(_ value: FixedDecimal) -> String {
@@ -245,7 +267,10 @@ private struct Layout {
                 "各镇街（园区）报送的原始数据文件 \(v.files.count) 个（采用 \(v.filesUsed) 个，拒收 \(v.filesRejected) 个\(v.filesNotRead > 0 ? "，未读取 \(v.filesNotRead) 个" : "")）；读取观测值 \(totals.read) 条，其中采用 \(totals.used) 条、拒收 \(totals.rejected) 条、超出报告期 \(totals.outOfScope) 条、被替代 \(totals.superseded) 条"
             ),
             ("统计范围", "\(reference.city.name)所辖 \(reference.districts.count) 个镇街（园区）；全市数据为报送镇街之和"),
-            ("缺失值符号", "“\(missing)” 表示无数据或无法计算（如缺报、上年同期为零），不表示零"),
+            (
+                "发布编号",
+                model.releaseID.map { "第 \($0) 号发布（发布库 releases.sqlite，可用 talentstats releases 查看历次发布）" } ?? missing
+            ),
         ]
         var row = 2
         for (label, value) in facts {
@@ -272,6 +297,9 @@ private struct Layout {
             row = top + max(rows.count, 1) + 1
         }
         try section(
+            "符号说明", name: "Symbols", columns: ["符号", "含义"],
+            rows: symbolKey.map { ($0.symbol, $0.meaning, false) })
+        try section(
             "目录", name: "Contents", columns: ["工作表", "内容"], rows: plan.map { ($0.name, $0.description, $0.linked) })
         try section(
             "指标说明", name: "Metrics", columns: ["指标", "计量单位、类型与口径"],
@@ -292,6 +320,7 @@ private struct Layout {
             ("同期（同期累计）", "上年同月的累计数", false),
             ("同比", "累计 ÷ 同期累计 − 1；同期为零或缺失时不计算", false),
             ("环比", "当月 ÷ 上月 − 1（1月与上年12月比较）；上月为零或缺失时不计算", false),
+            ("可比同比", comparableMeaning, false),
             ("占比", "镇街累计 ÷ 全市累计", false),
             ("排名", "各镇街按累计从大到小排名，数值相同者并列（如 1、2、2、4）；全市不排名", false),
             (
@@ -320,23 +349,24 @@ private struct Layout {
     func writeOverview(_ sheet: Worksheet) throws {
         try writeTitle(sheet, "全市主要指标（\(periodZh)）", "全市数据为报送镇街之和；“\(missing)”表示无数据或无法计算")
         let top = 3
-        let columns = ["指标", "计量单位", "当月", "累计", "同期累计", "同比", "环比", "报送镇街数", "应报镇街数"]
+        let columns = ["指标", "计量单位", "当月", "累计", "同期累计", "同比", "环比", "报送镇街数", "应报镇街数", "可比同比"]
         let code = reference.city.code
         try table(sheet, top: top, name: "Overview", columns: columns, rows: reference.metrics.count) { i, r in
             let metric = reference.metrics[i]
             let format = styles.amount(metric)
             try sheet.write(string: metric.nameZh, row: r, column: 0, format: styles.text)
             try sheet.write(string: metric.unit.symbol, row: r, column: 1, format: styles.text)
-            try amount(model.aggregates.value(periodText, code, metric.id, .month), sheet, r, 2, format)
-            try amount(model.aggregates.value(periodText, code, metric.id, .ytd), sheet, r, 3, format)
-            try amount(model.aggregates.value(periodText, code, metric.id, .ytdPrev), sheet, r, 4, format)
-            try amount(model.aggregates.value(periodText, code, metric.id, .yoy), sheet, r, 5, styles.ratio)
-            try amount(model.aggregates.value(periodText, code, metric.id, .mom), sheet, r, 6, styles.ratio)
+            try figure(periodText, code, metric.id, .month, sheet, r, 2, format)
+            try figure(periodText, code, metric.id, .ytd, sheet, r, 3, format)
+            try figure(periodText, code, metric.id, .ytdPrev, sheet, r, 4, format)
+            try figure(periodText, code, metric.id, .yoy, sheet, r, 5, styles.ratio)
+            try figure(periodText, code, metric.id, .mom, sheet, r, 6, styles.ratio)
             let reporting = reference.districts.filter {
                 model.aggregates.value(periodText, $0.code, metric.id, .month) != nil
             }.count
             try sheet.write(number: Double(reporting), row: r, column: 7, format: styles.integer)
             try sheet.write(number: Double(reference.districts.count), row: r, column: 8, format: styles.integer)
+            try figure(periodText, code, metric.id, .yoyComparable, sheet, r, 9, styles.ratio)
         }
         try finish(sheet, title: "总览", headerRow: top, freezeRow: top + 1, freezeColumn: 1)
     }
@@ -352,7 +382,7 @@ private struct Layout {
         let top = 3
         let columns = [
             "代码", "镇街", "当月（\(metric.unit.symbol)）", "累计（\(metric.unit.symbol)）", "同期（\(metric.unit.symbol)）", "同比",
-            "环比", "占比", "排名",
+            "环比", "占比", "排名", "可比同比",
         ]
         let districts = reference.districts
         let format = styles.amount(metric)
@@ -363,27 +393,31 @@ private struct Layout {
                 let d = districts[i]
                 try sheet.write(string: d.code, row: r, column: 0, format: styles.text)
                 try sheet.write(string: d.name, row: r, column: 1, format: styles.text)
-                try amount(a.value(periodText, d.code, metric.id, .month), sheet, r, 2, format)
-                try amount(a.value(periodText, d.code, metric.id, .ytd), sheet, r, 3, format)
-                try amount(a.value(periodText, d.code, metric.id, .ytdPrev), sheet, r, 4, format)
-                try amount(a.value(periodText, d.code, metric.id, .yoy), sheet, r, 5, styles.ratio)
-                try amount(a.value(periodText, d.code, metric.id, .mom), sheet, r, 6, styles.ratio)
-                try amount(a.value(periodText, d.code, metric.id, .share), sheet, r, 7, styles.ratio)
-                try amount(a.value(periodText, d.code, metric.id, .rank), sheet, r, 8, styles.integer)
+                try figure(periodText, d.code, metric.id, .month, sheet, r, 2, format)
+                try figure(periodText, d.code, metric.id, .ytd, sheet, r, 3, format)
+                try figure(periodText, d.code, metric.id, .ytdPrev, sheet, r, 4, format)
+                try figure(periodText, d.code, metric.id, .yoy, sheet, r, 5, styles.ratio)
+                try figure(periodText, d.code, metric.id, .mom, sheet, r, 6, styles.ratio)
+                try figure(periodText, d.code, metric.id, .share, sheet, r, 7, styles.ratio)
+                try figure(periodText, d.code, metric.id, .rank, sheet, r, 8, styles.integer)
+                try figure(periodText, d.code, metric.id, .yoyComparable, sheet, r, 9, styles.ratio)
             } else {
                 let city = reference.city
                 try sheet.write(string: city.code, row: r, column: 0, format: styles.totalText)
                 try sheet.write(string: "全市合计", row: r, column: 1, format: styles.totalText)
                 for (column, measure) in [(2, Measure.month), (3, .ytd), (4, .ytdPrev)] {
                     try total(
-                        sheet, row: r, column: column, value: a.value(periodText, city.code, metric.id, measure),
+                        sheet, row: r, column: column,
+                        key: AggregateKey(period: periodText, districtCode: city.code, metric: metric.id, measure: measure),
                         parts: districts.map { a.value(periodText, $0.code, metric.id, measure) },
                         firstRow: firstDataRow, lastRow: lastDistrictRow, format: styles.amount(metric, total: true))
                 }
-                try amount(a.value(periodText, city.code, metric.id, .yoy), sheet, r, 5, styles.totalRatio, total: true)
-                try amount(a.value(periodText, city.code, metric.id, .mom), sheet, r, 6, styles.totalRatio, total: true)
+                try figure(periodText, city.code, metric.id, .yoy, sheet, r, 5, styles.totalRatio, total: true)
+                try figure(periodText, city.code, metric.id, .mom, sheet, r, 6, styles.totalRatio, total: true)
                 try sheet.write(string: "—", row: r, column: 7, format: styles.totalMissing)
                 try sheet.write(string: "—", row: r, column: 8, format: styles.totalMissing)
+                try figure(
+                    periodText, city.code, metric.id, .yoyComparable, sheet, r, 9, styles.totalRatio, total: true)
             }
         }
         try finish(sheet, title: metric.nameZh, headerRow: top, freezeRow: top + 1, freezeColumn: 2)
@@ -454,9 +488,11 @@ private struct Layout {
     /// the city figure exactly; otherwise the figure alone (so the sheet never shows a formula that
     /// would recalculate to something else).
     func total(
-        _ sheet: Worksheet, row: Int, column: Int, value: AggregateValue?, parts: [AggregateValue?], firstRow: Int,
-        lastRow: Int, format: Format
+        _ sheet: Worksheet, row: Int, column: Int, key: AggregateKey, parts: [AggregateValue?], firstRow: Int,
+        lastRow: Int, format plain: Format
     ) throws {
+        let value = model.aggregates[key]
+        let format = try styles.marked(plain, model.marks[key])
         guard case .amount(let figure)? = value else {
             try sheet.write(string: missing, row: row, column: column, format: styles.totalMissing)
             return
@@ -499,8 +535,8 @@ private struct Layout {
         }
         let columns =
             ["代码", "镇街"] + years.map { "\($0)年（\(metric.unit.symbol)）" } + yoyYears.map { "\($0)年同比" }
-            + (isStock ? ["备注"] : [])
-        let noteColumn = 2 + years.count + yoyYears.count
+            + yoyYears.map { "\($0)年可比同比" } + (isStock ? ["备注"] : [])
+        let noteColumn = 2 + years.count + 2 * yoyYears.count
         let format = styles.amount(metric)
         let districts = reference.districts
         try table(sheet, top: top, name: "A_\(metric.id)", columns: columns, rows: districts.count + 1) { i, r in
@@ -510,20 +546,23 @@ private struct Layout {
             try sheet.write(
                 string: isCity ? "全市合计" : d.name, row: r, column: 1, format: isCity ? styles.totalText : styles.text)
             for (offset, year) in years.enumerated() {
-                let value = a.value(String(year), d.code, metric.id, .annual)
                 if isCity {
                     try total(
-                        sheet, row: r, column: 2 + offset, value: value,
+                        sheet, row: r, column: 2 + offset,
+                        key: AggregateKey(period: String(year), districtCode: d.code, metric: metric.id, measure: .annual),
                         parts: districts.map { a.value(String(year), $0.code, metric.id, .annual) },
                         firstRow: top + 1, lastRow: top + districts.count, format: styles.amount(metric, total: true))
                 } else {
-                    try amount(value, sheet, r, 2 + offset, format)
+                    try figure(String(year), d.code, metric.id, .annual, sheet, r, 2 + offset, format)
                 }
             }
             for (offset, year) in yoyYears.enumerated() {
-                try amount(
-                    a.value(String(year), d.code, metric.id, .annualYoy), sheet, r, 2 + years.count + offset,
+                try figure(
+                    String(year), d.code, metric.id, .annualYoy, sheet, r, 2 + years.count + offset,
                     isCity ? styles.totalRatio : styles.ratio, total: isCity)
+                try figure(
+                    String(year), d.code, metric.id, .annualYoyComparable, sheet, r,
+                    2 + years.count + yoyYears.count + offset, isCity ? styles.totalRatio : styles.ratio, total: isCity)
             }
             if isStock {
                 let note = isCity ? "" : carried[i].map { "\($0.year)年取自\($0.month.month)月" }.joined(separator: "；")
@@ -569,8 +608,8 @@ private struct Layout {
             let month = months[i]
             try sheet.write(string: month.description, row: r, column: 0, format: styles.text)
             for (offset, (metric, measure)) in cells.enumerated() {
-                try amount(
-                    a.value(month.description, reference.city.code, metric.id, measure), sheet, r, 1 + offset,
+                try figure(
+                    month.description, reference.city.code, metric.id, measure, sheet, r, 1 + offset,
                     styles.amount(metric))
             }
         }

@@ -3,6 +3,7 @@ import XlsxWriter
 /// The workbook's formats, made once per workbook.
 struct WorkbookStyles {
     static let font = "等线"
+    let workbook: Workbook
     static let accent: UInt32 = 0x1F4E79
 
     let title: Format
@@ -25,6 +26,7 @@ struct WorkbookStyles {
     let totalMissing: Format
 
     init(_ workbook: Workbook) throws {
+        self.workbook = workbook
         func style(_ configure: (inout CellStyle) -> Void) throws -> Format {
             var s = CellStyle(fontName: Self.font, fontSize: 10.5, vertical: .center)
             configure(&s)
@@ -96,6 +98,16 @@ struct WorkbookStyles {
             $0.horizontal = .right
             $0.fontColor = 0x808080
         }
+    }
+
+    /// `format` with the marks of a figure after the number (`#,##0" [r]"`): the cell stays a
+    /// number, and the mark prints with it. The workbook keeps one format per style.
+    func marked(_ format: Format, _ marks: FigureMarks.Mark) throws -> Format {
+        let suffix = marks.suffix
+        guard !suffix.isEmpty, let number = format.style.numberFormat else { return format }
+        var style = format.style
+        style.numberFormat = number + "\"" + " " + suffix + "\""
+        return try workbook.format(style)
     }
 
     /// The number format for a metric's amounts: persons `#,##0`, money `#,##0.00`.

@@ -95,6 +95,18 @@ public struct AcceptedObservations: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with (key, district, metric, entity id, value) of every accepted observation of
+    /// `month`, in no particular order. The key is the same number for the same district, metric
+    /// and entity in every month; entity id 0 is the district total (no entity).
+    public func forEachKey(in month: YearMonth, _ body: (UInt32, Int, Int, Int, FixedDecimal) -> Void) {
+        guard let table = index.kept[month.ordinal] else { return }
+        table.forEachSlot { slot in
+            let key = table.key(at: slot)
+            let p = index.parts(of: key)
+            body(key, p.district, p.metric, p.entity, table.value(at: slot))
+        }
+    }
+
     /// Calls `body` with (district, metric, file) of every accepted observation of `month`, in no
     /// particular order (for who sent what).
     public func forEachSource(in month: YearMonth, _ body: (Int, Int, Int) -> Void) {
