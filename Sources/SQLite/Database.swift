@@ -34,15 +34,26 @@ public final class Database {
     private let handle: OpaquePointer
     public let path: String
 
-    public enum Mode: Sendable { case readOnly, readWrite }
+    public enum Mode: Sendable {
+        case readOnly
+        /// Read and write, creating the file when missing.
+        case readWrite
+        /// Read and write an existing file only: for a reader that must be able to roll back what
+        /// a killed writer left in the journal (which a read-only connection cannot).
+        case existing
+    }
 
     /// Opens (or, read-write, creates) the database at `path`, with foreign keys on, a busy timeout
     /// of `busyMilliseconds`, and `synchronous = FULL` so a committed transaction is on disk.
     public init(path: String, mode: Mode = .readWrite, busyMilliseconds: Int32 = 10_000) throws {
         var db: OpaquePointer?
-        let flags =
-            (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            | SQLITE_OPEN_NOMUTEX
+        let access: Int32 =
+            switch mode {
+            case .readOnly: SQLITE_OPEN_READONLY
+            case .readWrite: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .existing: SQLITE_OPEN_READWRITE
+            }
+        let flags = access | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -54,7 +65,7 @@ public final class Database {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyMilliseconds)
         try execute("PRAGMA foreign_keys = ON")
-        if mode == .readWrite { try execute("PRAGMA synchronous = FULL") }
+        if mode != .readOnly { try execute("PRAGMA synchronous = FULL") }
     }
 
     deinit { sqlite3_close_v2(handle) }

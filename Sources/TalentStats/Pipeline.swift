@@ -229,7 +229,8 @@ public struct Pipeline {
         let release: (id: Int, marks: FigureMarks, sources: [AggregateKey: [String]])
         do {
             let marks = FigureMarks.compute(
-                computed.aggregates, published: try store.latestPublished(), provisionalMonths: options.provisionalMonths)
+                computed.aggregates, published: try store.latestPublished(),
+                provisionalMonths: options.provisionalMonths)
             var explainer = Explainer(validated: computed.validated)
             let sources = explainer.explain(
                 marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) })

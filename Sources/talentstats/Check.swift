@@ -56,13 +56,16 @@ extension Talentstats {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Recompute a period's figures from the current input and compare them with a baseline aggregates.csv.",
+                "Recompute a period's figures from the current input and compare them with what was published.",
             discussion:
-                "Exit status: 0 equal within tolerance; 1 differences; 3 the baseline or current figures cannot be read or computed; 64 usage."
+                "By default the baseline is the latest release of the period (--period, else the latest release) in the release store of --output; --baseline compares with an aggregates.csv instead. Exit status: 0 equal within tolerance; 1 differences; 3 the baseline or current figures cannot be read or computed; 64 usage."
         )
 
-        @Option(help: "The baseline aggregates.csv (e.g. baselines/2024-11.csv).")
-        var baseline: String
+        @Option(help: "A baseline aggregates.csv (e.g. baselines/2024-11.csv) instead of the latest release.")
+        var baseline: String?
+
+        @Option(help: "Folder the report folders and their release store are in. Default: output.")
+        var output: String?
 
         @Option(help: "Compare this aggregates.csv instead of recomputing from the input.")
         var current: String?
@@ -71,13 +74,37 @@ extension Talentstats {
         @OptionGroup var comparison: ComparisonOptions
 
         func run() throws {
-            let baselineFile: AggregateFile
-            do {
-                baselineFile = try AggregateFile.load(URL(fileURLWithPath: baseline))
-            } catch let error as AggregateFileError {
-                throw cannotCompare("baseline \(error)")
-            }
             var flags = common.flags
+            flags.output = output
+            var baselineFile: AggregateFile
+            var baselineInputs: [String: String]?
+            let baselineName: String
+            if let baseline {
+                do {
+                    baselineFile = try AggregateFile.load(URL(fileURLWithPath: baseline))
+                } catch let error as AggregateFileError {
+                    throw cannotCompare("baseline \(error)")
+                }
+                baselineName = baseline
+            } else {
+                // The latest release of the period (or the latest of all) in the release store.
+                let storeSettings = try common.resolve(flags)
+                let store: ReleaseStore?
+                do { store = try ReleaseStore.open(output: storeSettings.options.output, forWriting: false) } catch {
+                    throw cannotCompare("\(error)")
+                }
+                let wanted = common.period.flatMap(YearMonth.init(parsing:))
+                guard let store, let release = try store.releases(period: wanted).last else {
+                    throw cannotCompare(
+                        "no release\(wanted.map { " of \($0)" } ?? "") in \(storeSettings.options.output.path); run `talentstats report` first, or pass --baseline FILE"
+                    )
+                }
+                baselineFile = try store.figures(of: release.id)
+                var inputs: [String: String] = [:]
+                for i in try store.inputs(of: release.id) { inputs[i.path] = i.sha256 }
+                baselineInputs = inputs
+                baselineName = "release \(release.id) (\(release.period), published \(release.publishedAt))"
+            }
             // The period defaults to the baseline's own: the figures it published, recomputed now.
             if flags.period == nil { flags.period = baselineFile.reportPeriod?.description }
             let settings = try common.resolve(flags)
@@ -118,16 +145,21 @@ extension Talentstats {
                 explanations = explainer.explain(comparisonResult.differences)
                 var files: [String: String] = [:]
                 for f in computed.validated.files { files[f.facts.file.relativePath] = f.facts.sha256 }
-                let base = URL(fileURLWithPath: baseline)
-                let manifests = [
-                    base.deletingPathExtension().appendingPathExtension("manifest.json"),
-                    base.deletingLastPathComponent().appendingPathComponent("manifest.json"),
-                ]
-                inputChanges = manifests.lazy.compactMap { InputChanges.between(manifest: $0, current: files) }.first
+                if let baselineInputs {
+                    inputChanges = InputChanges.between(old: baselineInputs, current: files)
+                } else if let baseline {
+                    let base = URL(fileURLWithPath: baseline)
+                    let manifests = [
+                        base.deletingPathExtension().appendingPathExtension("manifest.json"),
+                        base.deletingLastPathComponent().appendingPathComponent("manifest.json"),
+                    ]
+                    inputChanges =
+                        manifests.lazy.compactMap { InputChanges.between(manifest: $0, current: files) }.first
+                }
             }
             let report = RegressionReport(
                 comparison: comparisonResult, reference: reference, explanations: explanations,
-                inputChanges: inputChanges, baseline: baseline, current: currentFile.path)
+                inputChanges: inputChanges, baseline: baselineName, current: currentFile.path)
             print(try report.render(RegressionReport.Format(rawValue: comparison.format)!), terminator: "")
             throw comparisonResult.isClean ? CompareStatus.same : CompareStatus.differs
         }
@@ -135,26 +167,50 @@ extension Talentstats {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare two published aggregates.csv files of the same report.",
-            discussion: "Exit status: 0 equal within tolerance; 1 differences; 3 a file cannot be read; 64 usage.")
+            abstract: "Compare two releases, or two published aggregates.csv files.",
+            discussion:
+                "An argument of digits only is a release id in the release store of --output (write ./NAME for a file named so). Exit status: 0 equal within tolerance; 1 differences; 3 a file or release cannot be read; 64 usage."
+        )
 
-        @Argument(help: "The older aggregates.csv.")
+        @Argument(help: "The older release id or aggregates.csv.")
         var old: String
 
-        @Argument(help: "The newer aggregates.csv.")
+        @Argument(help: "The newer release id or aggregates.csv.")
         var new: String
 
         @Option(help: "Folder holding reference/ (for district and metric names). Default: input.")
         var input: String = "input"
 
+        @Option(help: "Folder the release store (releases.sqlite) is in, for release ids. Default: output.")
+        var output: String = "output"
+
         @OptionGroup var comparison: ComparisonOptions
 
         func run() throws {
-            let files: [AggregateFile]
-            do {
-                files = try [old, new].map { try AggregateFile.load(URL(fileURLWithPath: $0)) }
-            } catch let error as AggregateFileError {
-                throw cannotCompare("\(error)")
+            var files: [AggregateFile] = []
+            var releaseInputs: [[String: String]] = []
+            for argument in [old, new] {
+                if let id = Int(argument), argument.allSatisfy(\.isASCII) {
+                    let store: ReleaseStore?
+                    do { store = try ReleaseStore.open(output: URL(fileURLWithPath: output), forWriting: false) } catch
+                    {
+                        throw cannotCompare("\(error)")
+                    }
+                    guard let store, try store.release(id) != nil else {
+                        throw cannotCompare(
+                            "no release \(id) in \(output); see `talentstats releases --output \(output)`")
+                    }
+                    files.append(try store.figures(of: id))
+                    var inputs: [String: String] = [:]
+                    for i in try store.inputs(of: id) { inputs[i.path] = i.sha256 }
+                    releaseInputs.append(inputs)
+                } else {
+                    do { files.append(try AggregateFile.load(URL(fileURLWithPath: argument))) } catch let error
+                        as AggregateFileError
+                    {
+                        throw cannotCompare("\(error)")
+                    }
+                }
             }
             let result = Comparison(
                 old: files[0], new: files[1], tolerance: comparison.tolerance!, metrics: comparison.metrics)
@@ -162,9 +218,12 @@ extension Talentstats {
                 from: URL(fileURLWithPath: input).appendingPathComponent("reference"))
             // Report folders keep a manifest beside aggregates.csv: say which input files changed.
             var changes: InputChanges?
+            if releaseInputs.count == 2 {
+                changes = InputChanges.between(old: releaseInputs[0], current: releaseInputs[1])
+            }
             let newManifest = URL(fileURLWithPath: new).deletingLastPathComponent().appendingPathComponent(
                 "manifest.json")
-            if let data = FileManager.default.contents(atPath: newManifest.path),
+            if changes == nil, let data = FileManager.default.contents(atPath: newManifest.path),
                 let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let inputs = json["inputs"] as? [[String: Any]]
             {
@@ -175,7 +234,8 @@ extension Talentstats {
                         "manifest.json"), current: current)
             }
             let report = RegressionReport(
-                comparison: result, reference: reference, inputChanges: changes, baseline: old, current: new)
+                comparison: result, reference: reference, inputChanges: changes, baseline: files[0].path,
+                current: files[1].path)
             print(try report.render(RegressionReport.Format(rawValue: comparison.format)!), terminator: "")
             throw result.isClean ? CompareStatus.same : CompareStatus.differs
         }

@@ -17,6 +17,7 @@ struct Talentstats: ParsableCommand {
         version: talentstatsVersion,
         subcommands: [
             Report.self, Validate.self, Check.self, Diff.self, Baseline.self, Template.self, CollectionReport.self,
+            Releases.self, Release.self,
         ],
         defaultSubcommand: Report.self
     )
@@ -84,7 +85,10 @@ struct CommonOptions: ParsableArguments {
     }
 
     /// Resolves the settings, or prints the configuration problem and exits 64.
-    func resolve(_ flags: CommandLineSettings) throws -> RunSettings {
+    func resolve(_ flags: CommandLineSettings) throws -> RunSettings { try Self.resolve(flags) }
+
+    /// The same, for commands that take only some of the common options.
+    static func resolve(_ flags: CommandLineSettings) throws -> RunSettings {
         do {
             return try RunSettings.resolve(flags, now: Schedule.now())
         } catch let error as ConfigurationError {

@@ -381,6 +381,24 @@ def fill(form, out, spec):
     wb.save(out)
 
 
+def formats(book, out):
+    """Every non-empty cell of every sheet, read by openpyxl (an independent reader), as JSON:
+    {sheet: {ref: [value, number_format]}}."""
+    import json
+    import openpyxl
+    wb = openpyxl.load_workbook(book)
+    result = {}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    cells[c.coordinate] = [c.value, c.number_format]
+        result[ws.title] = cells
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f, ensure_ascii=False, default=str)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "from-csv":
@@ -397,5 +415,7 @@ if __name__ == "__main__":
         fill(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "tamper":
         tamper(sys.argv[2], sys.argv[3])
+    elif cmd == "formats":
+        formats(sys.argv[2], sys.argv[3])
     else:
         raise SystemExit(__doc__)

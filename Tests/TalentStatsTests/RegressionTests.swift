@@ -189,6 +189,9 @@ import Testing
                 #expect(["2024-03", "2024-04"].contains(period) && [dongcheng, city].contains(district))
             case "ytd", "yoy", "annual", "annual_yoy":
                 #expect([dongcheng, city].contains(district))
+            case "yoy_comparable", "annual_yoy_comparable":
+                // 东城 reports district totals: only the city has a comparable basis (over districts).
+                #expect(district == city)
             default:
                 Issue.record("unexpected measure \(measure) for \(period) \(district)")
             }

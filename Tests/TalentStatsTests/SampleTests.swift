@@ -183,11 +183,11 @@ import Testing
         #expect(linked == visible, "\(linked.symmetricDifference(visible))")
         #expect(
             book.parts["xl/workbook.xml"].map {
-                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"24\" state=\"hidden\"")
+                String(decoding: $0, as: UTF8.self).contains("name=\"图表数据\" sheetId=\"26\" state=\"hidden\"")
             } == true)
         // Cover, overview, 7 metrics, 7 annual, trend, 6 data-quality sheets (报送情况 among them),
-        // chart data.
-        #expect(book.sheets.count == 24)
+        // 已发布数据修订, 注释, chart data.
+        #expect(book.sheets.count == 26)
     }
 
     /// A real spreadsheet application opens the workbook: LibreOffice converts every sheet to CSV
@@ -216,7 +216,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let sheets = try FileManager.default.contentsOfDirectory(atPath: tmp.file("csv").path)
-        #expect(sheets.count == 24)
+        #expect(sheets.count == 26)
         let agg = try Fixtures.aggregates(report.folder.appendingPathComponent("aggregates.csv"))
         func number(_ text: Substring) -> Double? {
             let plain = text.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "\"", with: "")

@@ -104,7 +104,8 @@ public enum Aggregator {
                 for d in 0..<districtCount {
                     if let f = enterprises.figure(district: d, metric: m, offset: i) {
                         emitRatio(
-                            period, reference.districts[d].code, metric.id, .yoyComparable, growth(f.current, f.previous))
+                            period, reference.districts[d].code, metric.id, .yoyComparable,
+                            growth(f.current, f.previous))
                     }
                 }
             }
@@ -151,7 +152,8 @@ public enum Aggregator {
                 guard complete else { continue }
                 var comparable: (now: FixedDecimal, then: FixedDecimal, units: Int) = (.zero, .zero, 0)
                 for (d, series) in districtSeries.enumerated() {
-                    guard let now = districtAnnuals[d], let then = series.annual(year - 1), now.monthSet == then.monthSet
+                    guard let now = districtAnnuals[d], let then = series.annual(year - 1),
+                        now.monthSet == then.monthSet
                     else { continue }
                     comparable = (comparable.now + now.value, comparable.then + then.value, comparable.units + 1)
                     let closing = metric.kind == .stock ? (now.lastMonth ?? 12) : 12

@@ -137,7 +137,12 @@ public struct InputChanges: Sendable {
         for input in inputs {
             if let path = input["path"] as? String { old[path] = input["sha256"] as? String ?? "" }
         }
-        return InputChanges(
+        return between(old: old, current: current)
+    }
+
+    /// Compares two sets of input files (path → SHA-256), e.g. a release's and the current run's.
+    public static func between(old: [String: String], current: [String: String]) -> InputChanges {
+        InputChanges(
             added: current.keys.filter { old[$0] == nil }.sorted(),
             removed: old.keys.filter { current[$0] == nil }.sorted(),
             changed: current.keys.filter { old[$0] != nil && old[$0] != current[$0] }.sorted())

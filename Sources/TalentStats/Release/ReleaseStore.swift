@@ -95,7 +95,16 @@ public final class ReleaseStore {
         let path = output.appendingPathComponent(fileName).path
         if !forWriting && !FileManager.default.fileExists(atPath: path) { return nil }
         do {
-            let database = try Database(path: path, mode: forWriting ? .readWrite : .readOnly)
+            // A reader opens the file read-write when it may (to roll back a killed writer's
+            // journal), read-only otherwise; it writes nothing itself.
+            let database: Database
+            if forWriting {
+                database = try Database(path: path, mode: .readWrite)
+            } else if let existing = try? Database(path: path, mode: .existing) {
+                database = existing
+            } else {
+                database = try Database(path: path, mode: .readOnly)
+            }
             let store = ReleaseStore(database: database, output: output)
             let version = try database.userVersion()
             guard version <= schemaVersion else {
@@ -108,7 +117,8 @@ public final class ReleaseStore {
                 try store.settlePending()
             } else if version < schemaVersion {
                 throw Failure(
-                    "\(path) has schema version \(version); run `talentstats report` once to migrate it to \(schemaVersion)")
+                    "\(path) has schema version \(version); run `talentstats report` once to migrate it to \(schemaVersion)"
+                )
             }
             return store
         } catch let failure as Failure {
@@ -208,7 +218,8 @@ public final class ReleaseStore {
             WHERE release_id = ?1 ORDER BY period, district_code, metric, measure, flag
             """, [.integer(Int64(id))]
         ).compactMap { r in
-            guard let measure = Measure(rawValue: r[3].text ?? ""), let kind = FigureMarks.Kind(rawValue: r[4].text ?? "")
+            guard let measure = Measure(rawValue: r[3].text ?? ""),
+                let kind = FigureMarks.Kind(rawValue: r[4].text ?? "")
             else { return nil }
             return FigureMarks.Flag(
                 key: AggregateKey(
@@ -229,7 +240,8 @@ public final class ReleaseStore {
     /// For every key any published release holds: the value the latest of them published, that
     /// release, and the first release that published the key.
     public func latestPublished() throws -> [AggregateKey: FigureMarks.Published] {
-        let published = Set(try releases().map(\.id))
+        var published: [Int: YearMonth] = [:]
+        for r in try releases() { published[r.id] = r.period }
         guard !published.isEmpty else { return [:] }
         let statement = try database.prepare(
             "SELECT period, district_code, metric, measure, value, release_id FROM figure ORDER BY release_id")
@@ -238,13 +250,14 @@ public final class ReleaseStore {
         while try statement.step() {
             let r = statement.row
             let release = Int(r[5].integer ?? 0)
-            guard published.contains(release), let measure = Measure(rawValue: r[3].text ?? ""),
+            guard let period = published[release], let measure = Measure(rawValue: r[3].text ?? ""),
                 let value = FixedDecimal(signed: Substring(r[4].text ?? ""))
             else { continue }
             let key = AggregateKey(
                 period: r[0].text ?? "", districtCode: r[1].text ?? "", metric: r[2].text ?? "", measure: measure)
             let first = result[key]?.firstRelease ?? release
-            result[key] = FigureMarks.Published(value: value, release: release, firstRelease: first)
+            result[key] = FigureMarks.Published(
+                value: value, release: release, firstRelease: first, reportPeriod: period)
         }
         return result
     }

@@ -57,6 +57,8 @@ public struct FigureMarks: Sendable {
         public let release: Int
         /// The first release that published the key.
         public let firstRelease: Int
+        /// The report period of ``release``.
+        public let reportPeriod: YearMonth
     }
 
     /// A revised figure, for the sheet 已发布数据修订.
@@ -109,9 +111,12 @@ public struct FigureMarks: Sendable {
             let key = row.key
             var mark: Mark = []
             let value = row.value.exact
-            if let before = published[key], before.value != value {
+            if let before = published[key], before.value != value,
+                sameExtent(key, before.reportPeriod, report)
+            {
                 mark.insert(.revised)
-                flags.append(Flag(key: key, kind: .revised, previousValue: before.value, previousRelease: before.release))
+                flags.append(
+                    Flag(key: key, kind: .revised, previousValue: before.value, previousRelease: before.release))
                 revisions.append(Revision(key: key, old: before.value, new: value, previous: before))
             }
             if !provisional.isEmpty, usesMonths(key, aggregates: aggregates).contains(where: provisional.contains) {
@@ -126,6 +131,16 @@ public struct FigureMarks: Sendable {
         }
         // aggregates.rows are in key byte order; within a key, flags were appended in kind order.
         return FigureMarks(flags: flags, revisions: revisions, provisionalMonths: Array(months), index: index)
+    }
+
+    /// Whether a figure published in a release of `earlier` is the same figure in a release of `now`:
+    /// always for a month's figures; for a year's figures, when both releases cover the same months
+    /// of that year (the annual figure of a year in progress grows with each month, which is not a
+    /// revision).
+    static func sameExtent(_ key: AggregateKey, _ earlier: YearMonth, _ now: YearMonth) -> Bool {
+        guard key.measure.isAnnual, let year = Int(key.period) else { return true }
+        func extent(_ report: YearMonth) -> Int { report.year > year ? 12 : report.year == year ? report.month : 0 }
+        return extent(earlier) == extent(now)
     }
 
     /// The month ordinals whose data a figure's value rests on: its own month (and, for a flow's

@@ -8,8 +8,8 @@ extension Layout {
         let months = model.marks.provisionalMonths
         let provisional =
             months.isEmpty
-                ? "初步数：本报告未标注初步数"
-                : "初步数：依据 \(months.map(WorkbookReport.chinese).joined(separator: "、")) 数据的数值，以后发布时可能修订"
+            ? "初步数：本报告未标注初步数"
+            : "初步数：依据 \(months.map(WorkbookReport.chinese).joined(separator: "、")) 数据的数值，以后发布时可能修订"
         var key = [
             (missing, "无数据或无法计算（如缺报、上年同期为零），不表示零"),
             (FigureMarks.Kind.revised.symbol, "修订数：与此前发布的数值不同（见“已发布数据修订”表，列出原值、新值及引起变动的原始数据）"),
@@ -73,8 +73,11 @@ extension Layout {
             let metric = metrics[x.key.metric]
             let isRatio = x.key.measure.isRatio
             let format =
-                isRatio ? styles.ratio : [.rank, .months, .annualRank].contains(x.key.measure) ? styles.integer
-                : metric.map { styles.amount($0) } ?? styles.money
+                isRatio
+                ? styles.ratio
+                : [.rank, .months, .annualRank].contains(x.key.measure)
+                    ? styles.integer
+                    : metric.map { styles.amount($0) } ?? styles.money
             try sheet.write(string: x.key.period, row: r, column: 0, format: styles.text)
             try sheet.write(string: x.key.districtCode, row: r, column: 1, format: styles.text)
             try sheet.write(string: names[x.key.districtCode] ?? missing, row: r, column: 2, format: styles.text)

@@ -408,7 +408,8 @@ struct Layout {
                 for (column, measure) in [(2, Measure.month), (3, .ytd), (4, .ytdPrev)] {
                     try total(
                         sheet, row: r, column: column,
-                        key: AggregateKey(period: periodText, districtCode: city.code, metric: metric.id, measure: measure),
+                        key: AggregateKey(
+                            period: periodText, districtCode: city.code, metric: metric.id, measure: measure),
                         parts: districts.map { a.value(periodText, $0.code, metric.id, measure) },
                         firstRow: firstDataRow, lastRow: lastDistrictRow, format: styles.amount(metric, total: true))
                 }
@@ -549,7 +550,8 @@ struct Layout {
                 if isCity {
                     try total(
                         sheet, row: r, column: 2 + offset,
-                        key: AggregateKey(period: String(year), districtCode: d.code, metric: metric.id, measure: .annual),
+                        key: AggregateKey(
+                            period: String(year), districtCode: d.code, metric: metric.id, measure: .annual),
                         parts: districts.map { a.value(String(year), $0.code, metric.id, .annual) },
                         firstRow: top + 1, lastRow: top + districts.count, format: styles.amount(metric, total: true))
                 } else {
