@@ -23,12 +23,18 @@ extension Talentstats {
             help: "|环比| above this fraction is listed as an outlier. Default: 0.5.")
         var outlierThreshold: String?
 
+        @Option(
+            name: .customLong("provisional-months"),
+            help: "How many of the latest months are provisional, marked [p] (0–12). Default: 1.")
+        var provisionalMonths: Int?
+
         func run() throws {
             var flags = common.flags
             flags.output = output
             flags.organization = organization
             flags.contact = contact
             flags.outlierThreshold = outlierThreshold
+            flags.provisionalMonths = provisionalMonths
             let settings = try common.resolve(flags)
             let logger = try common.makeLogger(settings)
             do {

@@ -64,7 +64,8 @@ import Testing
         #expect(split.log.contains("2024/a.v2.csv: read on one thread and checked on another"), "\(split.log)")
         #expect(
             single.outputs.keys.sorted() == [
-                "aggregates.csv", "manifest.json", "rejects.csv", "talent-report-2024-12.xlsx",
+                "aggregates.csv", "flags.csv", "manifest.json", "rejects.csv", "release.json",
+                "talent-report-2024-12.xlsx",
             ])
         for (name, data) in single.outputs {
             #expect(split.outputs[name] == data, "\(name) differs between a read in two halves and one in one piece")

@@ -222,8 +222,11 @@ import Testing
         #expect(run.stderr.contains("No space left on device") || run.stderr.contains("disk"), "\(run.stderr)")
         #expect(run.stderr.components(separatedBy: "free disk space").count == 2, "\(run.stderr)")  // said once
         #expect(run.stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1)
+        // Only the release store is left, intact and without a release.
         let left = try FileManager.default.contentsOfDirectory(atPath: disk.path).filter { $0 != ".talentstats.lock" }
-        #expect(left.isEmpty, "\(left)")
+        #expect(left == [ReleaseStore.fileName], "\(left)")
+        let store = try #require(try ReleaseStore.open(output: disk, forWriting: false))
+        #expect(try store.releases().isEmpty)
     }
 
     @Test func badConfigurationExits64() throws {

@@ -20,6 +20,8 @@ public struct Configuration: Sendable, Equatable {
     public var maxFileBytes: Int?
     /// Returns are due by this day of the following month.
     public var deadlineDay: Int?
+    /// How many of the latest months are provisional ([p]), 0–12.
+    public var provisionalMonths: Int?
     /// The sheet of a workbook that holds the table (default: the first visible sheet).
     public var sheet: String?
 
@@ -31,7 +33,7 @@ public struct Configuration: Sendable, Equatable {
         "organization": "text", "contact": "text", "outlier_threshold": "a fraction such as 0.5",
         "log_file": "a file path", "max_record_bytes": "a positive whole number",
         "max_file_bytes": "a positive whole number", "deadline_day": "a day of the month from 1 to 28",
-        "sheet": "a sheet name",
+        "sheet": "a sheet name", "provisional_months": "a number of months from 0 to 12",
     ]
 
     /// Reads and checks a configuration file.
@@ -101,6 +103,9 @@ public struct Configuration: Sendable, Equatable {
             case "max_record_bytes": config.maxRecordBytes = try positive()
             case "max_file_bytes": config.maxFileBytes = try positive()
             case "sheet": config.sheet = try string()
+            case "provisional_months":
+                guard let n = value.int, (0...12).contains(n) else { throw fail(key, "'\(key)' must be \(expected)") }
+                config.provisionalMonths = n
             case "deadline_day":
                 let day = try positive()
                 guard day <= 28 else { throw fail(key, "'\(key)' must be \(expected)") }

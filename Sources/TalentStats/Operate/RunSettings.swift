@@ -11,6 +11,7 @@ public struct CommandLineSettings: Sendable {
     public var contact: String?
     public var outlierThreshold: String?
     public var deadlineDay: Int?
+    public var provisionalMonths: Int?
     public var logFile: String?
     public var maxRecordBytes: Int?
     public var maxFileBytes: Int?
@@ -108,6 +109,12 @@ public struct RunSettings: Sendable {
             options.outlierThreshold = value
         } else if let value = config.outlierThreshold {
             options.outlierThreshold = value
+        }
+        if let months = flags.provisionalMonths ?? config.provisionalMonths {
+            guard (0...12).contains(months) else {
+                throw bad("--provisional-months / provisional_months \(months) is not a number of months from 0 to 12")
+            }
+            options.provisionalMonths = months
         }
         let maxRecord = flags.maxRecordBytes ?? config.maxRecordBytes ?? IngestLimits.default.maxRecordBytes
         let maxFile = flags.maxFileBytes ?? config.maxFileBytes ?? IngestLimits.default.maxFileBytes
