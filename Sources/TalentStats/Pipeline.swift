@@ -24,6 +24,8 @@ public struct RunOptions: Sendable {
     /// How many of the latest months (the report month and those before it) are provisional,
     /// marked [p] until a later release (`provisional_months`, 0–12).
     public var provisionalMonths = 1
+    /// Disclosure control of district figures computed from enterprise rows; nil: off.
+    public var disclosure: DisclosurePolicy?
 
     public init(input: URL, output: URL, period: YearMonth) {
         self.input = input
@@ -57,6 +59,8 @@ public struct Computed: Sendable {
     public let validated: ValidatedData
     public let aggregates: Aggregates
     public let quality: QualityFindings
+    /// What disclosure control withholds, and the figures one enterprise dominates.
+    public let disclosure: Disclosure
     /// 报送情况 of the report month.
     public let collection: CollectionStatus
     public let referenceFiles: [(path: String, sha256: String)]
@@ -182,8 +186,15 @@ public struct Pipeline {
         logger.info(
             "aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))"
         )
+        let disclosure = Disclosure.apply(options.disclosure, data: validated, aggregates: aggregates)
+        if let policy = options.disclosure {
+            logger.info(
+                "disclosure: \(disclosure.suppressed.count) figures withheld (at least \(policy.minimumEnterprises) enterprises, the largest \(policy.dominanceN) at most \(policy.dominanceK)%)"
+            )
+        }
         return Computed(
             validated: validated, aggregates: aggregates, quality: quality,
+            disclosure: disclosure,
             collection: CollectionStatus(
                 validated: validated, quality: quality, deadlineDay: options.deadlineDay, timeZone: options.timeZone),
             referenceFiles: referenceFiles, ignoredFiles: inventory.ignored)
@@ -230,7 +241,7 @@ public struct Pipeline {
         do {
             let marks = FigureMarks.compute(
                 computed.aggregates, published: try store.latestPublished(),
-                provisionalMonths: options.provisionalMonths)
+                provisionalMonths: options.provisionalMonths, suppressed: computed.disclosure.suppressed)
             var explainer = Explainer(validated: computed.validated)
             let sources = explainer.explain(
                 marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) })
@@ -312,6 +323,8 @@ public struct Pipeline {
             reference: reference, aggregates: computed.aggregates, validated: v, quality: computed.quality,
             settings: settings, collection: computed.collection)
         model.marks = release.marks
+        model.dominated = computed.disclosure.dominated
+        model.disclosure = options.disclosure
         model.releaseID = release.id
         model.revisionSources = release.sources
 

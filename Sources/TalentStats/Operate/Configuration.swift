@@ -22,6 +22,10 @@ public struct Configuration: Sendable, Equatable {
     public var deadlineDay: Int?
     /// How many of the latest months are provisional ([p]), 0–12.
     public var provisionalMonths: Int?
+    /// Disclosure control (any of the three turns it on; the others take their defaults).
+    public var disclosureMinEnterprises: Int?
+    public var disclosureDominanceN: Int?
+    public var disclosureDominanceK: FixedDecimal?
     /// The sheet of a workbook that holds the table (default: the first visible sheet).
     public var sheet: String?
 
@@ -34,6 +38,8 @@ public struct Configuration: Sendable, Equatable {
         "log_file": "a file path", "max_record_bytes": "a positive whole number",
         "max_file_bytes": "a positive whole number", "deadline_day": "a day of the month from 1 to 28",
         "sheet": "a sheet name", "provisional_months": "a number of months from 0 to 12",
+        "disclosure_min_enterprises": "a positive whole number", "disclosure_dominance_n": "a positive whole number",
+        "disclosure_dominance_k": "a percentage from 0 to 100 such as 85",
     ]
 
     /// Reads and checks a configuration file.
@@ -103,6 +109,14 @@ public struct Configuration: Sendable, Equatable {
             case "max_record_bytes": config.maxRecordBytes = try positive()
             case "max_file_bytes": config.maxFileBytes = try positive()
             case "sheet": config.sheet = try string()
+            case "disclosure_min_enterprises": config.disclosureMinEnterprises = try positive()
+            case "disclosure_dominance_n": config.disclosureDominanceN = try positive()
+            case "disclosure_dominance_k":
+                let text = value.double.map { String($0) } ?? value.int.map { String($0) }
+                guard let text, let k = FixedDecimal(plain: Substring(text)), k <= FixedDecimal(100) else {
+                    throw fail(key, "'\(key)' must be \(expected)")
+                }
+                config.disclosureDominanceK = k
             case "provisional_months":
                 guard let n = value.int, (0...12).contains(n) else { throw fail(key, "'\(key)' must be \(expected)") }
                 config.provisionalMonths = n

@@ -116,6 +116,15 @@ public struct RunSettings: Sendable {
             }
             options.provisionalMonths = months
         }
+        if config.disclosureMinEnterprises != nil || config.disclosureDominanceN != nil
+            || config.disclosureDominanceK != nil
+        {
+            let defaults = DisclosurePolicy()
+            options.disclosure = DisclosurePolicy(
+                minimumEnterprises: config.disclosureMinEnterprises ?? defaults.minimumEnterprises,
+                dominanceN: config.disclosureDominanceN ?? defaults.dominanceN,
+                dominanceK: config.disclosureDominanceK ?? defaults.dominanceK)
+        }
         let maxRecord = flags.maxRecordBytes ?? config.maxRecordBytes ?? IngestLimits.default.maxRecordBytes
         let maxFile = flags.maxFileBytes ?? config.maxFileBytes ?? IngestLimits.default.maxFileBytes
         guard maxRecord > 0, maxFile > 0 else { throw bad("--max-record-bytes and --max-file-bytes must be positive") }

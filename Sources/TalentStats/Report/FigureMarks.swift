@@ -99,7 +99,7 @@ public struct FigureMarks: Sendable {
     ///   - suppressed: figures disclosure control withholds.
     public static func compute(
         _ aggregates: Aggregates, published: [AggregateKey: Published], provisionalMonths: Int,
-        suppressed: Set<AggregateKey> = []
+        suppressed: Set<AggregateKey>
     ) -> FigureMarks {
         let report = aggregates.reportPeriod
         let months = (0..<max(0, provisionalMonths)).compactMap { YearMonth(ordinal: report.ordinal - $0) }.reversed()

@@ -85,9 +85,16 @@ extension Layout {
             try sheet.write(string: Self.measureName(x.key.measure), row: r, column: 4, format: styles.text)
             try sheet.write(string: "第 \(x.previous.firstRelease) 号", row: r, column: 5, format: styles.text)
             try sheet.write(string: "第 \(x.previous.release) 号", row: r, column: 6, format: styles.text)
-            try sheet.write(number: x.old.doubleValue, row: r, column: 7, format: format)
-            try sheet.write(number: x.new.doubleValue, row: r, column: 8, format: format)
-            try sheet.write(number: (x.new - x.old).doubleValue, row: r, column: 9, format: format)
+            if model.marks[x.key].contains(.suppressed) {
+                for column in 7...9 {
+                    try sheet.write(
+                        string: FigureMarks.Kind.suppressed.symbol, row: r, column: column, format: styles.missing)
+                }
+            } else {
+                try sheet.write(number: x.old.doubleValue, row: r, column: 7, format: format)
+                try sheet.write(number: x.new.doubleValue, row: r, column: 8, format: format)
+                try sheet.write(number: (x.new - x.old).doubleValue, row: r, column: 9, format: format)
+            }
             let lines = model.revisionSources[x.key] ?? []
             let shown = lines.prefix(5).joined(separator: "；")
             try sheet.write(

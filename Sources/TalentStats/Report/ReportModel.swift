@@ -13,6 +13,10 @@ public struct ReportModel: Sendable {
     public var marks: FigureMarks = .none
     /// The release this workbook is (its id in the release store), when it is one.
     public var releaseID: Int? = nil
+    /// Report-month district figures one enterprise dominates (the 数据质量 warning).
+    public var dominated: [DominatedFigure] = []
+    /// The disclosure policy applied, if any.
+    public var disclosure: DisclosurePolicy? = nil
     /// For each revised figure, the input rows behind the change (``Explainer``).
     public var revisionSources: [AggregateKey: [String]] = [:]
 

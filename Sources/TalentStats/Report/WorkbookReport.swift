@@ -185,7 +185,19 @@ struct Layout {
         _ column: Int, _ format: Format, total: Bool = false
     ) throws {
         let key = AggregateKey(period: period, districtCode: code, metric: metric, measure: measure)
+        if model.marks[key].contains(.suppressed), model.aggregates[key] != nil {
+            try sheet.write(
+                string: FigureMarks.Kind.suppressed.symbol, row: row, column: column,
+                format: total ? styles.totalMissing : styles.missing)
+            return
+        }
         try amount(model.aggregates[key], sheet, row, column, try styles.marked(format, model.marks[key]), total: total)
+    }
+
+    /// A figure as the workbook shows it: `nil` when absent or suppressed.
+    func shown(_ period: String, _ code: String, _ metric: String, _ measure: Measure) -> AggregateValue? {
+        let key = AggregateKey(period: period, districtCode: code, metric: metric, measure: measure)
+        return model.marks[key].contains(.suppressed) ? nil : model.aggregates[key]
     }
 
     func percent(_ value: FixedDecimal) -> String {
@@ -410,7 +422,7 @@ struct Layout {
                         sheet, row: r, column: column,
                         key: AggregateKey(
                             period: periodText, districtCode: city.code, metric: metric.id, measure: measure),
-                        parts: districts.map { a.value(periodText, $0.code, metric.id, measure) },
+                        parts: districts.map { shown(periodText, $0.code, metric.id, measure) },
                         firstRow: firstDataRow, lastRow: lastDistrictRow, format: styles.amount(metric, total: true))
                 }
                 try figure(periodText, city.code, metric.id, .yoy, sheet, r, 5, styles.totalRatio, total: true)
@@ -425,7 +437,7 @@ struct Layout {
 
         // Chart data: districts sorted by ytd (largest first), then the city's months this year and last.
         let ranked = districts.compactMap { d -> (String, FixedDecimal)? in
-            guard case .amount(let v)? = a.value(periodText, d.code, metric.id, .ytd) else { return nil }
+            guard case .amount(let v)? = shown(periodText, d.code, metric.id, .ytd) else { return nil }
             return (d.shortName, v)
         }.sorted { $0.1 > $1.1 }
         let barTop = chartRow
@@ -446,7 +458,7 @@ struct Layout {
             try chartData.write(string: "\(month)月", row: r, column: 3, format: styles.text)
             for (column, year) in [(4, period.year), (5, period.year - 1)] {
                 let ym = YearMonth(year: year, month: month)!
-                if let value = a.value(ym.description, reference.city.code, metric.id, .month), ym <= period {
+                if let value = shown(ym.description, reference.city.code, metric.id, .month), ym <= period {
                     try chartData.write(number: value.doubleValue, row: r, column: column, format: format)
                 }
             }
@@ -494,6 +506,11 @@ struct Layout {
     ) throws {
         let value = model.aggregates[key]
         let format = try styles.marked(plain, model.marks[key])
+        if model.marks[key].contains(.suppressed), value != nil {
+            try sheet.write(
+                string: FigureMarks.Kind.suppressed.symbol, row: row, column: column, format: styles.totalMissing)
+            return
+        }
         guard case .amount(let figure)? = value else {
             try sheet.write(string: missing, row: row, column: column, format: styles.totalMissing)
             return
@@ -552,7 +569,7 @@ struct Layout {
                         sheet, row: r, column: 2 + offset,
                         key: AggregateKey(
                             period: String(year), districtCode: d.code, metric: metric.id, measure: .annual),
-                        parts: districts.map { a.value(String(year), $0.code, metric.id, .annual) },
+                        parts: districts.map { shown(String(year), $0.code, metric.id, .annual) },
                         firstRow: top + 1, lastRow: top + districts.count, format: styles.amount(metric, total: true))
                 } else {
                     try figure(String(year), d.code, metric.id, .annual, sheet, r, 2 + offset, format)
@@ -674,8 +691,32 @@ struct Layout {
                 try sheet.write(string: "", row: r, column: 10, format: styles.totalText)
             }
         }
-        try finish(
-            sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: top + v.files.count + 1)
+        // Figures one enterprise dominates (统计法 第二十五条), whether or not disclosure control is on.
+        let heading = top + v.files.count + 3
+        let policy =
+            model.disclosure.map {
+                "已启用保密处理：企业数少于 \($0.minimumEnterprises) 家，或最大 \($0.dominanceN) 家企业合计超过 \($0.dominanceK)% 的镇街数据以 \(FigureMarks.Kind.suppressed.symbol) 代替，并作相应的二次隐藏"
+            } ?? "未启用保密处理（配置 disclosure_min_enterprises 等项可启用）：下列数据发布前请核实是否可能反映单个企业的数据"
+        try sheet.write(
+            string: "单一企业占比过半的镇街数据（\(periodZh)当月，\(model.dominated.count) 项）；\(policy)", row: heading,
+            column: 0, format: styles.heading, fitsWidth: false)
+        let last = try table(
+            sheet, top: heading + 1, name: "Dominance", columns: ["镇街", "指标", "企业数", "最大企业占比", "本表处理"],
+            rows: model.dominated.count
+        ) { i, r in
+            let x = model.dominated[i]
+            let metric = reference.metrics[x.metric]
+            let key = AggregateKey(
+                period: periodText, districtCode: reference.districts[x.district].code, metric: metric.id,
+                measure: .month)
+            try sheet.write(string: reference.districts[x.district].name, row: r, column: 0, format: styles.text)
+            try sheet.write(string: metric.nameZh, row: r, column: 1, format: styles.text)
+            try sheet.write(number: Double(x.enterprises), row: r, column: 2, format: styles.integer)
+            try sheet.write(number: x.largestShare.doubleValue, row: r, column: 3, format: styles.ratio)
+            try sheet.write(
+                string: model.marks[key].contains(.suppressed) ? "已隐藏" : "已公布", row: r, column: 4, format: styles.text)
+        }
+        try finish(sheet, title: "数据质量", headerRow: top, freezeRow: top + 1, freezeColumn: 1, lastRow: last)
     }
 
     func writeRejects(_ sheet: Worksheet, page: Int) throws {
@@ -810,7 +851,12 @@ struct Layout {
     }
 
     func writeOutliers(_ sheet: Worksheet) throws {
-        let list = model.quality.outliers
+        // A withheld figure is not listed (its month and the month before would show it).
+        let list = model.quality.outliers.filter { x in
+            let code = reference.districts[x.district].code
+            let id = reference.metrics[x.metric].id
+            return shown(periodText, code, id, .month) != nil && shown(periodText, code, id, .mom) != nil
+        }
         try writeTitle(sheet, "异常波动（\(periodZh)）", "环比绝对值超过 \(percent(model.settings.outlierThreshold)) 的镇街数据，请核实")
         let top = 3
         try table(sheet, top: top, name: "Outliers", columns: ["代码", "镇街", "指标", "上月", "当月", "环比"], rows: list.count) {

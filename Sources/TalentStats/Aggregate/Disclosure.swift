@@ -1,0 +1,245 @@
+/// Statistical disclosure control (统计法 第二十五条) for district figures computed from enterprise
+/// rows: a figure that would reveal one enterprise's data is suppressed in the workbook.
+///
+/// **Primary rule** (``DisclosurePolicy``): a district figure computed wholly from enterprise rows
+/// fails when fewer than `minimumEnterprises` enterprises contribute to it, or when the largest
+/// `dominanceN` contribute more than `dominanceK` percent of it. It is checked, for the report
+/// month, on the row the metric sheet shows (当月, 累计 and 同期, each from its enterprises' values
+/// in its window) and, for every year, on the annual figure.
+///
+/// **What is withheld**: a failing row is suppressed whole (every measure of that district, metric
+/// and period: amounts and the ratios and ranks computed from them), so nothing in its row derives
+/// it; 环比 of the report month is withheld when the month before fails (环比 and 当月 would give
+/// it), 年度同比 of the year after a failing year likewise.
+///
+/// **Secondary suppression**: in each column that adds up to the city total (当月, 累计, 同期 of the
+/// report month; each year's annual figure), a suppressed district with a value must not be the
+/// only one: another district with a value there (the smallest) is suppressed whole as well, until
+/// every such column has none or at least two; when no other district has a value, the city's
+/// figures of that period are withheld instead. So no suppressed value equals the city total less
+/// the published districts.
+///
+/// `aggregates.csv` keeps the true values (it is internal); the marks say which are suppressed.
+public struct DisclosurePolicy: Sendable, Equatable {
+    public var minimumEnterprises: Int
+    public var dominanceN: Int
+    /// Percent, 0–100.
+    public var dominanceK: FixedDecimal
+
+    public init(minimumEnterprises: Int = 3, dominanceN: Int = 1, dominanceK: FixedDecimal = FixedDecimal(50)) {
+        self.minimumEnterprises = minimumEnterprises
+        self.dominanceN = dominanceN
+        self.dominanceK = dominanceK
+    }
+
+    /// Whether a figure made of these enterprise contributions (each ≥ 0) may be published.
+    func passes(_ contributions: [FixedDecimal]) -> Bool {
+        let total = contributions.reduce(.zero, +)
+        if contributions.count < minimumEnterprises { return false }
+        let top = contributions.sorted(by: >).prefix(dominanceN).reduce(.zero, +)
+        // top > k% of total  ⇔  100 · top > k · total, exact and without overflow (k ≤ 100).
+        let unit = FixedDecimal.unit
+        let kTotal = total.units / unit * dominanceK.units + total.units % unit * dominanceK.units / unit
+        return !(top.units * 100 > kTotal)
+    }
+}
+
+/// A district figure of the report month that one enterprise dominates (the 数据质量 warning).
+public struct DominatedFigure: Sendable, Equatable {
+    public let district: Int
+    public let metric: Int
+    public let enterprises: Int
+    /// The largest enterprise's part of the figure (0–1, six decimals).
+    public let largestShare: FixedDecimal
+}
+
+/// What disclosure control withholds, and which report-month figures one enterprise dominates.
+public struct Disclosure: Sendable {
+    public let suppressed: Set<AggregateKey>
+    /// Report-month district figures (当月) made of enterprises where the largest gives more than half.
+    public let dominated: [DominatedFigure]
+
+    public static let none = Disclosure(suppressed: [], dominated: [])
+
+    init(suppressed: Set<AggregateKey>, dominated: [DominatedFigure]) {
+        self.suppressed = suppressed
+        self.dominated = dominated
+    }
+
+    /// Applies `policy` (nil: off, only the dominance warning) to the district figures of `aggregates`.
+    public static func apply(_ policy: DisclosurePolicy?, data: ValidatedData, aggregates: Aggregates) -> Disclosure {
+        let reference = data.reference
+        let report = data.reportPeriod
+        let metrics = reference.metrics.count
+        guard let first = aggregates.firstMonth else { return .none }
+        let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
+        // Per month and cell (district × metrics + metric): enterprise id → value; cells with a total row.
+        var byMonth: [Int: [Int: [Int: FixedDecimal]]] = [:]
+        var hasTotal: Set<Int> = []  // month ordinal × cells + cell
+        let cells = reference.districts.count * metrics
+        let needed = Set(
+            policy == nil
+                ? [report.ordinal]
+                : months.map(\.ordinal))
+        for month in months where needed.contains(month.ordinal) {
+            var cellsOfMonth: [Int: [Int: FixedDecimal]] = [:]
+            data.accepted.forEachKey(in: month) { _, district, metric, entity, value in
+                let cell = district * metrics + metric
+                if entity == 0 {
+                    hasTotal.insert(month.ordinal * cells + cell)
+                } else {
+                    cellsOfMonth[cell, default: [:]][entity, default: .zero] += value
+                }
+            }
+            byMonth[month.ordinal] = cellsOfMonth
+        }
+        /// Per-enterprise contributions of a cell over `window` months, or nil when a total row is
+        /// in it or no enterprise.
+        func contributions(_ cell: Int, _ window: [YearMonth]) -> [FixedDecimal]? {
+            var sums: [Int: FixedDecimal] = [:]
+            for month in window {
+                if hasTotal.contains(month.ordinal * cells + cell) { return nil }
+                for (entity, value) in byMonth[month.ordinal]?[cell] ?? [:] { sums[entity, default: .zero] += value }
+            }
+            return sums.isEmpty ? nil : Array(sums.values)
+        }
+
+        // The warning, policy or not: 当月 of the report month, the largest enterprise above half.
+        var dominated: [DominatedFigure] = []
+        for d in reference.districts.indices {
+            for m in 0..<metrics {
+                guard let parts = contributions(d * metrics + m, [report]) else { continue }
+                let total = parts.reduce(.zero, +)
+                guard let largest = parts.max(), total > .zero, largest.units * 2 > total.units,
+                    case .value(let share) = FixedDecimal.quotient(largest, total)
+                else { continue }
+                dominated.append(DominatedFigure(district: d, metric: m, enterprises: parts.count, largestShare: share))
+            }
+        }
+        guard let policy else { return Disclosure(suppressed: [], dominated: dominated) }
+
+        func window(_ month: YearMonth, _ kind: MetricKind) -> [YearMonth] {
+            guard kind == .flow else { return [month] }
+            return (1...month.month).compactMap { YearMonth(year: month.year, month: $0) }.filter { $0 >= first }
+        }
+        var suppressed: Set<AggregateKey> = []
+        let monthlyMeasures: [Measure] = [.month, .ytd, .ytdPrev, .yoy, .mom, .share, .rank, .yoyComparable]
+        let annualMeasures: [Measure] = [.annual, .annualShare, .annualRank, .annualYoy, .annualYoyComparable]
+        for (m, metric) in reference.metrics.enumerated() {
+            // The report month's row: 当月, 累计, 同期 (each column adds up to the city).
+            let period = report.description
+            let columns: [Measure] = [.month, .ytd, .ytdPrev]
+            func fails(_ d: Int) -> Bool {
+                let cell = d * metrics + m
+                var checks = [[report], window(report, metric.kind)]
+                if let previous = YearMonth(ordinal: report.ordinal - 12), previous >= first {
+                    checks.append(window(previous, metric.kind))
+                }
+                return checks.contains { w in contributions(cell, w).map { !policy.passes($0) } ?? false }
+            }
+            var rows = Set(reference.districts.indices.filter(fails))
+            let codes = reference.districts.map(\.code)
+            func has(_ d: Int, _ measure: Measure) -> Bool {
+                aggregates.value(period, codes[d], metric.id, measure) != nil
+            }
+            var cityWithheld = false
+            secondary(
+                &rows, columns: columns, has: has,
+                size: { d in aggregates.value(period, codes[d], metric.id, .ytd)?.exact ?? .zero },
+                districts: reference.districts.count, cityWithheld: &cityWithheld)
+            for d in rows {
+                for measure in monthlyMeasures {
+                    suppressed.insert(
+                        AggregateKey(period: period, districtCode: codes[d], metric: metric.id, measure: measure))
+                }
+            }
+            if cityWithheld {
+                for measure in monthlyMeasures {
+                    suppressed.insert(
+                        AggregateKey(
+                            period: period, districtCode: reference.city.code, metric: metric.id, measure: measure))
+                }
+            }
+            // 环比 gives the month before from this month's figure.
+            if let before = report.previous, before >= first {
+                for d in reference.districts.indices where !rows.contains(d) {
+                    if let parts = contributions(d * metrics + m, [before]), !policy.passes(parts) {
+                        suppressed.insert(
+                            AggregateKey(period: period, districtCode: codes[d], metric: metric.id, measure: .mom))
+                    }
+                }
+            }
+            // Each year's annual figure (a flow: its months; a stock: its latest month with data).
+            for year in first.year...report.year {
+                let yearText = String(year)
+                let yearMonths = months.filter { $0.year == year }
+                func annualFails(_ d: Int) -> Bool {
+                    let cell = d * metrics + m
+                    let window: [YearMonth]
+                    if metric.kind == .flow {
+                        window = yearMonths
+                    } else {
+                        guard
+                            let last = yearMonths.last(where: {
+                                aggregates.value($0.description, codes[d], metric.id, .month) != nil
+                            })
+                        else { return false }
+                        window = [last]
+                    }
+                    return contributions(cell, window).map { !policy.passes($0) } ?? false
+                }
+                var annualRows = Set(reference.districts.indices.filter(annualFails))
+                var cityAnnual = false
+                secondary(
+                    &annualRows, columns: [.annual],
+                    has: { d, _ in aggregates.value(yearText, codes[d], metric.id, .annual) != nil },
+                    size: { d in aggregates.value(yearText, codes[d], metric.id, .annual)?.exact ?? .zero },
+                    districts: reference.districts.count, cityWithheld: &cityAnnual)
+                for d in annualRows {
+                    for measure in annualMeasures {
+                        suppressed.insert(
+                            AggregateKey(period: yearText, districtCode: codes[d], metric: metric.id, measure: measure))
+                    }
+                    for measure in [Measure.annualYoy, .annualYoyComparable] {
+                        suppressed.insert(
+                            AggregateKey(
+                                period: String(year + 1), districtCode: codes[d], metric: metric.id, measure: measure))
+                    }
+                }
+                if cityAnnual {
+                    for measure in annualMeasures {
+                        suppressed.insert(
+                            AggregateKey(
+                                period: yearText, districtCode: reference.city.code, metric: metric.id, measure: measure
+                            ))
+                    }
+                }
+            }
+        }
+        // Only keys that are figures of the report.
+        return Disclosure(suppressed: suppressed.filter { aggregates[$0] != nil }, dominated: dominated)
+    }
+
+    /// Secondary suppression over additive columns: while a column has exactly one suppressed row
+    /// with a value, suppress the smallest other row with a value there; with none left, the city.
+    static func secondary(
+        _ rows: inout Set<Int>, columns: [Measure], has: (Int, Measure) -> Bool, size: (Int) -> FixedDecimal,
+        districts: Int, cityWithheld: inout Bool
+    ) {
+        var changed = true
+        while changed {
+            changed = false
+            for column in columns {
+                let withValue = rows.filter { has($0, column) }
+                guard withValue.count == 1 else { continue }
+                let candidates = (0..<districts).filter { !rows.contains($0) && has($0, column) }
+                if let pick = candidates.min(by: { (size($0), $0) < (size($1), $1) }) {
+                    rows.insert(pick)
+                    changed = true
+                } else {
+                    cityWithheld = true
+                }
+            }
+        }
+    }
+}

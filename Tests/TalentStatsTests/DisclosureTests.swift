@@ -1,0 +1,110 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import TalentStats
+
+/// Disclosure control worked out by hand, through the binary. 2024-01 exports (万元), enterprise by
+/// enterprise: 甲 E1 90, E2 5, E3 5 (= 100; the largest gives 90%); 乙 30 + 30 + 41 (= 101, largest
+/// 40.6%); 丙 20 + 20 + 25 (= 65, largest 38.5%). The city: 266.
+///
+/// With the rule "at least 3 enterprises, the largest at most 50%": 甲 fails; alone in its column it
+/// could be recovered as 266 − 101 − 65, so the smallest other district, 丙, is withheld too. The
+/// city total then gives only 甲 + 丙 = 165.
+@Suite struct DisclosureTests {
+    func setUp(policy: Bool) throws -> TemporaryFolder {
+        let tmp = try TemporaryFolder()
+        try FileManager.default.createDirectory(at: tmp.file("input"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: ReleaseTests.reference, to: tmp.file("input/reference"))
+        var rows = ["period,district,metric,value,unit,entity"]
+        for (district, values) in [("甲", ["90", "5", "5"]), ("乙", ["30", "30", "41"]), ("丙", ["20", "20", "25"])] {
+            for (i, v) in values.enumerated() { rows.append("2024-01,\(district),export,\(v),万元,\(district)E\(i + 1)") }
+        }
+        for district in ["甲", "乙", "丙"] { rows.append("2024-01,\(district),people,10,人,") }
+        _ = try tmp.write("input/raw/2024-01.csv", rows.joined(separator: "\n") + "\n")
+        if policy {
+            _ = try tmp.write(
+                "talentstats.toml",
+                "disclosure_min_enterprises = 3\ndisclosure_dominance_n = 1\ndisclosure_dominance_k = 50\n")
+        }
+        let run = try Binary.run(
+            ["report", "--input", "input", "--output", "out", "--period", "2024-01"], in: tmp.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        return tmp
+    }
+
+    func sheets(_ tmp: TemporaryFolder) throws -> [String: [String: [Any]]] {
+        let json = tmp.file("formats.json")
+        try WorkbookInputTests.python(["formats", tmp.file("out/2024-01/talent-report-2024-01.xlsx").path, json.path])
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: [String: [Any]]]
+    }
+
+    @Test func aDominatedFigureAndItsSecondaryAreWithheld() throws {
+        let tmp = try setUp(policy: true)
+        let flags = try String(contentsOf: tmp.file("out/2024-01/flags.csv"), encoding: .utf8)
+        let suppressed = Set(
+            flags.split(separator: "\n").filter { $0.hasSuffix(",suppressed,,") }.map { line in
+                line.split(separator: ",").prefix(4).joined(separator: ",")
+            })
+        for code in ["100000001", "100000003"] {
+            for measure in ["month", "ytd", "share", "rank"] {
+                #expect(suppressed.contains("2024-01,\(code),export,\(measure)"), "\(code) \(measure)")
+            }
+            #expect(suppressed.contains("2024,\(code),export,annual"))
+        }
+        #expect(!suppressed.contains { $0.contains("100000002") || $0.hasPrefix("2024-01,100000,") })
+        #expect(!suppressed.contains { $0.contains(",people,") })
+        // aggregates.csv keeps the true values (internal).
+        let agg = try Fixtures.aggregates(tmp.file("out/2024-01/aggregates.csv"))
+        #expect(agg["2024-01,100000001,export,month"] == "100")
+        #expect(agg["2024-01,100000,export,month"] == "266")
+
+        let book = try sheets(tmp)
+        let sheet = try #require(book["出口额"])
+        // Rows 5–7: 甲 乙 丙; row 8: the city. Columns C–J: 当月 … 可比同比.
+        #expect(sheet["C5"]?.first as? String == "[c]")
+        #expect(sheet["C6"]?.first as? Double == 101)
+        #expect(sheet["C7"]?.first as? String == "[c]")
+        #expect(sheet["C8"]?.first as? Double == 266)
+        #expect((sheet["C8"]?.first as? String)?.hasPrefix("=") != true, "not a SUM of what is shown")
+        // The proof: no withheld value follows from its column or its row.
+        for column in ["C", "D"] {
+            let withheld = (5...7).filter { sheet["\(column)\($0)"]?.first as? String == "[c]" }
+            #expect(withheld.count != 1, "column \(column): one withheld cell is the total less the others")
+        }
+        for row in [5, 7] {
+            for column in ["C", "D", "E", "F", "G", "H", "I", "J"] {
+                let cell = sheet["\(column)\(row)"]?.first
+                #expect(
+                    cell as? String == "[c]" || cell as? String == "—", "\(column)\(row): \(String(describing: cell))")
+            }
+        }
+        // The charts' data holds no withheld figure; the annual sheet withholds the same pair.
+        let chart = try #require(book["图表数据"])
+        #expect(!chart.values.contains { ($0.first as? Double) == 100 || ($0.first as? Double) == 65 })
+        let annual = try #require(book["出口额（年度）"])
+        #expect(annual["C5"]?.first as? String == "[c]")
+        #expect(annual["C7"]?.first as? String == "[c]")
+        #expect(annual["C6"]?.first as? Double == 101)
+        let cover = try #require(book["说明"])
+        #expect(cover.values.contains { $0.first as? String == "[c]" }, "the symbol key names the mark")
+    }
+
+    @Test func withoutAPolicyNothingIsWithheldButTheQualitySheetWarns() throws {
+        let tmp = try setUp(policy: false)
+        let flags = try String(contentsOf: tmp.file("out/2024-01/flags.csv"), encoding: .utf8)
+        #expect(!flags.contains("suppressed"))
+        let book = try sheets(tmp)
+        let sheet = try #require(book["出口额"])
+        #expect(sheet["C5"]?.first as? Double == 100)
+        let quality = try #require(book["数据质量"])
+        let warned = quality.filter { $0.value.first as? String == "甲街道" }.map(\.key)
+        #expect(warned.count == 1, "\(quality)")
+        if let ref = warned.first {
+            let row = ref.dropFirst()
+            #expect(quality["D\(row)"]?.first as? Double == 0.9)
+            #expect(quality["C\(row)"]?.first as? Double == 3)
+        }
+        #expect(!quality.values.contains { $0.first as? String == "乙镇" })
+    }
+}
