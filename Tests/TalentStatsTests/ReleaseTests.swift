@@ -222,3 +222,42 @@ import Testing
         #expect(try sqlite(store, "PRAGMA integrity_check") == "ok")
     }
 }
+
+extension ReleaseTests {
+    /// The disk fills while the release is recorded (the folder fits, the store's transaction does
+    /// not): the run fails saying to free disk space, the store is intact with its one release, and
+    /// the previous folder is unchanged.
+    @Test(.enabled(if: UnattendedRunTests.canMountTmpfs, "needs to mount a small tmpfs"))
+    func aFullDiskWhileRecordingLeavesTheStoreIntact() throws {
+        let tmp = try setUp()
+        let disk = tmp.file("out")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        #expect(mount("tmpfs", disk.path, "tmpfs", 0, "size=4m") == 0)
+        defer { umount(disk.path) }
+        #expect(try report(tmp, "2024-01").status == 2)
+        let before = try Data(contentsOf: tmp.file("out/2024-01/manifest.json"))
+        // Leave room for the report folder again (and a little), not for the store's growth.
+        let folder = try FileManager.default.contentsOfDirectory(atPath: disk.appendingPathComponent("2024-01").path)
+            .reduce(0) { total, name in
+                let attributes = try FileManager.default.attributesOfItem(
+                    atPath: disk.appendingPathComponent("2024-01/\(name)").path)
+                return total + ((attributes[.size] as? Int ?? 0) + 4095) / 4096 * 4096
+            }
+        var info = statvfs()
+        #expect(statvfs(disk.path, &info) == 0)
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        let filler = free - folder - 8192
+        try #require(filler > 0)
+        #expect(
+            FileManager.default.createFile(
+                atPath: disk.appendingPathComponent("filler").path, contents: Data(count: filler)))
+        let full = try report(tmp, "2024-01")
+        #expect(full.status == 1, "\(full.stderr)")
+        #expect(full.stderr.contains("free disk space"), "\(full.stderr)")
+        #expect(full.stderr.contains("release"), "the store's transaction is what did not fit: \(full.stderr)")
+        let store = tmp.file("out/releases.sqlite")
+        #expect(try sqlite(store, "PRAGMA integrity_check") == "ok")
+        #expect(try sqlite(store, "SELECT COUNT(*) FROM release") == "1")
+        #expect(try Data(contentsOf: tmp.file("out/2024-01/manifest.json")) == before)
+    }
+}

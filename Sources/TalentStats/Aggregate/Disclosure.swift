@@ -61,11 +61,6 @@ public struct Disclosure: Sendable {
 
     public static let none = Disclosure(suppressed: [], dominated: [])
 
-    init(suppressed: Set<AggregateKey>, dominated: [DominatedFigure]) {
-        self.suppressed = suppressed
-        self.dominated = dominated
-    }
-
     /// Applies `policy` (nil: off, only the dominance warning) to the district figures of `aggregates`.
     public static func apply(_ policy: DisclosurePolicy?, data: ValidatedData, aggregates: Aggregates) -> Disclosure {
         let reference = data.reference
