@@ -237,15 +237,22 @@ public struct Pipeline {
         }
         let start = ContinuousClock.now
         // What earlier releases published: this release marks what moved since, and why.
-        let release: (id: Int, marks: FigureMarks, sources: [AggregateKey: [String]])
+        let release:
+            (
+                id: Int, marks: FigureMarks, sources: [AggregateKey: [String]],
+                published: [AggregateKey: FigureMarks.Published]
+            )
         do {
+            let readStart = ContinuousClock.now
+            let published = try store.latestPublished(for: computed.aggregates.rows.map(\.key))
+            logger.debug("release store: earlier figures read in \(ContinuousClock.now - readStart)")
             let marks = FigureMarks.compute(
-                computed.aggregates, published: try store.latestPublished(),
+                computed.aggregates, published: published,
                 provisionalMonths: options.provisionalMonths, suppressed: computed.disclosure.suppressed)
             var explainer = Explainer(validated: computed.validated)
             let sources = explainer.explain(
                 marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) })
-            release = (try store.nextID(), marks, sources)
+            release = (try store.nextID(), marks, sources, published)
         } catch {
             throw RunFailure("cannot read the release store \(store.path): \(error); nothing was published")
         }
@@ -259,15 +266,17 @@ public struct Pipeline {
         do {
             let written = try writeOutputs(computed, release: release, into: staging)
             try TestHooks.reach("before-commit")
+            let recordStart = ContinuousClock.now
             try store.recordPending(
                 ReleaseStore.Record(
                     id: release.id, period: options.period, publishedAt: Date(), folder: folder.lastPathComponent,
                     manifestSHA256: written, provisionalMonths: options.provisionalMonths,
-                    aggregates: computed.aggregates, marks: release.marks,
+                    aggregates: computed.aggregates, published: release.published, marks: release.marks,
                     inputs: computed.validated.files.map {
                         ($0.facts.file.relativePath, $0.facts.sha256, $0.facts.bytes, $0.status)
                     }))
             recorded = true
+            logger.debug("release store: release recorded in \(ContinuousClock.now - recordStart)")
             try TestHooks.reach("after-release-recorded")
             try publisher.commit()
         } catch {
@@ -307,7 +316,11 @@ public struct Pipeline {
     /// Writes every output of a release into `folder` (the staging folder) and returns the
     /// manifest's SHA-256.
     func writeOutputs(
-        _ computed: Computed, release: (id: Int, marks: FigureMarks, sources: [AggregateKey: [String]]),
+        _ computed: Computed,
+        release: (
+            id: Int, marks: FigureMarks, sources: [AggregateKey: [String]],
+            published: [AggregateKey: FigureMarks.Published]
+        ),
         into folder: URL
     ) throws -> String {
         let v = computed.validated

@@ -53,9 +53,9 @@ public final class ReleaseStore {
             metric TEXT NOT NULL,
             measure TEXT NOT NULL,
             value TEXT NOT NULL,
+            first_release INTEGER NOT NULL,
             PRIMARY KEY (release_id, period, district_code, metric, measure)
         ) WITHOUT ROWID;
-        CREATE INDEX figure_by_key ON figure (period, district_code, metric, measure, release_id);
         CREATE TABLE flag (
             release_id INTEGER NOT NULL REFERENCES release(id) ON DELETE CASCADE,
             period TEXT NOT NULL,
@@ -237,27 +237,28 @@ public final class ReleaseStore {
         ).map { ($0[0].text ?? "", $0[1].text ?? "", Int($0[2].integer ?? 0), $0[3].text ?? "") }
     }
 
-    /// For every key any published release holds: the value the latest of them published, that
-    /// release, and the first release that published the key.
-    public func latestPublished() throws -> [AggregateKey: FigureMarks.Published] {
-        var published: [Int: YearMonth] = [:]
-        for r in try releases() { published[r.id] = r.period }
-        guard !published.isEmpty else { return [:] }
-        let statement = try database.prepare(
-            "SELECT period, district_code, metric, measure, value, release_id FROM figure ORDER BY release_id")
-        try statement.bind([])
+    /// For each of `keys` that a published release holds: the value the latest of them published,
+    /// that release (and its report period), and the first release that published the key. Reads
+    /// the releases newest first, and only until every key is found (usually the latest alone).
+    public func latestPublished(for keys: [AggregateKey]) throws -> [AggregateKey: FigureMarks.Published] {
+        var wanted = Set(keys)
         var result: [AggregateKey: FigureMarks.Published] = [:]
-        while try statement.step() {
-            let r = statement.row
-            let release = Int(r[5].integer ?? 0)
-            guard let period = published[release], let measure = Measure(rawValue: r[3].text ?? ""),
-                let value = FixedDecimal(signed: Substring(r[4].text ?? ""))
-            else { continue }
-            let key = AggregateKey(
-                period: r[0].text ?? "", districtCode: r[1].text ?? "", metric: r[2].text ?? "", measure: measure)
-            let first = result[key]?.firstRelease ?? release
-            result[key] = FigureMarks.Published(
-                value: value, release: release, firstRelease: first, reportPeriod: period)
+        let statement = try database.prepare(
+            "SELECT period, district_code, metric, measure, value, first_release FROM figure WHERE release_id = ?1")
+        for release in try releases().reversed() where !wanted.isEmpty {
+            try statement.bind([.integer(Int64(release.id))])
+            while try statement.step() {
+                let r = statement.row
+                guard let measure = Measure(rawValue: r[3].text ?? ""),
+                    let value = FixedDecimal(signed: Substring(r[4].text ?? ""))
+                else { continue }
+                let key = AggregateKey(
+                    period: r[0].text ?? "", districtCode: r[1].text ?? "", metric: r[2].text ?? "", measure: measure)
+                guard wanted.remove(key) != nil else { continue }
+                result[key] = FigureMarks.Published(
+                    value: value, release: release.id, firstRelease: Int(r[5].integer ?? Int64(release.id)),
+                    reportPeriod: release.period)
+            }
         }
         return result
     }
@@ -278,6 +279,8 @@ public final class ReleaseStore {
         public let manifestSHA256: String
         public let provisionalMonths: Int
         public let aggregates: Aggregates
+        /// What earlier releases published (for each figure's first release).
+        public let published: [AggregateKey: FigureMarks.Published]
         public let marks: FigureMarks
         public let inputs: [(path: String, sha256: String, bytes: Int, status: String)]
     }
@@ -307,13 +310,15 @@ public final class ReleaseStore {
                     try input.run([id, .text(f.path), .text(f.sha256), .integer(Int64(f.bytes)), .text(f.status)])
                 }
                 let figure = try database.prepare(
-                    "INSERT INTO figure (release_id, period, district_code, metric, measure, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                )
+                    """
+                    INSERT INTO figure (release_id, period, district_code, metric, measure, value, first_release)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                    """)
                 for row in record.aggregates.rows {
                     let k = row.key
                     try figure.run([
                         id, .text(k.period), .text(k.districtCode), .text(k.metric), .text(k.measure.rawValue),
-                        .text(row.value.text),
+                        .text(row.value.text), .integer(Int64(record.published[k]?.firstRelease ?? record.id)),
                     ])
                 }
                 let flag = try database.prepare(
