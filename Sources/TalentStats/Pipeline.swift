@@ -251,7 +251,8 @@ public struct Pipeline {
                 provisionalMonths: options.provisionalMonths, suppressed: computed.disclosure.suppressed)
             var explainer = Explainer(validated: computed.validated)
             let sources = explainer.explain(
-                marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) })
+                marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) },
+                in: .chinese)
             release = (try store.nextID(), marks, sources, published)
         } catch {
             throw RunFailure("cannot read the release store \(store.path): \(error); nothing was published")

@@ -151,6 +151,9 @@ import Testing
         #expect(list["H\(yi)"]?.first as? Double == 60)
         #expect(list["I\(yi)"]?.first as? Double == 65)
         #expect((list["K\(yi)"]?.first as? String)?.contains("2024-01.v2.csv:2") == true, "\(list["K\(yi)"] ?? [])")
+        // Officials read it: the explanation is in Chinese (the analysts' `check` keeps English).
+        #expect((list["K\(yi)"]?.first as? String)?.contains("修订") == true, "\(list["K\(yi)"] ?? [])")
+        #expect((list["K\(yi)"]?.first as? String)?.contains("revises") == false, "\(list["K\(yi)"] ?? [])")
         let trend = try #require(sheets["月度趋势"])
         // Rows from 2023-01 (row 5): 2024-01 on row 17, 2024-02 on row 18.
         #expect(trend["A17"]?.first as? String == "2024-01")

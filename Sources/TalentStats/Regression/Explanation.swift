@@ -47,40 +47,67 @@ public struct Explainer: Sendable {
 
     private func path(_ file: Int) -> String { validated.files[file].facts.file.relativePath }
 
+    /// The language of the explanations: English for the analysts' `check` and `diff`, Chinese for
+    /// the workbook officials read (已发布数据修订).
+    public enum Language: Sendable {
+        case english
+        case chinese
+    }
+
     /// One line per input row behind a changed `month` figure.
-    func describe(_ root: RootKey) -> [String] {
+    func describe(_ root: RootKey, in language: Language = .english) -> [String] {
         let reference = validated.reference
-        let what = "\(root.month) \(reference.districts[root.district].name) \(reference.metrics[root.metric].id)"
+        let district = reference.districts[root.district].name
+        let metric = reference.metrics[root.metric]
+        let zh = language == .chinese
+        let what = zh ? "\(root.month) \(district) \(metric.nameZh)" : "\(root.month) \(district) \(metric.id)"
         var lines: [String] = []
         for revision in revisions[root] ?? [] {
+            let new = "\(path(revision.new.file)):\(revision.new.line)"
+            let old = "\(path(revision.old.file)):\(revision.old.line)"
             lines.append(
-                "\(path(revision.new.file)):\(revision.new.line) revises \(path(revision.old.file)):\(revision.old.line) (\(what): \(revision.old.value) → \(revision.new.value))"
-            )
+                zh
+                    ? "\(new) 修订 \(old)（\(what)：\(revision.old.value) → \(revision.new.value)）"
+                    : "\(new) revises \(old) (\(what): \(revision.old.value) → \(revision.new.value))")
         }
         for x in replacedCells[root] ?? [] {
-            let earlier = x.earlier.map { "\(path($0.file)) (\($0.rows) row\($0.rows == 1 ? "" : "s"))" }
+            let earlier = x.earlier.map {
+                zh ? "\(path($0.file))（\($0.rows) 行）" : "\(path($0.file)) (\($0.rows) row\($0.rows == 1 ? "" : "s"))"
+            }
             let how =
-                switch x.why {
-                case .otherKind(let toEntities):
+                switch (x.why, zh) {
+                case (.otherKind(let toEntities), false):
                     "\(path(x.file)):\(x.line) reports \(what) \(toEntities ? "entity by entity" : "as a district total")"
-                case .formReturn: "the returned form \(path(x.file)) is the whole of \(what)"
+                case (.otherKind(let toEntities), true):
+                    "\(path(x.file)):\(x.line) \(toEntities ? "按企业逐条报送" : "按镇街合计报送")\(what)"
+                case (.formReturn, false): "the returned form \(path(x.file)) is the whole of \(what)"
+                case (.formReturn, true): "回收的报表 \(path(x.file)) 即\(what)的全部数据"
                 }
-            lines.append("\(how), replacing \(earlier.joined(separator: ", ")) whole")
+            lines.append(
+                zh
+                    ? "\(how)，整体替换 \(earlier.joined(separator: "、"))"
+                    : "\(how), replacing \(earlier.joined(separator: ", ")) whole")
         }
         let rows = sources[root] ?? []
         if rows.isEmpty {
-            lines.append("\(what): no accepted row in the current input (removed, or now rejected: see rejects.csv)")
+            lines.append(
+                zh
+                    ? "\(what)：当前输入中没有采用的行（已删除，或现被拒收：见 rejects.csv）"
+                    : "\(what): no accepted row in the current input (removed, or now rejected: see rejects.csv)")
         } else {
-            let listed = rows.prefix(5).map { "\(path($0.file)):\($0.line)" }.joined(separator: ", ")
-            let more = rows.count > 5 ? " and \(rows.count - 5) more rows" : ""
+            let listed = rows.prefix(5).map { "\(path($0.file)):\($0.line)" }.joined(separator: zh ? "、" : ", ")
+            let more =
+                rows.count > 5 ? (zh ? " 等另 \(rows.count - 5) 行" : " and \(rows.count - 5) more rows") : ""
             let total = rows.reduce(FixedDecimal.zero) { $0 + $1.value }
-            lines.append("\(what) = \(total) from \(listed)\(more)")
+            lines.append(zh ? "\(what) = \(total)，来自 \(listed)\(more)" : "\(what) = \(total) from \(listed)\(more)")
         }
         return lines
     }
 
-    /// Explanations for `differences`, by key.
-    public mutating func explain(_ differences: [Comparison.Difference]) -> [AggregateKey: [String]] {
+    /// Explanations for `differences`, by key, in `language`.
+    public mutating func explain(
+        _ differences: [Comparison.Difference], in language: Language = .english
+    ) -> [AggregateKey: [String]] {
         let reference = validated.reference
         var districtIndex: [String: Int] = [:]
         for (i, d) in reference.districts.enumerated() { districtIndex[d.code] = i }
@@ -108,12 +135,12 @@ public struct Explainer: Sendable {
                     && (acrossDistricts || reference.districts[root.district].code == key.districtCode)
                     && (root.month.year == year || root.month.year == year - 1)
             }
-            let lines = related.flatMap(describe)
-            result[key] =
-                lines.isEmpty
-                ? [
-                    "no changed input row found for this metric and year: the change comes from the code or the reference data"
-                ] : Array(NSOrderedSet(array: lines).array as! [String])
+            let lines = related.flatMap { describe($0, in: language) }
+            let unexplained =
+                language == .chinese
+                ? "该指标该年度没有变化的输入行：变化来自程序或参考数据"
+                : "no changed input row found for this metric and year: the change comes from the code or the reference data"
+            result[key] = lines.isEmpty ? [unexplained] : Array(NSOrderedSet(array: lines).array as! [String])
         }
         return result
     }
