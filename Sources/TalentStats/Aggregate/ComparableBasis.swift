@@ -1,3 +1,5 @@
+import CCacheHint
+
 /// Growth on a comparable basis (按可比口径) within a district reported enterprise by enterprise:
 /// the current and the previous year's figures restricted to the enterprises that reported in the
 /// same months of both years, so that an enterprise entering or leaving the reporting scope makes
@@ -31,19 +33,29 @@ struct ComparableBasis {
         let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
         let firstYear = first.year
         let years = report.year - firstYear + 1
+        // Within one year nothing has a previous year to compare with.
+        guard years >= 2 else {
+            figures = Array(repeating: Array(repeating: nil, count: months.count), count: cells)
+            return
+        }
         // Months (bit k−1 for month k) each enterprise key reported in, per year; months with a district total, per cell and year.
-        var reported = [MonthMaskMap](repeating: MonthMaskMap(), count: years)
+        var reported = EnterpriseMonths(entities: accepted.entityCount, metrics: kinds.count, years: years)
         var totals = [UInt16](repeating: 0, count: cells * years)
         var anyEnterprise = false
         for month in months {
             let y = month.year - firstYear
             let bit = UInt16(1) << UInt16(month.month - 1)
-            accepted.forEachKey(in: month) { key, district, metric, entity, _ in
-                if entity == 0 {
-                    totals[(district * kinds.count + metric) * years + y] |= bit
-                } else {
-                    reported[y].insert(key, bit)
-                    anyEnterprise = true
+            Self.inGroups(accepted, month) { group in
+                for o in group where o.entity != 0 {
+                    reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
+                }
+                for o in group {
+                    if o.entity == 0 {
+                        totals[(o.district * kinds.count + o.metric) * years + y] |= bit
+                    } else {
+                        reported.insert(o.key, district: o.district, metric: o.metric, entity: o.entity, year: y, bit)
+                        anyEnterprise = true
+                    }
                 }
             }
         }
@@ -62,14 +74,22 @@ struct ComparableBasis {
             let y = month.year - firstYear
             let k = month.month
             let bit = UInt16(1) << UInt16(k - 1)
-            accepted.forEachKey(in: month) { key, district, metric, entity, value in
-                guard entity != 0 else { return }
+            Self.inGroups(accepted, month) { group in
+              for o in group where o.entity != 0 {
+                reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
+              }
+              for o in group where o.entity != 0 {
+                let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
                 let cell = district * kinds.count + metric
-                let mine = reported[y][key]
-                // (year compared, that year's months, the other year's months, is this the current side)
-                for (target, other, isCurrent) in [(y, y - 1, true), (y + 1, y + 1, false)] {
-                    guard target >= 0, target < years, other >= 0, other < years else { continue }
-                    let theirs = reported[other][key]
+                let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
+                // Twice: this observation as the current side of year y (against y − 1), then as the
+                // previous side of year y + 1 (against y + 1).
+                for isCurrent in [true, false] {
+                    let target = isCurrent ? y : y + 1
+                    let other = isCurrent ? y - 1 : y + 1
+                    guard target < years, other >= 0, other < years else { continue }
+                    let theirs = reported.months(
+                        key, district: district, metric: metric, entity: entity, year: other)
                     if kinds[metric] == .stock {
                         guard theirs & bit != 0 else { continue }
                         if isCurrent {
@@ -94,6 +114,7 @@ struct ComparableBasis {
                         }
                     }
                 }
+              }
             }
         }
         var figures: [[(current: FixedDecimal, previous: FixedDecimal)?]] = []
@@ -128,49 +149,76 @@ struct ComparableBasis {
         }
         self.figures = figures
     }
+
+    /// One accepted observation, as ``AcceptedObservations/forEachKey(in:_:)`` gives it.
+    struct Observation {
+        let key: UInt32
+        let district: Int
+        let metric: Int
+        let entity: Int
+        let value: FixedDecimal
+    }
+
+    /// Calls `body` with the observations of `month` in groups of 32, so that a pass can prefetch
+    /// the slots of a whole group before it reads any (the cache misses overlap; what is computed,
+    /// and in which order, does not change).
+    static func inGroups(_ accepted: AcceptedObservations, _ month: YearMonth, _ body: ([Observation]) -> Void) {
+        var group: [Observation] = []
+        group.reserveCapacity(32)
+        accepted.forEachKey(in: month) { key, district, metric, entity, value in
+            group.append(Observation(key: key, district: district, metric: metric, entity: entity, value: value))
+            if group.count == 32 {
+                body(group)
+                group.removeAll(keepingCapacity: true)
+            }
+        }
+        if !group.isEmpty { body(group) }
+    }
 }
 
-/// Enterprise key → months reported in a year (bit k−1 for month k): open addressing on the keys'
-/// own 32-bit values (never 0), placed by ``MonthKeys/mix(_:)``, so no order of insertion clusters them.
-struct MonthMaskMap {
-    private var keys: [UInt32] = Array(repeating: 0, count: 16)
-    private var masks: [UInt16] = Array(repeating: 0, count: 16)
-    private var count = 0
+/// Enterprise key → months reported in each year (bit k−1 for month k).
+///
+/// Indexed densely by `(entity × metrics + metric) × years + year` (entity ids are dense, from 1),
+/// one 32-bit word a slot: the months in the low 16 bits, the district + 1 in the high 16; the
+/// years of one key are side by side, so comparing a key's year with the years around it is one
+/// memory access. An enterprise reported for the same metric under a second district (rare) is
+/// kept by its whole key in a dictionary. Memory: 4 bytes × metrics × years a distinct entity.
+struct EnterpriseMonths {
+    private let slots: LargeTable<UInt32>
+    private var others: [Int: UInt16] = [:]
+    private let metrics: Int
+    private let years: Int
 
-    private func home(_ key: UInt32) -> Int { Int(truncatingIfNeeded: MonthKeys.mix(key) & UInt64(keys.count - 1)) }
-
-    mutating func insert(_ key: UInt32, _ bit: UInt16) {
-        if (count + 1) * 4 > keys.count * 3 { grow() }
-        var i = home(key)
-        while keys[i] != 0 && keys[i] != key { i = (i + 1) & (keys.count - 1) }
-        if keys[i] == 0 {
-            keys[i] = key
-            count += 1
-        }
-        masks[i] |= bit
+    init(entities: Int, metrics: Int, years: Int) {
+        self.metrics = metrics
+        self.years = years
+        slots = LargeTable(zeroed: max(1, entities) * metrics * years)
     }
 
-    subscript(_ key: UInt32) -> UInt16 {
-        var i = home(key)
-        while keys[i] != 0 {
-            if keys[i] == key { return masks[i] }
-            i = (i + 1) & (keys.count - 1)
+    mutating func insert(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int, _ bit: UInt16) {
+        let i = (entity * metrics + metric) * years + year
+        let owner = UInt32(truncatingIfNeeded: district + 1) << 16
+        let word = slots[i]
+        if district + 1 > 0xFFFF {
+            others[Int(key) * years + year, default: 0] |= bit
+        } else if word == 0 {
+            slots[i] = owner | UInt32(bit)
+        } else if word & 0xFFFF_0000 == owner {
+            slots[i] = word | UInt32(bit)
+        } else {
+            others[Int(key) * years + year, default: 0] |= bit
         }
-        return 0
     }
 
-    private mutating func grow() {
-        let oldKeys = keys
-        let oldMasks = masks
-        keys = Array(repeating: 0, count: oldKeys.count * 2)
-        masks = Array(repeating: 0, count: oldKeys.count * 2)
-        count = 0
-        for (i, key) in oldKeys.enumerated() where key != 0 {
-            var j = home(key)
-            while keys[j] != 0 { j = (j + 1) & (keys.count - 1) }
-            keys[j] = key
-            masks[j] = oldMasks[i]
-            count += 1
-        }
+    /// Starts loading the slot of a key's year (a hint: changes nothing).
+    func prefetch(district: Int, metric: Int, entity: Int, year: Int) {
+        let i = (entity * metrics + metric) * years + year
+        if i < slots.count { cache_hint_prefetch(slots.address(i)) }
+    }
+
+    func months(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int) -> UInt16 {
+        let word = slots[(entity * metrics + metric) * years + year]
+        if word >> 16 == UInt32(district + 1) { return UInt16(truncatingIfNeeded: word) }
+        return others[Int(key) * years + year] ?? 0
     }
 }

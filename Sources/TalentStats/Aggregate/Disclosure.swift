@@ -68,35 +68,36 @@ public struct Disclosure: Sendable {
         let metrics = reference.metrics.count
         guard let first = aggregates.firstMonth else { return .none }
         let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
-        // Per month and cell (district × metrics + metric): enterprise id → value; cells with a total row.
-        var byMonth: [Int: [Int: [Int: FixedDecimal]]] = [:]
-        var hasTotal: Set<Int> = []  // month ordinal × cells + cell
+        // Per month: each cell's (district × metrics + metric) enterprise values and whether it has a
+        // total row. Only the report month without a policy (the warning).
         let cells = reference.districts.count * metrics
-        let needed = Set(
-            policy == nil
-                ? [report.ordinal]
-                : months.map(\.ordinal))
-        for month in months where needed.contains(month.ordinal) {
-            var cellsOfMonth: [Int: [Int: FixedDecimal]] = [:]
-            data.accepted.forEachKey(in: month) { _, district, metric, entity, value in
-                let cell = district * metrics + metric
-                if entity == 0 {
-                    hasTotal.insert(month.ordinal * cells + cell)
-                } else {
-                    cellsOfMonth[cell, default: [:]][entity, default: .zero] += value
-                }
-            }
-            byMonth[month.ordinal] = cellsOfMonth
+        var byMonth: [Int: MonthCells] = [:]
+        for month in months where policy != nil || month == report {
+            byMonth[month.ordinal] = MonthCells(data.accepted, month: month, cells: cells, metrics: metrics)
         }
         /// Per-enterprise contributions of a cell over `window` months, or nil when a total row is
         /// in it or no enterprise.
         func contributions(_ cell: Int, _ window: [YearMonth]) -> [FixedDecimal]? {
-            var sums: [Int: FixedDecimal] = [:]
-            for month in window {
-                if hasTotal.contains(month.ordinal * cells + cell) { return nil }
-                for (entity, value) in byMonth[month.ordinal]?[cell] ?? [:] { sums[entity, default: .zero] += value }
+            let present = window.compactMap { byMonth[$0.ordinal] }
+            if present.contains(where: { $0.hasTotal[cell] }) { return nil }
+            let parts: [FixedDecimal]
+            if present.count == 1 {
+                // A key is unique within a month: one value per enterprise.
+                parts = Array(present[0].values(of: cell))
+            } else {
+                // An enterprise's values over the window, summed: sorted by enterprise, runs added.
+                var pairs: [(entity: Int, value: FixedDecimal)] = []
+                for m in present { pairs += m.pairs(of: cell) }
+                pairs.sort { $0.entity < $1.entity }
+                var sums: [FixedDecimal] = []
+                var last = -1
+                for (entity, value) in pairs {
+                    if entity == last { sums[sums.count - 1] += value } else { sums.append(value) }
+                    last = entity
+                }
+                parts = sums
             }
-            return sums.isEmpty ? nil : Array(sums.values)
+            return parts.isEmpty ? nil : parts
         }
 
         // The warning, policy or not: 当月 of the report month, the largest enterprise above half.
@@ -213,6 +214,46 @@ public struct Disclosure: Sendable {
         }
         // Only keys that are figures of the report.
         return Disclosure(suppressed: suppressed.filter { aggregates[$0] != nil }, dominated: dominated)
+    }
+
+    /// One month's enterprise values grouped by cell (entries `start[c]..<start[c + 1]` are cell
+    /// `c`'s), built in two passes over the month's keys: counts, then values. Flat arrays, not
+    /// dictionaries: a one-month file of a million enterprise rows costs two linear passes.
+    struct MonthCells {
+        private var start: [Int]
+        private var entities: [Int]
+        private var amounts: [FixedDecimal]
+        private(set) var hasTotal: [Bool]
+
+        init(_ accepted: AcceptedObservations, month: YearMonth, cells: Int, metrics: Int) {
+            var start = [Int](repeating: 0, count: cells + 1)
+            var hasTotal = [Bool](repeating: false, count: cells)
+            accepted.forEachKey(in: month) { _, district, metric, entity, _ in
+                let cell = district * metrics + metric
+                if entity == 0 { hasTotal[cell] = true } else { start[cell + 1] += 1 }
+            }
+            for c in 0..<cells { start[c + 1] += start[c] }
+            var next = Array(start.dropLast())
+            var entities = [Int](repeating: 0, count: start[cells])
+            var amounts = [FixedDecimal](repeating: .zero, count: start[cells])
+            accepted.forEachKey(in: month) { _, district, metric, entity, value in
+                guard entity != 0 else { return }
+                let cell = district * metrics + metric
+                entities[next[cell]] = entity
+                amounts[next[cell]] = value
+                next[cell] += 1
+            }
+            self.start = start
+            self.entities = entities
+            self.amounts = amounts
+            self.hasTotal = hasTotal
+        }
+
+        func values(of cell: Int) -> ArraySlice<FixedDecimal> { amounts[start[cell]..<start[cell + 1]] }
+
+        func pairs(of cell: Int) -> [(entity: Int, value: FixedDecimal)] {
+            (start[cell]..<start[cell + 1]).map { (entities[$0], amounts[$0]) }
+        }
     }
 
     /// Secondary suppression over additive columns: while a column has exactly one suppressed row

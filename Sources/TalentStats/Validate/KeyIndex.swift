@@ -85,6 +85,9 @@ public struct AcceptedObservations: @unchecked Sendable {
     /// Distinct keys (accepted observations).
     public var count: Int { index.keptKeys }
 
+    /// One more than the largest entity id (ids are dense, from 1; 0 is the district total).
+    public var entityCount: Int { index.entities.count }
+
     /// Calls `body` with (district, metric, value) of every accepted observation of `month`, in no
     /// particular order (for sums, which do not depend on it).
     public func forEachValue(in month: YearMonth, _ body: (Int, Int, FixedDecimal) -> Void) {
