@@ -75,46 +75,46 @@ struct ComparableBasis {
             let k = month.month
             let bit = UInt16(1) << UInt16(k - 1)
             Self.inGroups(accepted, month) { group in
-              for o in group where o.entity != 0 {
-                reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
-              }
-              for o in group where o.entity != 0 {
-                let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
-                let cell = district * kinds.count + metric
-                let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
-                // Twice: this observation as the current side of year y (against y − 1), then as the
-                // previous side of year y + 1 (against y + 1).
-                for isCurrent in [true, false] {
-                    let target = isCurrent ? y : y + 1
-                    let other = isCurrent ? y - 1 : y + 1
-                    guard target < years, other >= 0, other < years else { continue }
-                    let theirs = reported.months(
-                        key, district: district, metric: metric, entity: entity, year: other)
-                    if kinds[metric] == .stock {
-                        guard theirs & bit != 0 else { continue }
-                        if isCurrent {
-                            current[slot(cell, target, k)] += value.units
-                            units[slot(cell, target, k)] += 1
+                for o in group where o.entity != 0 {
+                    reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
+                }
+                for o in group where o.entity != 0 {
+                    let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
+                    let cell = district * kinds.count + metric
+                    let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
+                    // Twice: this observation as the current side of year y (against y − 1), then as the
+                    // previous side of year y + 1 (against y + 1).
+                    for isCurrent in [true, false] {
+                        let target = isCurrent ? y : y + 1
+                        let other = isCurrent ? y - 1 : y + 1
+                        guard target < years, other >= 0, other < years else { continue }
+                        let theirs = reported.months(
+                            key, district: district, metric: metric, entity: entity, year: other)
+                        if kinds[metric] == .stock {
+                            guard theirs & bit != 0 else { continue }
+                            if isCurrent {
+                                current[slot(cell, target, k)] += value.units
+                                units[slot(cell, target, k)] += 1
+                            } else {
+                                previous[slot(cell, target, k)] += value.units
+                            }
                         } else {
-                            previous[slot(cell, target, k)] += value.units
-                        }
-                    } else {
-                        // The first month (1…12, or 13) where the two years' months differ.
-                        let differ = mine ^ theirs
-                        let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
-                        guard k < stop else { continue }
-                        if isCurrent {
-                            current[slot(cell, target, k)] += value.units
-                            current[slot(cell, target, stop)] -= value.units
-                            units[slot(cell, target, k)] += 1
-                            units[slot(cell, target, stop)] -= 1
-                        } else {
-                            previous[slot(cell, target, k)] += value.units
-                            previous[slot(cell, target, stop)] -= value.units
+                            // The first month (1…12, or 13) where the two years' months differ.
+                            let differ = mine ^ theirs
+                            let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
+                            guard k < stop else { continue }
+                            if isCurrent {
+                                current[slot(cell, target, k)] += value.units
+                                current[slot(cell, target, stop)] -= value.units
+                                units[slot(cell, target, k)] += 1
+                                units[slot(cell, target, stop)] -= 1
+                            } else {
+                                previous[slot(cell, target, k)] += value.units
+                                previous[slot(cell, target, stop)] -= value.units
+                            }
                         }
                     }
                 }
-              }
             }
         }
         var figures: [[(current: FixedDecimal, previous: FixedDecimal)?]] = []
