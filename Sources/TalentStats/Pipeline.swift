@@ -254,6 +254,9 @@ public struct Pipeline {
                 marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) },
                 in: .chinese)
             release = (try store.nextID(), marks, sources, published)
+            // Every figure, the collection status and the revisions' input rows are computed: the key
+            // index (about 20 bytes a key) is not needed to publish them.
+            computed.validated.accepted.discard()
         } catch {
             throw RunFailure("cannot read the release store \(store.path): \(error); nothing was published")
         }

@@ -179,12 +179,14 @@ struct ComparableBasis {
 /// Enterprise key → months reported in each year (bit k−1 for month k).
 ///
 /// Indexed densely by `(entity × metrics + metric) × years + year` (entity ids are dense, from 1),
-/// one 32-bit word a slot: the months in the low 16 bits, the district + 1 in the high 16; the
-/// years of one key are side by side, so comparing a key's year with the years around it is one
-/// memory access. An enterprise reported for the same metric under a second district (rare) is
-/// kept by its whole key in a dictionary. Memory: 4 bytes × metrics × years a distinct entity.
+/// one 16-bit word of months a slot; the years of one key are side by side, so comparing a key's
+/// year with the years around it is one memory access. The district an entity is first seen in is
+/// kept once for the entity (its district + 1, 16 bits); an observation of the enterprise under
+/// another district (rare) is kept by its whole key in a dictionary. Memory: 2 bytes × metrics ×
+/// years + 2 bytes a distinct entity.
 struct EnterpriseMonths {
-    private let slots: LargeTable<UInt32>
+    private let slots: LargeTable<UInt16>
+    private let owners: LargeTable<UInt16>
     private var others: [Int: UInt16] = [:]
     private let metrics: Int
     private let years: Int
@@ -193,18 +195,20 @@ struct EnterpriseMonths {
         self.metrics = metrics
         self.years = years
         slots = LargeTable(zeroed: max(1, entities) * metrics * years)
+        owners = LargeTable(zeroed: max(1, entities))
     }
 
     mutating func insert(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int, _ bit: UInt16) {
-        let i = (entity * metrics + metric) * years + year
-        let owner = UInt32(truncatingIfNeeded: district + 1) << 16
-        let word = slots[i]
+        let owner = owners[entity]
         if district + 1 > 0xFFFF {
             others[Int(key) * years + year, default: 0] |= bit
-        } else if word == 0 {
-            slots[i] = owner | UInt32(bit)
-        } else if word & 0xFFFF_0000 == owner {
-            slots[i] = word | UInt32(bit)
+            return
+        }
+        let mine = UInt16(truncatingIfNeeded: district + 1)
+        if owner == 0 { owners[entity] = mine }
+        if owner == 0 || owner == mine {
+            let i = (entity * metrics + metric) * years + year
+            slots[i] |= bit
         } else {
             others[Int(key) * years + year, default: 0] |= bit
         }
@@ -217,8 +221,9 @@ struct EnterpriseMonths {
     }
 
     func months(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int) -> UInt16 {
-        let word = slots[(entity * metrics + metric) * years + year]
-        if word >> 16 == UInt32(district + 1) { return UInt16(truncatingIfNeeded: word) }
+        if district + 1 <= 0xFFFF && owners[entity] == UInt16(truncatingIfNeeded: district + 1) {
+            return slots[(entity * metrics + metric) * years + year]
+        }
         return others[Int(key) * years + year] ?? 0
     }
 }

@@ -12,6 +12,12 @@ final class EntityInterner {
 
     deinit { table.deallocate() }
 
+    /// Gives back the table's memory, leaving an empty one (``KeyIndex/discard()``).
+    func discard() {
+        table.deallocate()
+        table = EntityTable()
+    }
+
     /// Distinct entities, the empty one included.
     var count: Int { table.count }
     var bytes: Int { table.bytes }

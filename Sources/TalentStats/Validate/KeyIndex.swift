@@ -6,9 +6,9 @@
 /// (up to the report period) are kept for the whole run, to detect resubmissions; later months
 /// matter only for duplicates within a file, so their tables are dropped at the end of each file.
 ///
-/// Memory: 14 bytes a slot at 40–80% load (17.5–35 bytes a key, about 22 on average) plus about
-/// 30 bytes a distinct entity; it depends on how many distinct keys each month has, not on the
-/// order, size or number of the files they came in.
+/// Memory: 14 bytes a slot at 58–87.5% load (16–24 bytes a key) plus about 46 bytes a distinct
+/// entity; it depends on how many distinct keys each month has, not on the order, size or number
+/// of the files they came in. ``discard()`` gives it back once a run has no more use for the keys.
 final class KeyIndex {
     let districts: Int
     let metrics: Int
@@ -54,6 +54,19 @@ final class KeyIndex {
     /// Forgets the months after the last kept one (at the end of each file).
     func endFile() { scratch = [:] }
 
+    /// Whether ``discard()`` has given the keys back.
+    private(set) var isDiscarded = false
+
+    /// Gives back the memory of every key and entity: for a run that has computed every figure and
+    /// explanation and goes on to publish them. Reading the index afterwards is a programming error
+    /// (it traps), never an empty answer.
+    func discard() {
+        kept = [:]
+        scratch = [:]
+        entities.discard()
+        isDiscarded = true
+    }
+
     /// Distinct keys of the kept months.
     var keptKeys: Int { kept.values.reduce(0) { $0 + $1.count } }
 
@@ -64,8 +77,20 @@ final class KeyIndex {
 /// The accepted observations of a run, one per key (the one that counts: the first of a file, the
 /// last file's for a resubmitted key), with their values and origins. The input of Aggregate.
 public struct AcceptedObservations: @unchecked Sendable {
-    // Safe to send: the index is complete and never changed once the validator has finished.
+    // Safe to send: the index is complete and never changed once the validator has finished, but
+    // for ``discard()``, which the pipeline calls on its own thread after the last reader.
     let index: KeyIndex
+
+    /// The index's tables of the kept months (traps once discarded).
+    private var kept: [Int: MonthKeys] {
+        precondition(!index.isDiscarded, "the accepted observations were read after they were discarded")
+        return index.kept
+    }
+
+    /// Gives back the memory of the keys (about 20 bytes a key): the pipeline calls it once the
+    /// figures, the collection status and the revision explanations are computed, so that
+    /// publishing does not hold the whole index. Any later read traps.
+    public func discard() { index.discard() }
 
     /// One accepted observation.
     public struct Row: Sendable, Equatable {
@@ -79,11 +104,14 @@ public struct AcceptedObservations: @unchecked Sendable {
 
     /// Months with at least one accepted observation, in order.
     public var months: [YearMonth] {
-        index.kept.filter { $0.value.count > 0 }.keys.sorted().compactMap(YearMonth.init(ordinal:))
+        kept.filter { $0.value.count > 0 }.keys.sorted().compactMap(YearMonth.init(ordinal:))
     }
 
     /// Distinct keys (accepted observations).
-    public var count: Int { index.keptKeys }
+    public var count: Int {
+        precondition(!index.isDiscarded, "the accepted observations were read after they were discarded")
+        return index.keptKeys
+    }
 
     /// One more than the largest entity id (ids are dense, from 1; 0 is the district total).
     public var entityCount: Int { index.entities.count }
@@ -91,7 +119,7 @@ public struct AcceptedObservations: @unchecked Sendable {
     /// Calls `body` with (district, metric, value) of every accepted observation of `month`, in no
     /// particular order (for sums, which do not depend on it).
     public func forEachValue(in month: YearMonth, _ body: (Int, Int, FixedDecimal) -> Void) {
-        guard let table = index.kept[month.ordinal] else { return }
+        guard let table = kept[month.ordinal] else { return }
         table.forEachSlot { slot in
             let p = index.parts(of: table.key(at: slot))
             body(p.district, p.metric, table.value(at: slot))
@@ -102,7 +130,7 @@ public struct AcceptedObservations: @unchecked Sendable {
     /// `month`, in no particular order. The key is the same number for the same district, metric
     /// and entity in every month; entity id 0 is the district total (no entity).
     public func forEachKey(in month: YearMonth, _ body: (UInt32, Int, Int, Int, FixedDecimal) -> Void) {
-        guard let table = index.kept[month.ordinal] else { return }
+        guard let table = kept[month.ordinal] else { return }
         table.forEachSlot { slot in
             let key = table.key(at: slot)
             let p = index.parts(of: key)
@@ -113,7 +141,7 @@ public struct AcceptedObservations: @unchecked Sendable {
     /// Calls `body` with (district, metric, file) of every accepted observation of `month`, in no
     /// particular order (for who sent what).
     public func forEachSource(in month: YearMonth, _ body: (Int, Int, Int) -> Void) {
-        guard let table = index.kept[month.ordinal] else { return }
+        guard let table = kept[month.ordinal] else { return }
         table.forEachSlot { slot in
             let p = index.parts(of: table.key(at: slot))
             body(p.district, p.metric, table.file(at: slot))
@@ -122,7 +150,7 @@ public struct AcceptedObservations: @unchecked Sendable {
 
     /// The accepted observations of a month, district and metric, in file and line order.
     public func rows(month: YearMonth, district: Int, metric: Int) -> [Row] {
-        guard let table = index.kept[month.ordinal] else { return [] }
+        guard let table = kept[month.ordinal] else { return [] }
         var rows: [Row] = []
         table.forEachSlot { slot in
             let p = index.parts(of: table.key(at: slot))
