@@ -244,7 +244,8 @@ public struct Pipeline {
             )
         do {
             let readStart = ContinuousClock.now
-            let published = try store.latestPublished(for: computed.aggregates.rows.map(\.key))
+            let published = try store.latestPublished(
+                for: computed.aggregates.rows.map(\.key), report: options.period)
             logger.debug("release store: earlier figures read in \(ContinuousClock.now - readStart)")
             let marks = FigureMarks.compute(
                 computed.aggregates, published: published,
@@ -252,7 +253,7 @@ public struct Pipeline {
             var explainer = Explainer(validated: computed.validated)
             let sources = explainer.explain(
                 marks.revisions.map { Comparison.Difference(key: $0.key, kind: .changed, old: $0.old, new: $0.new) },
-                in: .chinese)
+                in: .chinese, values: options.disclosure == nil)
             release = (try store.nextID(), marks, sources, published)
             // Every figure, the collection status and the revisions' input rows are computed: the key
             // index (about 20 bytes a key) is not needed to publish them.

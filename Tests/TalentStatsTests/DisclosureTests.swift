@@ -52,7 +52,14 @@ import Testing
             }
             #expect(suppressed.contains("2024,\(code),export,annual"))
         }
-        #expect(!suppressed.contains { $0.contains("100000002") || $0.hasPrefix("2024-01,100000,") })
+        // 乙 is shown, but for its ranks: a rank among the shown districts would place the withheld.
+        #expect(suppressed.contains("2024-01,100000002,export,rank"))
+        #expect(suppressed.contains("2024,100000002,export,annual_rank"))
+        #expect(
+            !suppressed.contains {
+                ($0.contains("100000002") && !$0.hasSuffix(",rank") && !$0.hasSuffix(",annual_rank"))
+                    || $0.hasPrefix("2024-01,100000,")
+            })
         #expect(!suppressed.contains { $0.contains(",people,") })
         // aggregates.csv keeps the true values (internal).
         let agg = try Fixtures.aggregates(tmp.file("out/2024-01/aggregates.csv"))
@@ -106,5 +113,85 @@ import Testing
             #expect(quality["C\(row)"]?.first as? Double == 3)
         }
         #expect(!quality.values.contains { $0.first as? String == "乙镇" })
+    }
+
+    /// Across releases. February: every district's three enterprises give 10 each (each passes).
+    /// 甲 and 丙 were withheld in January; their February 累计 less February's 当月 would give January
+    /// back, so their February rows stay withheld (a flow, for the rest of the year), and 环比 of
+    /// February is withheld for both. Then 甲 E2's January value is resubmitted (5 → 7): the January
+    /// release that follows revises 甲 and the city, and 已发布数据修订 lists the city's revision
+    /// without any input value and leaves the withheld 甲 out.
+    @Test func withheldCellsStayWithheldInLaterReleasesAndRevisionsShowNoValues() throws {
+        let tmp = try setUp(policy: true)
+        var rows = ["period,district,metric,value,unit,entity"]
+        for district in ["甲", "乙", "丙"] {
+            for i in 1...3 { rows.append("2024-02,\(district),export,10,万元,\(district)E\(i)") }
+            rows.append("2024-02,\(district),people,10,人,")
+        }
+        _ = try tmp.write("input/raw/2024-02.csv", rows.joined(separator: "\n") + "\n")
+        let february = try Binary.run(
+            ["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url)
+        #expect(february.status == 0, "\(february.stderr)")
+        let flags = try String(contentsOf: tmp.file("out/2024-02/flags.csv"), encoding: .utf8)
+        let suppressed = Set(
+            flags.split(separator: "\n").filter { $0.hasSuffix(",suppressed,,") }.map { line in
+                line.split(separator: ",").prefix(4).joined(separator: ",")
+            })
+        for code in ["100000001", "100000003"] {
+            for measure in ["month", "ytd", "mom"] {
+                #expect(suppressed.contains("2024-02,\(code),export,\(measure)"), "\(code) \(measure)")
+            }
+        }
+        #expect(!suppressed.contains("2024-02,100000002,export,month"))
+        #expect(!suppressed.contains("2024-02,100000002,export,mom"))
+
+        _ = try tmp.write(
+            "input/raw/2024-01.v2.csv", "period,district,metric,value,unit,entity\n2024-01,甲,export,7,万元,甲E2\n")
+        let again = try Binary.run(
+            ["report", "--input", "input", "--output", "out", "--period", "2024-01"], in: tmp.url)
+        #expect(again.status == 0, "\(again.stderr)")
+        let revisedFlags = try String(contentsOf: tmp.file("out/2024-01/flags.csv"), encoding: .utf8)
+        #expect(revisedFlags.contains("2024-01,100000,export,month,revised,266,"))
+        let book = try sheets(tmp)
+        let sheet = try #require(book["已发布数据修订"])
+        let texts = sheet.values.compactMap { $0.first as? String }
+        #expect(!texts.contains("100000001"), "the withheld 甲 is left out")
+        #expect(texts.contains("100000"), "the city's revision is listed")
+        #expect(texts.contains { $0.contains("另有") && $0.contains("[c]") }, "the withheld revisions are counted")
+        let sources = texts.filter { $0.contains("2024-01.v2.csv") }
+        #expect(!sources.isEmpty)
+        for text in sources {
+            #expect(!text.contains("→") && !text.contains(" = "), "no input value: \(text)")
+            #expect(!text.contains("102") && !text.contains("7"), "no value of 甲: \(text)")
+        }
+    }
+
+    /// A year's figure is compared with the latest release covering the same months of the year,
+    /// even when a release of another month came in between: releases 2024-01 (1), 2024-02 (2),
+    /// 2024-01 again (3); then 乙 E1's January value is resubmitted (30 → 31) and 2024-02 is
+    /// reported (4). 乙's 2024 exports (January and February: 101 + 30 = 131 in release 2, now 132)
+    /// are revised against release 2, not left unmarked because release 3 covered January only.
+    @Test func aYearsFigureIsComparedWithTheReleaseOfTheSameMonths() throws {
+        let tmp = try setUp(policy: false)
+        var rows = ["period,district,metric,value,unit,entity"]
+        for district in ["甲", "乙", "丙"] {
+            for i in 1...3 { rows.append("2024-02,\(district),export,10,万元,\(district)E\(i)") }
+            rows.append("2024-02,\(district),people,10,人,")
+        }
+        _ = try tmp.write("input/raw/2024-02.csv", rows.joined(separator: "\n") + "\n")
+        for period in ["2024-02", "2024-01"] {
+            let run = try Binary.run(
+                ["report", "--input", "input", "--output", "out", "--period", period], in: tmp.url)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        _ = try tmp.write(
+            "input/raw/2024-01.v2.csv", "period,district,metric,value,unit,entity\n2024-01,乙,export,31,万元,乙E1\n")
+        let run = try Binary.run(["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        let flags = try String(contentsOf: tmp.file("out/2024-02/flags.csv"), encoding: .utf8)
+        #expect(flags.contains("2024,100000002,export,annual,revised,131,2"), "\(flags)")
+        #expect(flags.contains("2024-02,100000002,export,ytd,revised,131,2"), "\(flags)")
+        let agg = try Fixtures.aggregates(tmp.file("out/2024-02/aggregates.csv"))
+        #expect(agg["2024,100000002,export,annual"] == "132")
     }
 }

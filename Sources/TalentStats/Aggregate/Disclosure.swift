@@ -122,48 +122,65 @@ public struct Disclosure: Sendable {
         let monthlyMeasures: [Measure] = [.month, .ytd, .ytdPrev, .yoy, .mom, .share, .rank, .yoyComparable]
         let annualMeasures: [Measure] = [.annual, .annualShare, .annualRank, .annualYoy, .annualYoyComparable]
         for (m, metric) in reference.metrics.enumerated() {
-            // The report month's row: 当月, 累计, 同期 (each column adds up to the city).
-            let period = report.description
-            let columns: [Measure] = [.month, .ytd, .ytdPrev]
-            func fails(_ d: Int) -> Bool {
-                let cell = d * metrics + m
-                var checks = [[report], window(report, metric.kind)]
-                if let previous = YearMonth(ordinal: report.ordinal - 12), previous >= first {
-                    checks.append(window(previous, metric.kind))
-                }
-                return checks.contains { w in contributions(cell, w).map { !policy.passes($0) } ?? false }
-            }
-            var rows = Set(reference.districts.indices.filter(fails))
             let codes = reference.districts.map(\.code)
-            func has(_ d: Int, _ measure: Measure) -> Bool {
-                aggregates.value(period, codes[d], metric.id, measure) != nil
-            }
-            var cityWithheld = false
-            secondary(
-                &rows, columns: columns, has: has,
-                size: { d in aggregates.value(period, codes[d], metric.id, .ytd)?.exact ?? .zero },
-                districts: reference.districts.count, cityWithheld: &cityWithheld)
-            for d in rows {
-                for measure in monthlyMeasures {
-                    suppressed.insert(
-                        AggregateKey(period: period, districtCode: codes[d], metric: metric.id, measure: measure))
-                }
-            }
-            if cityWithheld {
-                for measure in monthlyMeasures {
-                    suppressed.insert(
-                        AggregateKey(
-                            period: period, districtCode: reference.city.code, metric: metric.id, measure: measure))
-                }
-            }
-            // 环比 gives the month before from this month's figure.
-            if let before = report.previous, before >= first {
-                for d in reference.districts.indices where !rows.contains(d) {
-                    if let parts = contributions(d * metrics + m, [before]), !policy.passes(parts) {
-                        suppressed.insert(
-                            AggregateKey(period: period, districtCode: codes[d], metric: metric.id, measure: .mom))
+            // The rows withheld in a month's release, whichever release reports it: the primary rule
+            // on its row (当月, 累计, 同期 each in its window); for a flow, every row withheld in an
+            // earlier month of the year (its 累计 less this month's would give the 累计 withheld
+            // then); then secondary suppression over 当月, 累计, 同期. Memoized by month.
+            var memo: [Int: (rows: Set<Int>, city: Bool)] = [:]
+            func withheld(_ month: YearMonth) -> (rows: Set<Int>, city: Bool) {
+                if let known = memo[month.ordinal] { return known }
+                let period = month.description
+                func fails(_ d: Int) -> Bool {
+                    let cell = d * metrics + m
+                    var checks = [[month], window(month, metric.kind)]
+                    if let previous = YearMonth(ordinal: month.ordinal - 12), previous >= first {
+                        checks.append(window(previous, metric.kind))
                     }
+                    return checks.contains { w in contributions(cell, w).map { !policy.passes($0) } ?? false }
                 }
+                var rows = Set(reference.districts.indices.filter(fails))
+                if metric.kind == .flow, month.month > 1, let before = month.previous, before >= first {
+                    rows.formUnion(withheld(before).rows)
+                }
+                func has(_ d: Int, _ measure: Measure) -> Bool {
+                    aggregates.value(period, codes[d], metric.id, measure) != nil
+                }
+                var city = false
+                secondary(
+                    &rows, columns: [.month, .ytd, .ytdPrev], has: has,
+                    size: { d in aggregates.value(period, codes[d], metric.id, .ytd)?.exact ?? .zero },
+                    districts: reference.districts.count, cityWithheld: &city)
+                memo[month.ordinal] = (rows, city)
+                return (rows, city)
+            }
+            let period = report.description
+            func withhold(_ district: String, _ measures: [Measure]) {
+                for measure in measures {
+                    suppressed.insert(
+                        AggregateKey(period: period, districtCode: district, metric: metric.id, measure: measure))
+                }
+            }
+            let (rows, cityWithheld) = withheld(report)
+            for d in rows { withhold(codes[d], monthlyMeasures) }
+            if cityWithheld { withhold(reference.city.code, monthlyMeasures) }
+            // 环比 gives the month before from this month's figure: withheld for every row withheld
+            // in that month's release (primary or secondary).
+            if let before = report.previous, before >= first {
+                for d in withheld(before).rows { withhold(codes[d], [.mom]) }
+            }
+            // 同期 and 同比 give the month a year before: withheld for every row withheld then. That
+            // release's secondary suppression left at least two of them in its 累计 column, so the
+            // 同期 column, holding all of them, gives none back.
+            if let yearBefore = YearMonth(ordinal: report.ordinal - 12), yearBefore >= first {
+                let then = withheld(yearBefore)
+                for d in then.rows { withhold(codes[d], [.ytdPrev, .yoy, .yoyComparable]) }
+                if then.city { withhold(reference.city.code, [.ytdPrev, .yoy, .yoyComparable]) }
+            }
+            // A rank among the shown districts would tell where a withheld one stands: with any
+            // district withheld, no district's rank of the month is shown.
+            if !rows.isEmpty {
+                for d in reference.districts.indices { withhold(codes[d], [.rank]) }
             }
             // Each year's annual figure (a flow: its months; a stock: its latest month with data).
             for year in first.year...report.year {
@@ -200,6 +217,13 @@ public struct Disclosure: Sendable {
                         suppressed.insert(
                             AggregateKey(
                                 period: String(year + 1), districtCode: codes[d], metric: metric.id, measure: measure))
+                    }
+                }
+                if !annualRows.isEmpty {
+                    for d in reference.districts.indices {
+                        suppressed.insert(
+                            AggregateKey(
+                                period: yearText, districtCode: codes[d], metric: metric.id, measure: .annualRank))
                     }
                 }
                 if cityAnnual {

@@ -55,7 +55,9 @@ public struct Explainer: Sendable {
     }
 
     /// One line per input row behind a changed `month` figure.
-    func describe(_ root: RootKey, in language: Language = .english) -> [String] {
+    /// With `values` false (a workbook under a disclosure policy) the lines name files and lines
+    /// only: no input value and no district total, which could be one enterprise's.
+    func describe(_ root: RootKey, in language: Language = .english, values: Bool = true) -> [String] {
         let reference = validated.reference
         let district = reference.districts[root.district].name
         let metric = reference.metrics[root.metric]
@@ -65,10 +67,8 @@ public struct Explainer: Sendable {
         for revision in revisions[root] ?? [] {
             let new = "\(path(revision.new.file)):\(revision.new.line)"
             let old = "\(path(revision.old.file)):\(revision.old.line)"
-            lines.append(
-                zh
-                    ? "\(new) 修订 \(old)（\(what)：\(revision.old.value) → \(revision.new.value)）"
-                    : "\(new) revises \(old) (\(what): \(revision.old.value) → \(revision.new.value))")
+            let change = values ? (zh ? "：" : ": ") + "\(revision.old.value) → \(revision.new.value)" : ""
+            lines.append(zh ? "\(new) 修订 \(old)（\(what)\(change)）" : "\(new) revises \(old) (\(what)\(change))")
         }
         for x in replacedCells[root] ?? [] {
             let earlier = x.earlier.map {
@@ -99,14 +99,19 @@ public struct Explainer: Sendable {
             let more =
                 rows.count > 5 ? (zh ? " 等另 \(rows.count - 5) 行" : " and \(rows.count - 5) more rows") : ""
             let total = rows.reduce(FixedDecimal.zero) { $0 + $1.value }
-            lines.append(zh ? "\(what) = \(total)，来自 \(listed)\(more)" : "\(what) = \(total) from \(listed)\(more)")
+            if values {
+                lines.append(zh ? "\(what) = \(total)，来自 \(listed)\(more)" : "\(what) = \(total) from \(listed)\(more)")
+            } else {
+                lines.append(zh ? "\(what)：来自 \(listed)\(more)" : "\(what) from \(listed)\(more)")
+            }
         }
         return lines
     }
 
-    /// Explanations for `differences`, by key, in `language`.
+    /// Explanations for `differences`, by key, in `language`; `values` false: files and lines only
+    /// (``describe(_:in:values:)``).
     public mutating func explain(
-        _ differences: [Comparison.Difference], in language: Language = .english
+        _ differences: [Comparison.Difference], in language: Language = .english, values: Bool = true
     ) -> [AggregateKey: [String]] {
         let reference = validated.reference
         var districtIndex: [String: Int] = [:]
@@ -135,7 +140,7 @@ public struct Explainer: Sendable {
                     && (acrossDistricts || reference.districts[root.district].code == key.districtCode)
                     && (root.month.year == year || root.month.year == year - 1)
             }
-            let lines = related.flatMap { describe($0, in: language) }
+            let lines = related.flatMap { describe($0, in: language, values: values) }
             let unexplained =
                 language == .chinese
                 ? "该指标该年度没有变化的输入行：变化来自程序或参考数据"

@@ -240,13 +240,24 @@ public final class ReleaseStore {
     /// For each of `keys` that a published release holds: the value the latest of them published,
     /// that release (and its report period), and the first release that published the key. Reads
     /// the releases newest first, and only until every key is found (usually the latest alone).
-    public func latestPublished(for keys: [AggregateKey]) throws -> [AggregateKey: FigureMarks.Published] {
-        var wanted = Set(keys)
+    ///
+    /// A year's figures (年度, 累计 of the year) are the same figure only between releases that
+    /// cover the same months of that year (``FigureMarks/extent(of:in:)``): for those keys the
+    /// latest release of the same extent as `report` is read, whatever was published in between
+    /// (one indexed read a year; none when no earlier release covers the same months).
+    public func latestPublished(for keys: [AggregateKey], report: YearMonth) throws -> [AggregateKey:
+        FigureMarks.Published]
+    {
+        var wanted = Set(keys.filter { !$0.measure.isAnnual })
+        var annual: [String: Set<AggregateKey>] = [:]
+        for key in keys where key.measure.isAnnual { annual[key.period, default: []].insert(key) }
         var result: [AggregateKey: FigureMarks.Published] = [:]
-        let statement = try database.prepare(
-            "SELECT period, district_code, metric, measure, value, first_release FROM figure WHERE release_id = ?1")
-        for release in try releases().reversed() where !wanted.isEmpty {
-            try statement.bind([.integer(Int64(release.id))])
+        let history = try releases()
+        func read(_ release: Release, period: String?, into wanted: inout Set<AggregateKey>) throws {
+            let statement = try database.prepare(
+                "SELECT period, district_code, metric, measure, value, first_release FROM figure WHERE release_id = ?1"
+                    + (period == nil ? "" : " AND period = ?2"))
+            try statement.bind([.integer(Int64(release.id))] + (period.map { [.text($0)] } ?? []))
             while try statement.step() {
                 let r = statement.row
                 guard let measure = Measure(rawValue: r[3].text ?? ""),
@@ -259,6 +270,16 @@ public final class ReleaseStore {
                     value: value, release: release.id, firstRelease: Int(r[5].integer ?? Int64(release.id)),
                     reportPeriod: release.period)
             }
+        }
+        for release in history.reversed() where !wanted.isEmpty {
+            try read(release, period: nil, into: &wanted)
+        }
+        for (period, var keys) in annual.sorted(by: { $0.key < $1.key }) {
+            guard let year = Int(period) else { continue }
+            let extent = FigureMarks.extent(of: year, in: report)
+            guard let release = history.last(where: { FigureMarks.extent(of: year, in: $0.period) == extent })
+            else { continue }
+            try read(release, period: period, into: &keys)
         }
         return result
     }

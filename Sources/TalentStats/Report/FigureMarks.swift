@@ -79,6 +79,10 @@ public struct FigureMarks: Sendable {
 
     public var revisedCount: Int { revisions.count }
 
+    /// The revisions 已发布数据修订 lists: those of figures not withheld (a withheld figure's old value
+    /// could be one enterprise's).
+    public var shownRevisions: [Revision] { revisions.filter { !self[$0.key].contains(.suppressed) } }
+
     public subscript(_ key: AggregateKey) -> Mark { index[key] ?? [] }
 
     /// No marks (a workbook written outside a release, e.g. by a test or the fuzz target).
@@ -139,8 +143,13 @@ public struct FigureMarks: Sendable {
     /// revision).
     static func sameExtent(_ key: AggregateKey, _ earlier: YearMonth, _ now: YearMonth) -> Bool {
         guard key.measure.isAnnual, let year = Int(key.period) else { return true }
-        func extent(_ report: YearMonth) -> Int { report.year > year ? 12 : report.year == year ? report.month : 0 }
-        return extent(earlier) == extent(now)
+        return extent(of: year, in: earlier) == extent(of: year, in: now)
+    }
+
+    /// How many months of `year` a release of `report` covers: 12 for a year before the report's,
+    /// the report month for the report's year, 0 for a later year.
+    public static func extent(of year: Int, in report: YearMonth) -> Int {
+        report.year > year ? 12 : report.year == year ? report.month : 0
     }
 
     /// The month ordinals whose data a figure's value rests on: its own month (and, for a flow's

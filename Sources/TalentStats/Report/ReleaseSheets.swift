@@ -49,16 +49,19 @@ extension Layout {
 
     /// 已发布数据修订: every figure whose value differs from what an earlier release published.
     func writePublishedRevisions(_ sheet: Worksheet, page: Int) throws {
-        let all = model.marks.revisions
+        // A withheld figure is left out (its old value could be one enterprise's), counted only.
+        let all = model.marks.shownRevisions
+        let withheld = model.marks.revisions.count - all.count
         let revisions = Array(self.page(all, page))
         let part =
             all.count > Self.rowsPerPage
             ? "；本表为第 \(page * Self.rowsPerPage + 1)—\(page * Self.rowsPerPage + revisions.count) 条" : ""
         try writeTitle(
             sheet, "已发布数据修订",
-            all.isEmpty
+            (all.isEmpty
                 ? "本次发布的数据与此前发布的数值均相同（或此前未发布）"
                 : "与此前发布的数值不同的数据共 \(all.count) 个，在各表中以 \(FigureMarks.Kind.revised.symbol) 标注\(part)")
+                + (withheld > 0 ? "；另有 \(withheld) 个保密数据（\(FigureMarks.Kind.suppressed.symbol)）的修订不予列出" : ""))
         let top = 3
         let columns = [
             "统计期", "镇街代码", "镇街", "指标", "口径", "首次发布", "上次发布", "原值", "新值", "变动", "引起变动的原始数据（文件:行）",

@@ -58,7 +58,7 @@ struct Layout {
         let quality = names.take("数据质量")
         let rejectSheets = pagedNames("拒收明细", rows: model.validated.rejections.count)
         let revisionSheets = pagedNames("修订记录", rows: model.validated.revisions.count)
-        let publishedRevisionSheets = pagedNames("已发布数据修订", rows: model.marks.revisions.count)
+        let publishedRevisionSheets = pagedNames("已发布数据修订", rows: model.marks.shownRevisions.count)
         let collectionSheet = model.collection.map { _ in names.take("报送情况") }
         let missingSheet = names.take("缺报镇街")
         let outliers = names.take("异常波动")
