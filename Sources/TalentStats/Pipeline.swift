@@ -246,6 +246,8 @@ public struct Pipeline {
                 published: [AggregateKey: FigureMarks.Published]
             )
         do {
+            // What aggregation freed goes back before the earlier figures are read beside the index.
+            Self.returnFreedMemory()
             let readStart = ContinuousClock.now
             let published = try store.latestPublished(
                 for: computed.aggregates.rows.map(\.key), report: options.period)
