@@ -243,14 +243,13 @@ public struct Pipeline {
         let release:
             (
                 id: Int, marks: FigureMarks, sources: [AggregateKey: [String]],
-                published: [AggregateKey: FigureMarks.Published]
+                published: [FigureMarks.Published?]
             )
         do {
             // What aggregation freed goes back before the earlier figures are read beside the index.
             Self.returnFreedMemory()
             let readStart = ContinuousClock.now
-            let published = try store.latestPublished(
-                for: computed.aggregates.rows.map(\.key), report: options.period)
+            let published = try store.latestPublished(for: computed.aggregates, report: options.period)
             logger.debug("release store: earlier figures read in \(ContinuousClock.now - readStart)")
             let marks = FigureMarks.compute(
                 computed.aggregates, published: published,
@@ -329,7 +328,7 @@ public struct Pipeline {
         _ computed: Computed,
         release: (
             id: Int, marks: FigureMarks, sources: [AggregateKey: [String]],
-            published: [AggregateKey: FigureMarks.Published]
+            published: [FigureMarks.Published?]
         ),
         into folder: URL
     ) throws -> String {

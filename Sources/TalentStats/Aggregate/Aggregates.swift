@@ -87,7 +87,8 @@ public struct AggregateRow: Sendable, Equatable {
 /// Every figure of the report, sorted as `aggregates.csv` is, with lookup by key.
 public struct Aggregates: Sendable {
     public let rows: [AggregateRow]
-    private let index: [AggregateKey: AggregateValue]
+    /// Key → its place in ``rows``.
+    private let index: [AggregateKey: Int]
     /// The first month with data (where the monthly rows start).
     public let firstMonth: YearMonth?
     public let reportPeriod: YearMonth
@@ -98,18 +99,22 @@ public struct Aggregates: Sendable {
     init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth, outOfRange: [AggregateKey] = []) {
         self.outOfRange = outOfRange
         self.rows = rows.sorted { AggregateKey.byteOrder($0.key, $1.key) }
-        var index: [AggregateKey: AggregateValue] = [:]
-        for row in rows { index[row.key] = row.value }
+        var index: [AggregateKey: Int] = [:]
+        index.reserveCapacity(self.rows.count)
+        for (i, row) in self.rows.enumerated() { index[row.key] = i }
         self.index = index
         self.firstMonth = firstMonth
         self.reportPeriod = reportPeriod
     }
 
-    public subscript(_ key: AggregateKey) -> AggregateValue? { index[key] }
+    public subscript(_ key: AggregateKey) -> AggregateValue? { index[key].map { rows[$0].value } }
+
+    /// The place of `key`'s figure in ``rows``.
+    public func position(of key: AggregateKey) -> Int? { index[key] }
 
     public func value(_ period: String, _ districtCode: String, _ metric: String, _ measure: Measure) -> AggregateValue?
     {
-        index[AggregateKey(period: period, districtCode: districtCode, metric: metric, measure: measure)]
+        self[AggregateKey(period: period, districtCode: districtCode, metric: metric, measure: measure)]
     }
 }
 

@@ -237,27 +237,32 @@ public final class ReleaseStore {
         ).map { ($0[0].text ?? "", $0[1].text ?? "", Int($0[2].integer ?? 0), $0[3].text ?? "") }
     }
 
-    /// For each of `keys` that a published release holds: the value the latest of them published,
-    /// that release (and its report period), and the first release that published the key. Reads
-    /// the releases newest first, and only until every key is found (usually the latest alone).
+    /// For each figure of `aggregates` that a published release holds (by its place in
+    /// `aggregates.rows`): the value the latest of them published, that release (and its report
+    /// period), and the first release that published the key. Reads the releases newest first, and
+    /// only until every key is found (usually the latest alone). Held by row, not by key: beside the
+    /// run's key index, a dictionary of text keys would be most of the run's memory above it.
     ///
     /// A year's figures (年度, 累计 of the year) are the same figure only between releases that
     /// cover the same months of that year (``FigureMarks/extent(of:in:)``): for those keys the
     /// latest release of the same extent as `report` is read, whatever was published in between
     /// (one indexed read a year; none when no earlier release covers the same months).
-    public func latestPublished(for keys: [AggregateKey], report: YearMonth) throws -> [AggregateKey:
-        FigureMarks.Published]
-    {
-        var wanted = Set(keys.filter { !$0.measure.isAnnual })
-        var annual: [String: Set<AggregateKey>] = [:]
-        for key in keys where key.measure.isAnnual { annual[key.period, default: []].insert(key) }
-        var result: [AggregateKey: FigureMarks.Published] = [:]
+    public func latestPublished(for aggregates: Aggregates, report: YearMonth) throws -> [FigureMarks.Published?] {
+        var result = [FigureMarks.Published?](repeating: nil, count: aggregates.rows.count)
+        var missing = 0
+        var annualYears: Set<String> = []
+        for row in aggregates.rows {
+            if row.key.measure.isAnnual { annualYears.insert(row.key.period) } else { missing += 1 }
+        }
         let history = try releases()
-        func read(_ release: Release, period: String?, into wanted: inout Set<AggregateKey>) throws {
+        /// Reads a release's figures (of one period, or all); fills the rows still empty that
+        /// `accept` takes; returns how many it filled.
+        func read(_ release: Release, period: String?, accept: (AggregateKey) -> Bool) throws -> Int {
             let statement = try database.prepare(
                 "SELECT period, district_code, metric, measure, value, first_release FROM figure WHERE release_id = ?1"
                     + (period == nil ? "" : " AND period = ?2"))
             try statement.bind([.integer(Int64(release.id))] + (period.map { [.text($0)] } ?? []))
+            var filled = 0
             while try statement.step() {
                 let r = statement.row
                 guard let measure = Measure(rawValue: r[3].text ?? ""),
@@ -265,21 +270,23 @@ public final class ReleaseStore {
                 else { continue }
                 let key = AggregateKey(
                     period: r[0].text ?? "", districtCode: r[1].text ?? "", metric: r[2].text ?? "", measure: measure)
-                guard wanted.remove(key) != nil else { continue }
-                result[key] = FigureMarks.Published(
+                guard accept(key), let i = aggregates.position(of: key), result[i] == nil else { continue }
+                result[i] = FigureMarks.Published(
                     value: value, release: release.id, firstRelease: Int(r[5].integer ?? Int64(release.id)),
                     reportPeriod: release.period)
+                filled += 1
             }
+            return filled
         }
-        for release in history.reversed() where !wanted.isEmpty {
-            try read(release, period: nil, into: &wanted)
+        for release in history.reversed() where missing > 0 {
+            missing -= try read(release, period: nil) { !$0.measure.isAnnual }
         }
-        for (period, var keys) in annual.sorted(by: { $0.key < $1.key }) {
+        for period in annualYears.sorted() {
             guard let year = Int(period) else { continue }
             let extent = FigureMarks.extent(of: year, in: report)
             guard let release = history.last(where: { FigureMarks.extent(of: year, in: $0.period) == extent })
             else { continue }
-            try read(release, period: period, into: &keys)
+            _ = try read(release, period: period) { $0.measure.isAnnual }
         }
         return result
     }
@@ -301,7 +308,8 @@ public final class ReleaseStore {
         public let provisionalMonths: Int
         public let aggregates: Aggregates
         /// What earlier releases published (for each figure's first release).
-        public let published: [AggregateKey: FigureMarks.Published]
+        /// What earlier releases published, by the figure's place in `aggregates.rows`.
+        public let published: [FigureMarks.Published?]
         public let marks: FigureMarks
         public let inputs: [(path: String, sha256: String, bytes: Int, status: String)]
     }
@@ -335,11 +343,11 @@ public final class ReleaseStore {
                     INSERT INTO figure (release_id, period, district_code, metric, measure, value, first_release)
                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                     """)
-                for row in record.aggregates.rows {
+                for (i, row) in record.aggregates.rows.enumerated() {
                     let k = row.key
                     try figure.run([
                         id, .text(k.period), .text(k.districtCode), .text(k.metric), .text(k.measure.rawValue),
-                        .text(row.value.text), .integer(Int64(record.published[k]?.firstRelease ?? record.id)),
+                        .text(row.value.text), .integer(Int64(record.published[i]?.firstRelease ?? record.id)),
                     ])
                 }
                 let flag = try database.prepare(

@@ -97,12 +97,13 @@ public struct FigureMarks: Sendable {
 
     /// The marks of `aggregates`.
     /// - Parameters:
-    ///   - published: for each key, what the earlier releases published (``ReleaseStore/latestPublished()``).
+    ///   - published: for each row of `aggregates`, what the earlier releases published
+    ///     (``ReleaseStore/latestPublished(for:report:)``).
     ///   - provisionalMonths: how many of the latest months (the report month and those before it)
     ///     are provisional; 0 marks none.
     ///   - suppressed: figures disclosure control withholds.
     public static func compute(
-        _ aggregates: Aggregates, published: [AggregateKey: Published], provisionalMonths: Int,
+        _ aggregates: Aggregates, published: [Published?], provisionalMonths: Int,
         suppressed: Set<AggregateKey>
     ) -> FigureMarks {
         let report = aggregates.reportPeriod
@@ -111,11 +112,11 @@ public struct FigureMarks: Sendable {
         var flags: [Flag] = []
         var revisions: [Revision] = []
         var index: [AggregateKey: Mark] = [:]
-        for row in aggregates.rows {
+        for (i, row) in aggregates.rows.enumerated() {
             let key = row.key
             var mark: Mark = []
             let value = row.value.exact
-            if let before = published[key], before.value != value,
+            if let before = published[i], before.value != value,
                 sameExtent(key, before.reportPeriod, report)
             {
                 mark.insert(.revised)
