@@ -144,6 +144,8 @@ import Testing
         }
         #expect(!suppressed.contains("2024-02,100000002,export,month"))
         #expect(!suppressed.contains("2024-02,100000002,export,mom"))
+        // The year's figure is February's 累计: withheld with it (January's 累计 would give it back).
+        for code in ["100000001", "100000003"] { #expect(suppressed.contains("2024,\(code),export,annual")) }
 
         _ = try tmp.write(
             "input/raw/2024-01.v2.csv", "period,district,metric,value,unit,entity\n2024-01,甲,export,7,万元,甲E2\n")
@@ -152,7 +154,13 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         let revisedFlags = try String(contentsOf: tmp.file("out/2024-01/flags.csv"), encoding: .utf8)
         #expect(revisedFlags.contains("2024-01,100000,export,month,revised,266,"))
+        // The withheld 甲's earlier value is not in flags.csv either.
+        #expect(revisedFlags.contains("2024-01,100000001,export,month,revised,,"))
+        #expect(!revisedFlags.contains("2024-01,100000001,export,month,revised,100"))
         let book = try sheets(tmp)
+        // 数据质量 does not give the withheld 甲's largest share (with the revision, it gives 甲 back).
+        let quality = try #require(book["数据质量"])
+        #expect(!quality.values.contains { $0.first as? String == "甲街道" })
         let sheet = try #require(book["已发布数据修订"])
         let texts = sheet.values.compactMap { $0.first as? String }
         #expect(!texts.contains("100000001"), "the withheld 甲 is left out")

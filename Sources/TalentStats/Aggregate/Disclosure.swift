@@ -202,6 +202,11 @@ public struct Disclosure: Sendable {
                     return contributions(cell, window).map { !policy.passes($0) } ?? false
                 }
                 var annualRows = Set(reference.districts.indices.filter(annualFails))
+                // The year's figure is its closing month's 累计 (a flow) or value (a stock): every row
+                // withheld in that month's release is withheld in the year's too.
+                if let closing = aggregates.closingMonth(of: year), closing >= first, closing <= report {
+                    annualRows.formUnion(withheld(closing).rows)
+                }
                 var cityAnnual = false
                 secondary(
                     &annualRows, columns: [.annual],
@@ -237,7 +242,15 @@ public struct Disclosure: Sendable {
             }
         }
         // Only keys that are figures of the report.
-        return Disclosure(suppressed: suppressed.filter { aggregates[$0] != nil }, dominated: dominated)
+        // 数据质量's share of the largest enterprise, beside a withheld figure, would give it back
+        // (with a revision of the total, exactly): withheld cells are not listed.
+        let shown = dominated.filter { figure in
+            !suppressed.contains(
+                AggregateKey(
+                    period: report.description, districtCode: reference.districts[figure.district].code,
+                    metric: reference.metrics[figure.metric].id, measure: .month))
+        }
+        return Disclosure(suppressed: suppressed.filter { aggregates[$0] != nil }, dominated: shown)
     }
 
     /// One month's enterprise values grouped by cell (entries `start[c]..<start[c + 1]` are cell

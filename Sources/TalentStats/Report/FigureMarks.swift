@@ -121,7 +121,10 @@ public struct FigureMarks: Sendable {
             {
                 mark.insert(.revised)
                 flags.append(
-                    Flag(key: key, kind: .revised, previousValue: before.value, previousRelease: before.release))
+                    Flag(
+                        key: key, kind: .revised,
+                        // A withheld figure's earlier value is withheld too (flags.csv is published).
+                        previousValue: suppressed.contains(key) ? nil : before.value, previousRelease: before.release))
                 revisions.append(Revision(key: key, old: before.value, new: value, previous: before))
             }
             if !provisional.isEmpty, usesMonths(key, aggregates: aggregates).contains(where: provisional.contains) {
