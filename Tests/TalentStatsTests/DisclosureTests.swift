@@ -5,19 +5,20 @@ import Testing
 @testable import TalentStats
 
 /// Disclosure control worked out by hand, through the binary. 2024-01 exports (万元), enterprise by
-/// enterprise: 甲 E1 90, E2 5, E3 5 (= 100; the largest gives 90%); 乙 30 + 30 + 41 (= 101, largest
-/// 40.6%); 丙 20 + 20 + 25 (= 65, largest 38.5%). The city: 266.
+/// enterprise: 甲 E1 90, E2 5, E3 5 (= 100; the largest gives 90%); 乙 30 + 30 + 35 (= 95, largest
+/// 36.8%); 丙 35 + 35 + 40 (= 110, largest 36.4%). The city: 305.
 ///
 /// With the rule "at least 3 enterprises, the largest at most 50%": 甲 fails; alone in its column it
-/// could be recovered as 266 − 101 − 65, so the smallest other district, 丙, is withheld too. The
-/// city total then gives only 甲 + 丙 = 165.
+/// could be recovered as 305 − 95 − 110, so another district is withheld too: the smallest at least
+/// as large as 甲 (100), 丙 (110), not the smallest (乙, 95), whose sum with 甲 would place 甲
+/// within 5%. The city total then gives only 甲 + 丙 = 210: 甲 anywhere from 0 to 210.
 @Suite struct DisclosureTests {
     func setUp(policy: Bool) throws -> TemporaryFolder {
         let tmp = try TemporaryFolder()
         try FileManager.default.createDirectory(at: tmp.file("input"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: ReleaseTests.reference, to: tmp.file("input/reference"))
         var rows = ["period,district,metric,value,unit,entity"]
-        for (district, values) in [("甲", ["90", "5", "5"]), ("乙", ["30", "30", "41"]), ("丙", ["20", "20", "25"])] {
+        for (district, values) in [("甲", ["90", "5", "5"]), ("乙", ["30", "30", "35"]), ("丙", ["35", "35", "40"])] {
             for (i, v) in values.enumerated() { rows.append("2024-01,\(district),export,\(v),万元,\(district)E\(i + 1)") }
         }
         for district in ["甲", "乙", "丙"] { rows.append("2024-01,\(district),people,10,人,") }
@@ -64,15 +65,15 @@ import Testing
         // aggregates.csv keeps the true values (internal).
         let agg = try Fixtures.aggregates(tmp.file("out/2024-01/aggregates.csv"))
         #expect(agg["2024-01,100000001,export,month"] == "100")
-        #expect(agg["2024-01,100000,export,month"] == "266")
+        #expect(agg["2024-01,100000,export,month"] == "305")
 
         let book = try sheets(tmp)
         let sheet = try #require(book["出口额"])
         // Rows 5–7: 甲 乙 丙; row 8: the city. Columns C–J: 当月 … 可比同比.
         #expect(sheet["C5"]?.first as? String == "[c]")
-        #expect(sheet["C6"]?.first as? Double == 101)
+        #expect(sheet["C6"]?.first as? Double == 95)
         #expect(sheet["C7"]?.first as? String == "[c]")
-        #expect(sheet["C8"]?.first as? Double == 266)
+        #expect(sheet["C8"]?.first as? Double == 305)
         #expect((sheet["C8"]?.first as? String)?.hasPrefix("=") != true, "not a SUM of what is shown")
         // The proof: no withheld value follows from its column or its row.
         for column in ["C", "D"] {
@@ -88,11 +89,11 @@ import Testing
         }
         // The charts' data holds no withheld figure; the annual sheet withholds the same pair.
         let chart = try #require(book["图表数据"])
-        #expect(!chart.values.contains { ($0.first as? Double) == 100 || ($0.first as? Double) == 65 })
+        #expect(!chart.values.contains { ($0.first as? Double) == 100 || ($0.first as? Double) == 110 })
         let annual = try #require(book["出口额（年度）"])
         #expect(annual["C5"]?.first as? String == "[c]")
         #expect(annual["C7"]?.first as? String == "[c]")
-        #expect(annual["C6"]?.first as? Double == 101)
+        #expect(annual["C6"]?.first as? Double == 95)
         let cover = try #require(book["说明"])
         #expect(cover.values.contains { $0.first as? String == "[c]" }, "the symbol key names the mark")
     }
@@ -153,7 +154,7 @@ import Testing
             ["report", "--input", "input", "--output", "out", "--period", "2024-01"], in: tmp.url)
         #expect(again.status == 0, "\(again.stderr)")
         let revisedFlags = try String(contentsOf: tmp.file("out/2024-01/flags.csv"), encoding: .utf8)
-        #expect(revisedFlags.contains("2024-01,100000,export,month,revised,266,"))
+        #expect(revisedFlags.contains("2024-01,100000,export,month,revised,305,"))
         // The withheld 甲's earlier value is not in flags.csv either.
         #expect(revisedFlags.contains("2024-01,100000001,export,month,revised,,"))
         #expect(!revisedFlags.contains("2024-01,100000001,export,month,revised,100"))
@@ -177,7 +178,7 @@ import Testing
     /// A year's figure is compared with the latest release covering the same months of the year,
     /// even when a release of another month came in between: releases 2024-01 (1), 2024-02 (2),
     /// 2024-01 again (3); then 乙 E1's January value is resubmitted (30 → 31) and 2024-02 is
-    /// reported (4). 乙's 2024 exports (January and February: 101 + 30 = 131 in release 2, now 132)
+    /// reported (4). 乙's 2024 exports (January and February: 95 + 30 = 125 in release 2, now 126)
     /// are revised against release 2, not left unmarked because release 3 covered January only.
     @Test func aYearsFigureIsComparedWithTheReleaseOfTheSameMonths() throws {
         let tmp = try setUp(policy: false)
@@ -197,9 +198,9 @@ import Testing
         let run = try Binary.run(["report", "--input", "input", "--output", "out", "--period", "2024-02"], in: tmp.url)
         #expect(run.status == 0, "\(run.stderr)")
         let flags = try String(contentsOf: tmp.file("out/2024-02/flags.csv"), encoding: .utf8)
-        #expect(flags.contains("2024,100000002,export,annual,revised,131,2"), "\(flags)")
-        #expect(flags.contains("2024-02,100000002,export,ytd,revised,131,2"), "\(flags)")
+        #expect(flags.contains("2024,100000002,export,annual,revised,125,2"), "\(flags)")
+        #expect(flags.contains("2024-02,100000002,export,ytd,revised,125,2"), "\(flags)")
         let agg = try Fixtures.aggregates(tmp.file("out/2024-02/aggregates.csv"))
-        #expect(agg["2024,100000002,export,annual"] == "132")
+        #expect(agg["2024,100000002,export,annual"] == "126")
     }
 }

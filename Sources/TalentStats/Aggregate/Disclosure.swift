@@ -294,7 +294,10 @@ public struct Disclosure: Sendable {
     }
 
     /// Secondary suppression over additive columns: while a column has exactly one suppressed row
-    /// with a value, suppress the smallest other row with a value there; with none left, the city.
+    /// with a value, suppress another row with a value there — the smallest at least as large as the
+    /// withheld one (so that their sum, which the city total gives, places it anywhere from 0 to
+    /// half of the sum or more; the smallest row would place it within that row's size), or the
+    /// largest when none is; with none left, the city.
     static func secondary(
         _ rows: inout Set<Int>, columns: [Measure], has: (Int, Measure) -> Bool, size: (Int) -> FixedDecimal,
         districts: Int, cityWithheld: inout Bool
@@ -304,9 +307,16 @@ public struct Disclosure: Sendable {
             changed = false
             for column in columns {
                 let withValue = rows.filter { has($0, column) }
-                guard withValue.count == 1 else { continue }
+                guard withValue.count == 1, let alone = withValue.first else { continue }
                 let candidates = (0..<districts).filter { !rows.contains($0) && has($0, column) }
-                if let pick = candidates.min(by: { (size($0), $0) < (size($1), $1) }) {
+                func magnitude(_ d: Int) -> FixedDecimal { size(d) < .zero ? .zero - size(d) : size(d) }
+                let protected = magnitude(alone)
+                let large = candidates.filter { magnitude($0) >= protected }
+                let pick =
+                    large.isEmpty
+                    ? candidates.max(by: { (magnitude($0), -$0) < (magnitude($1), -$1) })
+                    : large.min(by: { (magnitude($0), $0) < (magnitude($1), $1) })
+                if let pick {
                     rows.insert(pick)
                     changed = true
                 } else {
