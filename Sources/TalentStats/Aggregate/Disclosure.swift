@@ -124,20 +124,20 @@ public struct Disclosure: Sendable {
         for (m, metric) in reference.metrics.enumerated() {
             let codes = reference.districts.map(\.code)
             // The rows withheld in a month's release, whichever release reports it: the primary rule
-            // on its row (当月, 累计, 同期 each in its window); for a flow, every row withheld in an
+            // on its row (当月 and 累计, each in its window); for a flow, every row withheld in an
             // earlier month of the year (its 累计 less this month's would give the 累计 withheld
             // then); then secondary suppression over 当月, 累计, 同期. Memoized by month.
             var memo: [Int: (rows: Set<Int>, city: Bool)] = [:]
             func withheld(_ month: YearMonth) -> (rows: Set<Int>, city: Bool) {
                 if let known = memo[month.ordinal] { return known }
                 let period = month.description
+                // (同期 is the 累计 of a year before: the rows withheld then are withheld in its column
+                // below, not whole here.)
                 func fails(_ d: Int) -> Bool {
                     let cell = d * metrics + m
-                    var checks = [[month], window(month, metric.kind)]
-                    if let previous = YearMonth(ordinal: month.ordinal - 12), previous >= first {
-                        checks.append(window(previous, metric.kind))
+                    return [[month], window(month, metric.kind)].contains { w in
+                        contributions(cell, w).map { !policy.passes($0) } ?? false
                     }
-                    return checks.contains { w in contributions(cell, w).map { !policy.passes($0) } ?? false }
                 }
                 var rows = Set(reference.districts.indices.filter(fails))
                 if metric.kind == .flow, month.month > 1, let before = month.previous, before >= first {
