@@ -46,9 +46,7 @@ struct ComparableBasis {
             let y = month.year - firstYear
             let bit = UInt16(1) << UInt16(month.month - 1)
             Self.inGroups(accepted, month) { group in
-                for o in group where o.entity != 0 {
-                    reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
-                }
+                reported.prefetch(group, year: y)
                 for o in group {
                     if o.entity == 0 {
                         totals[(o.district * kinds.count + o.metric) * years + y] |= bit
@@ -75,9 +73,7 @@ struct ComparableBasis {
             let k = month.month
             let bit = UInt16(1) << UInt16(k - 1)
             Self.inGroups(accepted, month) { group in
-                for o in group where o.entity != 0 {
-                    reported.prefetch(district: o.district, metric: o.metric, entity: o.entity, year: y)
-                }
+                reported.prefetch(group, year: y)
                 for o in group where o.entity != 0 {
                     let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
                     let cell = district * kinds.count + metric
@@ -214,10 +210,12 @@ struct EnterpriseMonths {
         }
     }
 
-    /// Starts loading the slot of a key's year (a hint: changes nothing).
-    func prefetch(district: Int, metric: Int, entity: Int, year: Int) {
-        let i = (entity * metrics + metric) * years + year
-        if i < slots.count { cache_hint_prefetch(slots.address(i)) }
+    /// Starts loading the slots of a group's enterprise keys in `year` (a hint: changes nothing).
+    func prefetch(_ group: [ComparableBasis.Observation], year: Int) {
+        for o in group where o.entity != 0 {
+            let i = (o.entity * metrics + o.metric) * years + year
+            if i < slots.count { cache_hint_prefetch(slots.address(i)) }
+        }
     }
 
     func months(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int) -> UInt16 {
