@@ -153,7 +153,9 @@ public struct Pipeline {
                     )
                 })
             if case .read(let facts) = outcome, facts.readOnTwoThreads {
-                logger.debug("\(file.relativePath): read on one thread and checked on another")
+                logger.debug(
+                    "\(file.relativePath): read on one thread and key-checked on another; field rules of \(facts.checks.onReadingThread) batches on the reading thread, \(facts.checks.onKeyCheckThread) on the key check's"
+                )
             }
             doneBytes += sizes[n]
             progress?(

@@ -83,3 +83,51 @@ import Testing
         #expect(value(a, "2024", "100000", "export", .annualYoyComparable) == "1.153846")
     }
 }
+
+/// The contributions pass of ``ComparableBasis`` split over threads gives what one thread gives,
+/// on enterprises reporting in random months over three years (months split at the middle, so
+/// each thread has observations whose comparable windows reach into the other's months).
+@Suite struct ComparableBasisThreadTests {
+    @Test func twoAndThreeThreadsGiveWhatOneGives() {
+        var h = ValidatorHarness(period: "2024-12")
+        var rng = SeededGenerator(state: 11)
+        for e in 0..<120 {
+            var rows: [(String, String, String, String, String)] = []
+            let district = ["甲", "丙"][e % 2]
+            for year in 2022...2024 {
+                for month in 1...12 where rng.next() % 4 != 0 {
+                    let period = String(format: "%04d-%02d", year, month)
+                    rows.append((period, district, "export", "\(rng.next() % 1000).\(rng.next() % 100)", "万元"))
+                    rows.append((period, district, "people", "\(rng.next() % 500)", "人"))
+                }
+            }
+            h.file("e\(e).csv", rows, entity: "E\(e)")
+        }
+        let data = h.finish()
+        let first = YearMonth(year: 2022, month: 1)!
+        let report = YearMonth(year: 2024, month: 12)!
+        let kinds = Fixtures.reference.metrics.map(\.kind)
+        let one = ComparableBasis(data.accepted, first: first, report: report, districts: 3, kinds: kinds, threads: 1)
+        #expect(one.threadsUsed == 1)
+        var comparable = 0
+        for threads in [2, 3] {
+            let many = ComparableBasis(
+                data.accepted, first: first, report: report, districts: 3, kinds: kinds, threads: threads)
+            #expect(many.threadsUsed == threads, "the pass ran on \(threads) threads")
+            for d in 0..<3 {
+                for m in 0..<2 {
+                    for offset in 0..<36 {
+                        let a = one.figure(district: d, metric: m, offset: offset)
+                        let b = many.figure(district: d, metric: m, offset: offset)
+                        #expect(
+                            a?.current == b?.current && a?.previous == b?.previous, "\(threads) \(d) \(m) \(offset)")
+                        if a != nil { comparable += 1 }
+                    }
+                }
+            }
+        }
+        // Not a vacuous comparison (counted in both rounds): every stock month of 2023 and 2024 of 甲
+        // and 丙 has a comparable figure, and so do the first months of the flow.
+        #expect(comparable > 2 * 2 * 24 + 2 * 2 * 2)
+    }
+}

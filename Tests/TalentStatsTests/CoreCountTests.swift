@@ -59,9 +59,9 @@ import Testing
         let split = try run("halves", hook: "parallel-min-bytes:1")
         let again = try run("halves-again", hook: "parallel-min-bytes:1")
         // The paths that ran.
-        #expect(!single.log.contains("checked on another"))
-        #expect(split.log.contains("2024/a.csv: read on one thread and checked on another"), "\(split.log)")
-        #expect(split.log.contains("2024/a.v2.csv: read on one thread and checked on another"), "\(split.log)")
+        #expect(!single.log.contains("key-checked on another"))
+        #expect(split.log.contains("2024/a.csv: read on one thread and key-checked on another"), "\(split.log)")
+        #expect(split.log.contains("2024/a.v2.csv: read on one thread and key-checked on another"), "\(split.log)")
         #expect(
             single.outputs.keys.sorted() == [
                 "aggregates.csv", "flags.csv", "manifest.json", "rejects.csv", "release.json",

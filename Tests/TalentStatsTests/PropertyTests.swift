@@ -204,6 +204,9 @@ struct SeededGenerator: RandomNumberGenerator {
             #expect(p.files.contains { $0.facts.readOnTwoThreads } == inTwoHalves, "\(label): read in two halves?")
             #expect(!s.files.contains { $0.facts.readOnTwoThreads })
         }
+        // Every batch put through the field rules once, on whichever thread.
+        #expect(s.files.map(\.facts.checks.total) == p.files.map(\.facts.checks.total), "\(label)")
+        #expect(s.files.allSatisfy { $0.facts.checks.onReadingThread == 0 }, "\(label)")
         #expect(
             s.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }
                 == p.revisions.map { "\($0.new.file):\($0.new.line)<-\($0.old.file):\($0.old.line)" }, "\(label)")
@@ -254,6 +257,38 @@ struct SeededGenerator: RandomNumberGenerator {
         let (p, _) = try run([text], parallel: true)
         let messages = p.rejections.filter { $0.code == .duplicate }.map(\.message)
         #expect(messages.filter { $0.contains("from line 2 of this file") }.count == 2, "\(messages)")
+    }
+
+    /// A file of many batches (enterprises, 18 months, in random order), with repeats far apart
+    /// and a resubmission of a tenth of it: the field rules of its batches are shared between the
+    /// two threads, and the result is what one thread gives.
+    @Test func manyBatchesWithRepeatsAndAResubmission() throws {
+        var rng = SeededGenerator(state: 42)
+        var rows: [String] = []
+        for e in 0..<700 {
+            for m in 0..<18 {
+                let period = String(format: "%04d-%02d", 2023 + m / 12, m % 12 + 1)
+                let district = ["甲", "乙", "丙"][e % 3]
+                rows.append("\(period),\(district),people,\(rng.next() % 900),,E\(e)")
+                rows.append("\(period),\(district),export,\(rng.next() % 900).\(rng.next() % 10),万元,E\(e)")
+            }
+        }
+        rows.shuffle(using: &rng)
+        var body = rows
+        for _ in 0..<40 { body.append(rows[Int.random(in: 0..<rows.count / 4, using: &rng)]) }
+        let header = "period,district,metric,value,unit,entity\n"
+        // A tenth again, each value with a 0 after it (people ×10: a revision; 出口额 12.3 → 12.30: the same).
+        let resubmit = rows.filter { _ in rng.next() % 10 == 0 }.map { row in
+            var fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[3] += "0"
+            return fields.joined(separator: ",")
+        }
+        try same(
+            [header + body.joined(separator: "\n") + "\n", header + resubmit.joined(separator: "\n") + "\n"],
+            "many batches")
+        let (p, _) = try run([header + body.joined(separator: "\n") + "\n"], parallel: true)
+        #expect(p.files[0].facts.checks.total >= 6, "\(p.files[0].facts.checks)")
+        #expect(p.totals.rejected == 40)
     }
 
     @Test func wideLayout() throws {

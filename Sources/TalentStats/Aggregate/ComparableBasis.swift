@@ -1,4 +1,5 @@
 import CCacheHint
+import Foundation
 
 /// Growth on a comparable basis (按可比口径) within a district reported enterprise by enterprise:
 /// the current and the previous year's figures restricted to the enterprises that reported in the
@@ -27,7 +28,15 @@ struct ComparableBasis {
         return offset >= 0 && offset < cell.count ? cell[offset] : nil
     }
 
-    init(_ accepted: AcceptedObservations, first: YearMonth, report: YearMonth, districts: Int, kinds: [MetricKind]) {
+    /// Threads the contributions were computed on (tests prove the parallel path ran with it).
+    private(set) var threadsUsed = 1
+
+    /// - Parameter threads: threads for the contributions pass; `nil` chooses (two on a machine
+    ///   with more than one core, for at least ``parallelMinKeys`` keys and two months).
+    init(
+        _ accepted: AcceptedObservations, first: YearMonth, report: YearMonth, districts: Int, kinds: [MetricKind],
+        threads: Int? = nil
+    ) {
         metrics = kinds.count
         let cells = districts * kinds.count
         let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
@@ -45,8 +54,7 @@ struct ComparableBasis {
         for month in months {
             let y = month.year - firstYear
             let bit = UInt16(1) << UInt16(month.month - 1)
-            Self.inGroups(accepted, month) { group in
-                reported.prefetch(group, year: y)
+            Self.inGroups(accepted, month, prefetch: { reported.prefetch($0, year: y) }) { group in
                 for o in group {
                     if o.entity == 0 {
                         totals[(o.district * kinds.count + o.metric) * years + y] |= bit
@@ -63,56 +71,26 @@ struct ComparableBasis {
         }
         // Contributions by (cell, year, month 1…13): flows as differences (added at the month the
         // enterprise becomes comparable, taken off where it stops), stocks at their month only.
-        let stride = 14
-        var current = [Int128](repeating: 0, count: cells * years * stride)
-        var previous = [Int128](repeating: 0, count: cells * years * stride)
-        var units = [Int](repeating: 0, count: cells * years * stride)
-        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { (cell * years + y) * stride + k }
-        for month in months {
-            let y = month.year - firstYear
-            let k = month.month
-            let bit = UInt16(1) << UInt16(k - 1)
-            Self.inGroups(accepted, month) { group in
-                reported.prefetch(group, year: y)
-                for o in group where o.entity != 0 {
-                    let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
-                    let cell = district * kinds.count + metric
-                    let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
-                    // Twice: this observation as the current side of year y (against y − 1), then as the
-                    // previous side of year y + 1 (against y + 1).
-                    for isCurrent in [true, false] {
-                        let target = isCurrent ? y : y + 1
-                        let other = isCurrent ? y - 1 : y + 1
-                        guard target < years, other >= 0, other < years else { continue }
-                        let theirs = reported.months(
-                            key, district: district, metric: metric, entity: entity, year: other)
-                        if kinds[metric] == .stock {
-                            guard theirs & bit != 0 else { continue }
-                            if isCurrent {
-                                current[slot(cell, target, k)] += value.units
-                                units[slot(cell, target, k)] += 1
-                            } else {
-                                previous[slot(cell, target, k)] += value.units
-                            }
-                        } else {
-                            // The first month (1…12, or 13) where the two years' months differ.
-                            let differ = mine ^ theirs
-                            let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
-                            guard k < stop else { continue }
-                            if isCurrent {
-                                current[slot(cell, target, k)] += value.units
-                                current[slot(cell, target, stop)] -= value.units
-                                units[slot(cell, target, k)] += 1
-                                units[slot(cell, target, stop)] -= 1
-                            } else {
-                                previous[slot(cell, target, k)] += value.units
-                                previous[slot(cell, target, stop)] -= value.units
-                            }
-                        }
-                    }
-                }
-            }
+        // The months are split between threads, each with its own sums, added after: integer sums,
+        // so the result does not depend on the split.
+        let parts = Self.threads(threads, keys: accepted.count, months: months.count)
+        let bounds = (0...parts).map { $0 * months.count / parts }
+        let results = Results(parts)
+        let shared = reported
+        let work: @Sendable (Int) -> Void = { part in
+            results.store(
+                part,
+                Self.contributions(
+                    accepted, months: months[bounds[part]..<bounds[part + 1]], firstYear: firstYear, years: years,
+                    cells: cells, kinds: kinds, reported: shared))
         }
+        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        var sums = results.take(0)
+        for part in 1..<parts { sums.add(results.take(part)) }
+        threadsUsed = parts
+        let stride = Contributions.stride
+        let (current, previous, units) = (sums.current, sums.previous, sums.units)
+        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { (cell * years + y) * stride + k }
         var figures: [[(current: FixedDecimal, previous: FixedDecimal)?]] = []
         figures.reserveCapacity(cells)
         for cell in 0..<cells {
@@ -146,6 +124,105 @@ struct ComparableBasis {
         self.figures = figures
     }
 
+    /// Keys from which the contributions pass runs on two threads.
+    static let parallelMinKeys = 100_000
+
+    static func threads(_ requested: Int?, keys: Int, months: Int) -> Int {
+        if let requested { return max(1, min(requested, months)) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return cores > 1 && keys >= parallelMinKeys && months >= 2 ? 2 : 1
+    }
+
+    /// Sums by (cell, year, month 1…13) of the observations' contributions: the comparable current
+    /// and previous values and the count of comparable enterprises.
+    struct Contributions {
+        static let stride = 14
+        var current: [Int128]
+        var previous: [Int128]
+        var units: [Int]
+
+        init(count: Int) {
+            current = Array(repeating: 0, count: count)
+            previous = Array(repeating: 0, count: count)
+            units = Array(repeating: 0, count: count)
+        }
+
+        mutating func add(_ other: Contributions) {
+            for i in current.indices {
+                current[i] += other.current[i]
+                previous[i] += other.previous[i]
+                units[i] += other.units[i]
+            }
+        }
+    }
+
+    /// One thread's contributions, kept until the threads have joined.
+    final class Results: @unchecked Sendable {
+        // Safe to send: each thread writes only its own element, and the elements are read after
+        // `concurrentPerform` has returned (which orders every write before it).
+        private var parts: [Contributions?]
+        init(_ count: Int) { parts = Array(repeating: nil, count: count) }
+        func store(_ part: Int, _ value: Contributions) { parts[part] = value }
+        func take(_ part: Int) -> Contributions { parts[part]! }
+    }
+
+    /// The contributions of the observations of `months` (``reported`` complete, only read).
+    static func contributions(
+        _ accepted: AcceptedObservations, months: ArraySlice<YearMonth>, firstYear: Int, years: Int, cells: Int,
+        kinds: [MetricKind], reported: EnterpriseMonths
+    ) -> Contributions {
+        let stride = Contributions.stride
+        var sums = Contributions(count: cells * years * stride)
+        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { (cell * years + y) * stride + k }
+        for month in months {
+            let y = month.year - firstYear
+            let k = month.month
+            let bit = UInt16(1) << UInt16(k - 1)
+            inGroups(accepted, month, prefetch: { reported.prefetch($0, year: y) }) { group in
+                for o in group where o.entity != 0 {
+                    let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
+                    let cell = district * kinds.count + metric
+                    let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
+                    let isStock = kinds[metric] == .stock
+                    // Twice: this observation as the current side of year y (against y − 1), then as the
+                    // previous side of year y + 1 (against y + 1).
+                    for side in 0..<2 {
+                        let isCurrent = side == 0
+                        let target = isCurrent ? y : y + 1
+                        let other = isCurrent ? y - 1 : y + 1
+                        guard target < years, other >= 0, other < years else { continue }
+                        let theirs = reported.months(
+                            key, district: district, metric: metric, entity: entity, year: other)
+                        if isStock {
+                            guard theirs & bit != 0 else { continue }
+                            if isCurrent {
+                                sums.current[slot(cell, target, k)] += value.units
+                                sums.units[slot(cell, target, k)] += 1
+                            } else {
+                                sums.previous[slot(cell, target, k)] += value.units
+                            }
+                        } else {
+                            // The first month (1…12, or 13) where the two years' months differ.
+                            let differ = mine ^ theirs
+                            let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
+                            guard k < stop else { continue }
+                            if isCurrent {
+                                sums.current[slot(cell, target, k)] += value.units
+                                sums.current[slot(cell, target, stop)] -= value.units
+                                sums.units[slot(cell, target, k)] += 1
+                                sums.units[slot(cell, target, stop)] -= 1
+                            } else {
+                                sums.previous[slot(cell, target, k)] += value.units
+                                sums.previous[slot(cell, target, stop)] -= value.units
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return sums
+    }
+
     /// One accepted observation, as ``AcceptedObservations/forEachKey(in:_:)`` gives it.
     struct Observation {
         let key: UInt32
@@ -155,20 +232,30 @@ struct ComparableBasis {
         let value: FixedDecimal
     }
 
-    /// Calls `body` with the observations of `month` in groups of 32, so that a pass can prefetch
-    /// the slots of a whole group before it reads any (the cache misses overlap; what is computed,
-    /// and in which order, does not change).
-    static func inGroups(_ accepted: AcceptedObservations, _ month: YearMonth, _ body: ([Observation]) -> Void) {
-        var group: [Observation] = []
-        group.reserveCapacity(32)
+    /// Calls `body` with the observations of `month` in groups of 32, each group given to
+    /// `prefetch` one group before `body` sees it, so that the slots a group reads are on their way
+    /// while the group before it is computed (the cache misses overlap; what is computed, and in
+    /// which order, does not change).
+    static func inGroups(
+        _ accepted: AcceptedObservations, _ month: YearMonth, prefetch: ([Observation]) -> Void,
+        _ body: ([Observation]) -> Void
+    ) {
+        var ready: [Observation] = []
+        var filling: [Observation] = []
+        ready.reserveCapacity(32)
+        filling.reserveCapacity(32)
         accepted.forEachKey(in: month) { key, district, metric, entity, value in
-            group.append(Observation(key: key, district: district, metric: metric, entity: entity, value: value))
-            if group.count == 32 {
-                body(group)
-                group.removeAll(keepingCapacity: true)
+            filling.append(Observation(key: key, district: district, metric: metric, entity: entity, value: value))
+            if filling.count == 32 {
+                prefetch(filling)
+                if !ready.isEmpty { body(ready) }
+                swap(&ready, &filling)
+                filling.removeAll(keepingCapacity: true)
             }
         }
-        if !group.isEmpty { body(group) }
+        prefetch(filling)
+        if !ready.isEmpty { body(ready) }
+        if !filling.isEmpty { body(filling) }
     }
 }
 
@@ -180,7 +267,10 @@ struct ComparableBasis {
 /// kept once for the entity (its district + 1, 16 bits); an observation of the enterprise under
 /// another district (rare) is kept by its whole key in a dictionary. Memory: 2 bytes × metrics ×
 /// years + 2 bytes a distinct entity.
-struct EnterpriseMonths {
+struct EnterpriseMonths: @unchecked Sendable {
+    // Safe to send: it is filled on one thread (the first pass), then only read, by any number of
+    // threads at once (the contributions pass), through a `let` copy; the tables it points to are
+    // never written again.
     private let slots: LargeTable<UInt16>
     private let owners: LargeTable<UInt16>
     private var others: [Int: UInt16] = [:]
@@ -215,6 +305,7 @@ struct EnterpriseMonths {
         for o in group where o.entity != 0 {
             let i = (o.entity * metrics + o.metric) * years + year
             if i < slots.count { cache_hint_prefetch(slots.address(i)) }
+            if o.entity < owners.count { cache_hint_prefetch(owners.address(o.entity)) }
         }
     }
 

@@ -46,6 +46,8 @@ public struct FileFacts: Sendable {
     /// Whether the file was read on one thread and checked on another (the results are the same
     /// either way; tests use this to prove the two-thread path ran).
     public internal(set) var readOnTwoThreads = false
+    /// How many of its batches were put through the field rules on each thread (``Intake``).
+    public internal(set) var checks = CheckCounts()
     /// The file's modification time when it was opened: when the district's return arrived, for
     /// the collection status (``CollectionStatus``).
     public internal(set) var modified: Date? = nil

@@ -266,10 +266,11 @@ public final class FileReader: @unchecked Sendable {
     }
 
     /// Closes the file; its facts (with the SHA-256) for the outcome.
-    public func finish(readOnTwoThreads: Bool) -> FileOutcome {
+    public func finish(readOnTwoThreads: Bool, checks: CheckCounts = CheckCounts()) -> FileOutcome {
         if case .text(let source, _) = body { source.close() }
         facts.sha256 = hash.wait()
         facts.readOnTwoThreads = readOnTwoThreads
+        facts.checks = checks
         return .read(facts)
     }
 }
