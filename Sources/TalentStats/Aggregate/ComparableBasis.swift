@@ -54,16 +54,19 @@ struct ComparableBasis {
         for month in months {
             let y = month.year - firstYear
             let bit = UInt16(1) << UInt16(month.month - 1)
-            Self.inGroups(accepted, month, prefetch: { reported.prefetch($0, year: y) }) { group in
-                for o in group {
-                    if o.entity == 0 {
-                        totals[(o.district * kinds.count + o.metric) * years + y] |= bit
-                    } else {
-                        reported.insert(o.key, district: o.district, metric: o.metric, entity: o.entity, year: y, bit)
-                        anyEnterprise = true
+            Self.inGroups(
+                accepted, month, prefetch: { reported.prefetch($0, year: y) },
+                body: { group in
+                    for o in group {
+                        if o.entity == 0 {
+                            totals[(o.district * kinds.count + o.metric) * years + y] |= bit
+                        } else {
+                            reported.insert(
+                                o.key, district: o.district, metric: o.metric, entity: o.entity, year: y, bit)
+                            anyEnterprise = true
+                        }
                     }
-                }
-            }
+                })
         }
         guard anyEnterprise else {
             figures = Array(repeating: Array(repeating: nil, count: months.count), count: cells)
@@ -178,47 +181,49 @@ struct ComparableBasis {
             let y = month.year - firstYear
             let k = month.month
             let bit = UInt16(1) << UInt16(k - 1)
-            inGroups(accepted, month, prefetch: { reported.prefetch($0, year: y) }) { group in
-                for o in group where o.entity != 0 {
-                    let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
-                    let cell = district * kinds.count + metric
-                    let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
-                    let isStock = kinds[metric] == .stock
-                    // Twice: this observation as the current side of year y (against y − 1), then as the
-                    // previous side of year y + 1 (against y + 1).
-                    for side in 0..<2 {
-                        let isCurrent = side == 0
-                        let target = isCurrent ? y : y + 1
-                        let other = isCurrent ? y - 1 : y + 1
-                        guard target < years, other >= 0, other < years else { continue }
-                        let theirs = reported.months(
-                            key, district: district, metric: metric, entity: entity, year: other)
-                        if isStock {
-                            guard theirs & bit != 0 else { continue }
-                            if isCurrent {
-                                sums.current[slot(cell, target, k)] += value.units
-                                sums.units[slot(cell, target, k)] += 1
+            inGroups(
+                accepted, month, prefetch: { reported.prefetch($0, year: y) },
+                body: { group in
+                    for o in group where o.entity != 0 {
+                        let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
+                        let cell = district * kinds.count + metric
+                        let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
+                        let isStock = kinds[metric] == .stock
+                        // Twice: this observation as the current side of year y (against y − 1), then as the
+                        // previous side of year y + 1 (against y + 1).
+                        for side in 0..<2 {
+                            let isCurrent = side == 0
+                            let target = isCurrent ? y : y + 1
+                            let other = isCurrent ? y - 1 : y + 1
+                            guard target < years, other >= 0, other < years else { continue }
+                            let theirs = reported.months(
+                                key, district: district, metric: metric, entity: entity, year: other)
+                            if isStock {
+                                guard theirs & bit != 0 else { continue }
+                                if isCurrent {
+                                    sums.current[slot(cell, target, k)] += value.units
+                                    sums.units[slot(cell, target, k)] += 1
+                                } else {
+                                    sums.previous[slot(cell, target, k)] += value.units
+                                }
                             } else {
-                                sums.previous[slot(cell, target, k)] += value.units
-                            }
-                        } else {
-                            // The first month (1…12, or 13) where the two years' months differ.
-                            let differ = mine ^ theirs
-                            let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
-                            guard k < stop else { continue }
-                            if isCurrent {
-                                sums.current[slot(cell, target, k)] += value.units
-                                sums.current[slot(cell, target, stop)] -= value.units
-                                sums.units[slot(cell, target, k)] += 1
-                                sums.units[slot(cell, target, stop)] -= 1
-                            } else {
-                                sums.previous[slot(cell, target, k)] += value.units
-                                sums.previous[slot(cell, target, stop)] -= value.units
+                                // The first month (1…12, or 13) where the two years' months differ.
+                                let differ = mine ^ theirs
+                                let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
+                                guard k < stop else { continue }
+                                if isCurrent {
+                                    sums.current[slot(cell, target, k)] += value.units
+                                    sums.current[slot(cell, target, stop)] -= value.units
+                                    sums.units[slot(cell, target, k)] += 1
+                                    sums.units[slot(cell, target, stop)] -= 1
+                                } else {
+                                    sums.previous[slot(cell, target, k)] += value.units
+                                    sums.previous[slot(cell, target, stop)] -= value.units
+                                }
                             }
                         }
                     }
-                }
-            }
+                })
         }
         return sums
     }
@@ -238,7 +243,7 @@ struct ComparableBasis {
     /// which order, does not change).
     static func inGroups(
         _ accepted: AcceptedObservations, _ month: YearMonth, prefetch: ([Observation]) -> Void,
-        _ body: ([Observation]) -> Void
+        body: ([Observation]) -> Void
     ) {
         var ready: [Observation] = []
         var filling: [Observation] = []
