@@ -29,6 +29,9 @@ import Testing
         ("invalid-utf8-not-gb18030.csv", .badFile("neither UTF-8 nor GB18030")),
         ("mixed-line-endings.csv", .read(used: 4, rejects: [])),
         ("unterminated-quote.csv", .read(used: 1, rejects: [.badRow], messages: ["unterminated quoted field"])),
+        // A closing quote as the file's last byte (or before a last lone CR) closes the field.
+        ("quoted-last-field-no-newline.csv", .read(used: 2, rejects: [])),
+        ("quoted-last-field-lone-cr.csv", .read(used: 2, rejects: [])),
         ("thousand-columns.csv", .badFile("and 995 more")),
         ("duplicate-headers.csv", .badFile("have the same header 'value'")),
         ("two-formats.csv", .badFile("both long-layout columns")),

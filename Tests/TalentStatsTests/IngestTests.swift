@@ -39,6 +39,37 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         #expect(r[2].1[1] == "multi\r\nline")
     }
 
+    /// A quote closing the last field as the input's last byte closes it, whatever the chunk size
+    /// (the read that finds the end of input moves the record to the front of the buffer first).
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 9, 4096])
+    func aQuoteClosingTheLastFieldAtTheEndOfInput(chunk: Int) throws {
+        #expect(try records("h\n\"x\"", chunkSize: chunk).map(\.1) == [["h"], ["x"]])
+        #expect(try records("h,i\na,\"x\"", chunkSize: chunk).map(\.1) == [["h", "i"], ["a", "x"]])
+        #expect(try records("h\n\"x\"\"\"", chunkSize: chunk).map(\.1) == [["h"], ["x\""]])
+        #expect(try records("h\r\n\"x\"\r", chunkSize: chunk).map(\.1) == [["h"], ["x"]])
+        #expect(try records("a,b,c\nd,e,f", chunkSize: chunk).map(\.1) == [["a", "b", "c"], ["d", "e", "f"]])
+    }
+
+    /// Records without quotes split at every comma, as a plain split of each line does, for any
+    /// chunk size (the bounds noted while the record's end is found move with every refill).
+    @Test func unquotedRecordsSplitAtEveryComma() throws {
+        var rng = SeededGenerator(state: 7)
+        let alphabet: [String] = ["a", "9", ",", ",", "人", "#", "+", " ", "-", "."]
+        for _ in 0..<80 {
+            var lines: [String] = []
+            for _ in 0..<Int(rng.next() % 6 + 1) {
+                var line = ""
+                for _ in 0..<Int(rng.next() % 40 + 1) { line += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+                lines.append(line)
+            }
+            let text = lines.joined(separator: ["\n", "\r\n", "\r"][Int(rng.next() % 3)])
+            let expected = lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            for chunk in [1, 2, 3, 8, 13, 4096] {
+                #expect(try records(text, chunkSize: chunk).map(\.1) == expected, "\(text.debugDescription) \(chunk)")
+            }
+        }
+    }
+
     @Test func unterminatedQuoteAtEndIsMalformedAtItsFirstLine() throws {
         let events = try scan(Array("h\nok\n\"never closed\nmore\n".utf8))
         #expect(events.count == 3)

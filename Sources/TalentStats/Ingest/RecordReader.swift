@@ -161,6 +161,12 @@ public final class RecordReader {
             lastRecordOffset = recordOffset
             lastRecordLine = startLine
             var terminator: UInt8 = 0
+            // The field bounds of a record without quotes are noted during this scan (its commas),
+            // so it is not scanned a second time (``split(_:_:)`` does the same on its own). Given
+            // up at a quote (``splitQuoted(_:_:)`` takes the record) or a record over the limit.
+            var fused = true
+            var commas = 0
+            var fieldStart = position
             scan: while true {
                 var needMore = false
                 do {
@@ -168,19 +174,28 @@ public final class RecordReader {
                     let buffer = self.buffer
                     let end = self.end
                     while i < end {
-                        // Eight bytes at a time past bytes above 0x22 (only `"`, LF and CR matter here).
+                        // Eight bytes at a time past bytes above 0x2C (only `"`, `,`, LF and CR
+                        // matter here).
                         while i + 8 <= end {
                             let w = UnsafeRawPointer(buffer + i).loadUnaligned(as: UInt64.self)
-                            if (w &- 0x2323_2323_2323_2323) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+                            if (w &- 0x2D2D_2D2D_2D2D_2D2D) & ~w & 0x8080_8080_8080_8080 != 0 { break }
                             i += 8
                         }
                         guard i < end else { break }
                         let b = buffer[i]
                         if b > 0x22 {
+                            if b == 0x2C && fused {
+                                if commas >= boundsCapacity { ensureBounds(commas + 1) }
+                                bounds[2 * commas] = fieldStart
+                                bounds[2 * commas + 1] = i
+                                commas += 1
+                                fieldStart = i + 1
+                            }
                             i += 1
                             continue
                         }
                         if b == 0x22 {
+                            fused = false
                             sawQuote = true
                             if inQuotes {
                                 // A closing quote, or the first of an escaped pair: look at the next byte.
@@ -216,6 +231,7 @@ public final class RecordReader {
                 if !needMore && i - position > maxRecordBytes {
                     // Drop what is kept; go on scanning for the record's end.
                     skipping = true
+                    fused = false
                     if !isKnownUniquelyReferenced(&block) {
                         moveToNewBlock(capacity: capacity, keepingFrom: i)  // i == end: keeps nothing
                     } else {
@@ -226,10 +242,18 @@ public final class RecordReader {
                     i = 0
                 }
                 let consumedBefore = position
-                if try refill() {
-                    i -= consumedBefore
-                    continue scan
+                let more = try refill()
+                // A refill moves the record's bytes to the front of the buffer (even the one that
+                // finds the end of input): so do the scan's place and the bounds noted so far.
+                let shift = consumedBefore - position
+                if shift != 0 {
+                    i -= shift
+                    if fused {
+                        for k in 0..<(2 * commas) { bounds[k] -= shift }
+                        fieldStart -= shift
+                    }
                 }
+                if more { continue scan }
                 if needMore { continue scan }  // at the end of input now: finish the scan
                 // End of input inside the record.
                 line += innerLines
@@ -270,7 +294,17 @@ public final class RecordReader {
                 return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
             }
             if recordEnd == recordStart { continue }  // blank line
-            let count = sawQuote ? splitQuoted(recordStart, recordEnd) : split(recordStart, recordEnd)
+            let count: Int
+            if sawQuote {
+                count = splitQuoted(recordStart, recordEnd)
+            } else if fused {
+                if commas >= boundsCapacity { ensureBounds(commas + 1) }
+                bounds[2 * commas] = fieldStart
+                bounds[2 * commas + 1] = recordEnd
+                count = commas + 1
+            } else {
+                count = split(recordStart, recordEnd)
+            }
             return .record(
                 RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
         }

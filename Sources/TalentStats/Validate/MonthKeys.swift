@@ -189,8 +189,14 @@ struct KeySlots {
 
     /// Starts loading the key's home slot, so that a later ``find(_:)`` finds it in cache: the
     /// misses of a group of rows overlap instead of following one another.
+    /// The line and file of the slot are loaded too: a new key writes them, a repeated one reads them.
     @inline(__always)
-    func prefetch(_ key: UInt32) { cache_hint_prefetch(slots + home(key)) }
+    func prefetch(_ key: UInt32) {
+        let i = home(key)
+        cache_hint_prefetch(slots + i)
+        cache_hint_prefetch(lines + i)
+        cache_hint_prefetch(files + i)
+    }
 
     /// Adds a key that is not in the table, with its value's 32-bit form; returns its slot.
     @inline(__always)
