@@ -62,7 +62,24 @@ enum FastFields {
     @inline(__always)
     static func isCleanASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return b.isEmpty }
-        for byte in b where byte < 0x20 || byte > 0x7E { return false }
+        let raw = UnsafeRawPointer(b.baseAddress!)
+        let n = b.count
+        var i = 0
+        // Eight bytes at a time: a byte below 0x20 sets its high bit in `below` (a borrow only
+        // reaches bytes above one that is already below); a byte of 0x7F or more sets it in `above`
+        // (its own high bit, or that of the byte plus one; a carry only leaves a byte of 0xFF).
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let below = (w &- 0x2020_2020_2020_2020) & ~w
+            let above = w | (w &+ 0x0101_0101_0101_0101)
+            if (below | above) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            let byte = b[i]
+            if byte < 0x20 || byte > 0x7E { return false }
+            i += 1
+        }
         return true
     }
 

@@ -1,0 +1,37 @@
+import Testing
+
+@testable import TalentStats
+
+/// The byte-level fast paths agree with their plain definitions.
+@Suite struct FastFieldsTests {
+    /// Printable ASCII with no space at either end, byte by byte: the definition the eight-bytes-
+    /// at-a-time check must give.
+    static func plainIsCleanASCII(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        return first != 0x20 && last != 0x20 && bytes.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }
+    }
+
+    @Test func cleanASCIIAgreesWithItsDefinitionOnEveryByteInEveryPosition() {
+        // Every byte value at every position of clean entities of lengths 1–40.
+        for length in 1...40 {
+            let clean = [UInt8]((0..<length).map { UInt8(0x41 + $0 % 26) })
+            for position in 0..<length {
+                for byte in 0...255 {
+                    var bytes = clean
+                    bytes[position] = UInt8(byte)
+                    let fast = bytes.withUnsafeBufferPointer(FastFields.isCleanASCII)
+                    #expect(fast == Self.plainIsCleanASCII(bytes), "\(bytes)")
+                }
+            }
+        }
+    }
+
+    @Test func cleanASCIIOnRandomBytes() {
+        var rng = SeededGenerator(state: 3)
+        let pool: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x7E, 0x7F, 0x80, 0xFE, 0xFF, 0x41, 0x39]
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int(rng.next() % 30)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+            #expect(bytes.withUnsafeBufferPointer(FastFields.isCleanASCII) == Self.plainIsCleanASCII(bytes))
+        }
+    }
+}
