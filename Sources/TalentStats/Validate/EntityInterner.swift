@@ -101,8 +101,16 @@ struct EntityTable {
         return MonthKeys.mixWord(h)
     }
 
+    /// The home slot: the hash's high 32 bits (the slot's tag) scaled to the capacity, so that a
+    /// table grows from its slots alone (no entity's bytes are read again), and the slots of the
+    /// old table, taken in order, land in the new one in order.
     @inline(__always)
-    private func home(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h.multipliedFullWidth(by: UInt64(capacity)).high) }
+    private func home(_ h: UInt64) -> Int { Self.home(tag: h >> 32, capacity: capacity) }
+
+    @inline(__always)
+    private static func home(tag: UInt64, capacity: Int) -> Int {
+        Int(truncatingIfNeeded: (tag &* UInt64(capacity)) >> 32)
+    }
 
     /// Starts loading the home slot of a probe, so that a later ``intern(_:_:)`` finds it in cache.
     @inline(__always)
@@ -184,10 +192,7 @@ struct EntityTable {
         slots = .allocate(capacity: capacity * 4)
         slots.initialize(repeating: 0, count: capacity * 4)
         for j in 0..<oldCapacity where old[j * 4] != 0 {
-            let id = Int(truncatingIfNeeded: old[j * 4] & 0xFFFF_FFFF) - 1
-            let h = Self.hash(
-                UnsafeBufferPointer(start: arena + Int(starts[id]), count: Int(starts[id + 1] - starts[id])))
-            var i = home(h)
+            var i = Self.home(tag: old[j * 4] >> 32, capacity: capacity)
             while slots[i * 4] != 0 {
                 i += 1
                 if i == capacity { i = 0 }
