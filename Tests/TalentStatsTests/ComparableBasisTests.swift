@@ -99,6 +99,10 @@ import Testing
                     let period = String(format: "%04d-%02d", year, month)
                     rows.append((period, district, "export", "\(rng.next() % 1000).\(rng.next() % 100)", "万元"))
                     rows.append((period, district, "people", "\(rng.next() % 500)", "人"))
+                    // A few enterprises report under a second district too (kept by whole key).
+                    if e % 12 == 0 && rng.next() % 2 == 0 {
+                        rows.append((period, "乙", "export", "\(rng.next() % 1000)", "万元"))
+                    }
                 }
             }
             h.file("e\(e).csv", rows, entity: "E\(e)")
