@@ -68,13 +68,15 @@ public struct AggregateKey: Hashable, Sendable {
     }
 
     /// Plain byte order of period, district_code, metric, measure (so `2024` sorts before `2024-01`).
+    /// (Field by field, without building anything: sorting the figures of a 36-month run makes
+    /// about 700,000 comparisons.)
     public static func byteOrder(_ a: Self, _ b: Self) -> Bool {
-        for (x, y) in [
-            (a.period, b.period), (a.districtCode, b.districtCode), (a.metric, b.metric),
-            (a.measure.rawValue, b.measure.rawValue),
-        ] where x != y {
-            return x.utf8.lexicographicallyPrecedes(y.utf8)
+        if a.period != b.period { return a.period.utf8.lexicographicallyPrecedes(b.period.utf8) }
+        if a.districtCode != b.districtCode {
+            return a.districtCode.utf8.lexicographicallyPrecedes(b.districtCode.utf8)
         }
+        if a.metric != b.metric { return a.metric.utf8.lexicographicallyPrecedes(b.metric.utf8) }
+        if a.measure != b.measure { return a.measure.rawValue.utf8.lexicographicallyPrecedes(b.measure.rawValue.utf8) }
         return false
     }
 }
