@@ -35,3 +35,31 @@ import Testing
         }
     }
 }
+
+/// The exact-bytes lookup finds every spelling it holds and nothing that differs from one in any
+/// byte (the comparison goes eight bytes at a time, then byte by byte).
+@Suite struct ByteLookupTests {
+    @Test func findsEachSpellingAndNoNeighbour() {
+        let spellings = [
+            "441900003", "441900125", "talent_headcount", "new_skilled_workers", "人才总量", "a", "",
+            "exactly8", "exactly8!", "sixteen-bytes-16", "twenty-four-bytes-long!!",
+        ]
+        let lookup = ByteLookup(spellings.enumerated().map { ($1, $0) })
+        for (i, text) in spellings.enumerated() {
+            let bytes = Array(text.utf8)
+            #expect(lookup.lookup(bytes) == i, "\(text)")
+            for position in bytes.indices {
+                var changed = bytes
+                changed[position] ^= 0x01
+                if !spellings.contains(where: { Array($0.utf8) == changed }) {
+                    #expect(lookup.lookup(changed) == nil, "\(text) changed at \(position)")
+                }
+            }
+            if !bytes.isEmpty {
+                #expect(
+                    lookup.lookup(Array(bytes.dropLast()))
+                        == spellings.firstIndex(of: String(decoding: bytes.dropLast(), as: UTF8.self)))
+            }
+        }
+    }
+}

@@ -129,6 +129,28 @@ struct ByteLookup: Sendable {
     @inline(__always)
     static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 { EntityTable.hash(b) }
 
+    /// Whether `count` bytes at `a` and `b` are the same, eight at a time (the spellings are short:
+    /// a call to `memcmp` costs more than the comparison).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let x = UnsafeRawPointer(a)
+        let y = UnsafeRawPointer(b)
+        var i = 0
+        while i + 8 <= count {
+            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                != y.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            {
+                return false
+            }
+            i += 8
+        }
+        while i < count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
     func lookup(_ bytes: [UInt8]) -> Int? { bytes.withUnsafeBufferPointer { lookup($0) } }
 
     @inline(__always)
@@ -142,7 +164,7 @@ struct ByteLookup: Sendable {
                     if e < 0 { return nil }
                     if hashes[e] == h && lengths[e] == b.count {
                         let same = pool.withUnsafeBufferPointer { pool in
-                            b.count == 0 || memcmp(pool.baseAddress! + starts[e], b.baseAddress!, b.count) == 0
+                            b.count == 0 || Self.equal(pool.baseAddress! + starts[e], b.baseAddress!, b.count)
                         }
                         if same { return values[e] }
                     }
