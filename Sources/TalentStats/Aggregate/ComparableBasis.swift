@@ -161,10 +161,19 @@ struct ComparableBasis {
 
     /// One thread's contributions, kept until the threads have joined.
     final class Results: @unchecked Sendable {
-        // Safe to send: each thread writes only its own element, and the elements are read after
-        // `concurrentPerform` has returned (which orders every write before it).
-        private var parts: [Contributions?]
-        init(_ count: Int) { parts = Array(repeating: nil, count: count) }
+        // Safe to send: the elements are raw memory allocated before the threads start (not an
+        // array, whose every element write is an access to the whole array); each thread writes
+        // only its own element, and the elements are read after `concurrentPerform` has returned
+        // (which orders every write before it).
+        private let parts: UnsafeMutableBufferPointer<Contributions?>
+        init(_ count: Int) {
+            parts = .allocate(capacity: count)
+            parts.initialize(repeating: nil)
+        }
+        deinit {
+            _ = parts.deinitialize()
+            parts.deallocate()
+        }
         func store(_ part: Int, _ value: Contributions) { parts[part] = value }
         func take(_ part: Int) -> Contributions { parts[part]! }
     }
