@@ -43,8 +43,8 @@ public struct FileFacts: Sendable {
     public let layout: LayoutKind?
     /// Set when the file was read (not rejected whole).
     public var format: FileFormat? = nil
-    /// Whether the file was read on one thread and checked on another (the results are the same
-    /// either way; tests use this to prove the two-thread path ran).
+    /// Whether the file was read on one thread and key-checked on another, its field rules on
+    /// either (the results are the same either way; tests use this to prove the two-thread path ran).
     public internal(set) var readOnTwoThreads = false
     /// How many of its batches were put through the field rules on each thread (``Intake``).
     public internal(set) var checks = CheckCounts()
@@ -87,8 +87,8 @@ public struct IngestLimits: Sendable {
     public var maxRecordBytes: Int
     /// The largest file read (bytes); a larger one is rejected as `bad_file`.
     public var maxFileBytes: Int
-    /// Files at least this large are read on one thread while their rows are checked on another
-    /// (when the machine has two cores).
+    /// Files at least this large are read on one thread while their rows are key-checked on
+    /// another, the field rules on whichever is free (when the machine has two cores).
     public var parallelMinBytes: Int
     /// The sheet of a workbook that holds the table, when it is not the first visible one
     /// (configuration `sheet`; a workbook without a sheet of that name is read from its first).
