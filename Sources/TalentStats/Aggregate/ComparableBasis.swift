@@ -91,9 +91,8 @@ struct ComparableBasis {
         var sums = results.take(0)
         for part in 1..<parts { sums.add(results.take(part)) }
         threadsUsed = parts
-        let stride = Contributions.stride
         let (current, previous, units) = (sums.current, sums.previous, sums.units)
-        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { (cell * years + y) * stride + k }
+        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { Contributions.slot(cell, y, k, years: years) }
         var figures: [[(current: FixedDecimal, previous: FixedDecimal)?]] = []
         figures.reserveCapacity(cells)
         for cell in 0..<cells {
@@ -139,6 +138,7 @@ struct ComparableBasis {
     /// Sums by (cell, year, month 1…13) of the observations' contributions: the comparable current
     /// and previous values and the count of comparable enterprises.
     struct Contributions {
+        /// Months 1…13 of a (cell, year), 13 the end of the year (where a flow's last difference goes).
         static let stride = 14
         var current: [Int128]
         var previous: [Int128]
@@ -148,6 +148,12 @@ struct ComparableBasis {
             current = Array(repeating: 0, count: count)
             previous = Array(repeating: 0, count: count)
             units = Array(repeating: 0, count: count)
+        }
+
+        /// The place of (cell, year offset, month 1…13) in the arrays.
+        @inline(__always)
+        static func slot(_ cell: Int, _ year: Int, _ month: Int, years: Int) -> Int {
+            (cell * years + year) * stride + month
         }
 
         mutating func add(_ other: Contributions) {
@@ -183,9 +189,8 @@ struct ComparableBasis {
         _ accepted: AcceptedObservations, months: ArraySlice<YearMonth>, firstYear: Int, years: Int, cells: Int,
         kinds: [MetricKind], reported: EnterpriseMonths
     ) -> Contributions {
-        let stride = Contributions.stride
-        var sums = Contributions(count: cells * years * stride)
-        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { (cell * years + y) * stride + k }
+        var sums = Contributions(count: cells * years * Contributions.stride)
+        func slot(_ cell: Int, _ y: Int, _ k: Int) -> Int { Contributions.slot(cell, y, k, years: years) }
         for month in months {
             let y = month.year - firstYear
             let k = month.month

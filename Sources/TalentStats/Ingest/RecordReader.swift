@@ -161,9 +161,9 @@ public final class RecordReader {
             lastRecordOffset = recordOffset
             lastRecordLine = startLine
             var terminator: UInt8 = 0
-            // The field bounds of a record without quotes are noted during this scan (its commas),
-            // so it is not scanned a second time (``split(_:_:)`` does the same on its own). Given
-            // up at a quote (``splitQuoted(_:_:)`` takes the record) or a record over the limit.
+            // The field bounds of a record without quotes are noted during this scan (at its
+            // commas), so it is not scanned a second time. Given up at a quote (the record is
+            // split by ``splitQuoted(_:_:)``) or past the length limit (it is reported, not split).
             var fused = true
             var commas = 0
             var fieldStart = position
@@ -185,9 +185,7 @@ public final class RecordReader {
                         let b = buffer[i]
                         if b > 0x22 {
                             if b == 0x2C && fused {
-                                if commas >= boundsCapacity { ensureBounds(commas + 1) }
-                                bounds[2 * commas] = fieldStart
-                                bounds[2 * commas + 1] = i
+                                noteField(commas, fieldStart, i)
                                 commas += 1
                                 fieldStart = i + 1
                             }
@@ -294,20 +292,25 @@ public final class RecordReader {
                 return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
             }
             if recordEnd == recordStart { continue }  // blank line
+            // Here `fused` is `!sawQuote`: a record past the limit was reported above.
             let count: Int
             if sawQuote {
                 count = splitQuoted(recordStart, recordEnd)
-            } else if fused {
-                if commas >= boundsCapacity { ensureBounds(commas + 1) }
-                bounds[2 * commas] = fieldStart
-                bounds[2 * commas + 1] = recordEnd
-                count = commas + 1
             } else {
-                count = split(recordStart, recordEnd)
+                noteField(commas, fieldStart, recordEnd)
+                count = commas + 1
             }
             return .record(
                 RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
         }
+    }
+
+    /// Field `index` of the record is `[start, end)` of the buffer.
+    @inline(__always)
+    private func noteField(_ index: Int, _ start: Int, _ end: Int) {
+        if index >= boundsCapacity { ensureBounds(index + 1) }
+        bounds[2 * index] = start
+        bounds[2 * index + 1] = end
     }
 
     private func ensureBounds(_ fields: Int) {
@@ -318,35 +321,6 @@ public final class RecordReader {
             bounds = grown
             boundsCapacity = fields * 2
         }
-    }
-
-    /// Splits a record without quotes at its commas.
-    private func split(_ start: Int, _ end: Int) -> Int {
-        var count = 0
-        var fieldStart = start
-        var i = start
-        let buffer = self.buffer
-        while i < end {
-            // Eight bytes at a time past bytes that are not commas.
-            while i + 8 <= end {
-                let w = UnsafeRawPointer(buffer + i).loadUnaligned(as: UInt64.self) ^ 0x2C2C_2C2C_2C2C_2C2C
-                if (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080 != 0 { break }
-                i += 8
-            }
-            guard i < end else { break }
-            if buffer[i] == 0x2C {
-                ensureBounds(count + 1)
-                bounds[2 * count] = fieldStart
-                bounds[2 * count + 1] = i
-                count += 1
-                fieldStart = i + 1
-            }
-            i += 1
-        }
-        ensureBounds(count + 1)
-        bounds[2 * count] = fieldStart
-        bounds[2 * count + 1] = end
-        return count + 1
     }
 
     /// Splits a record with quotes, unescaping quoted fields in place (the result is never longer).
