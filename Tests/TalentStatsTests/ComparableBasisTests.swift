@@ -135,3 +135,45 @@ import Testing
         #expect(comparable > 2 * 2 * 24 + 2 * 2 * 2)
     }
 }
+
+/// ``Aggregator`` computes the comparable basis on a thread of its own beside the monthly sums:
+/// every figure is the one a computation on one thread gives, and the other thread did run.
+@Suite struct AggregatorConcurrencyTests {
+    @Test func theBasisBesideTheSumsGivesTheSameFigures() {
+        var h = ValidatorHarness(period: "2024-12")
+        var rng = SeededGenerator(state: 5)
+        for e in 0..<40 {
+            var rows: [(String, String, String, String, String)] = []
+            for year in 2023...2024 {
+                for month in 1...12 where rng.next() % 3 != 0 {
+                    let period = String(format: "%04d-%02d", year, month)
+                    rows.append(
+                        (period, ["甲", "乙"][e % 2], "export", "\(rng.next() % 1000).\(rng.next() % 100)", "万元"))
+                    rows.append((period, "丙", "people", "\(rng.next() % 500)", "人"))
+                }
+            }
+            h.file("e\(e).csv", rows, entity: "E\(e)")
+        }
+        let data = h.finish()
+        let alone = Aggregator.aggregate(data, concurrently: false)
+        let beside = Aggregator.aggregate(data, concurrently: true)
+        #expect(!alone.basisComputedBeside)
+        #expect(beside.basisComputedBeside, "the comparable basis ran on another thread")
+        #expect(alone.rows == beside.rows)
+        // The figures include comparable-basis growth, which the other thread computed.
+        #expect(beside.rows.filter { $0.key.measure == .yoyComparable }.count > 24)
+    }
+}
+
+/// A ``BackgroundTask`` runs its work on another thread when asked to, on this one otherwise.
+@Suite struct BackgroundTaskTests {
+    @Test func runsElsewhereOnlyWhenAsked() {
+        let caller = pthread_self()
+        let beside = BackgroundTask(concurrently: true) { pthread_equal(pthread_self(), caller) == 0 }
+        let (value, elsewhere) = beside.outcome()
+        #expect(value && elsewhere)
+        #expect(beside.wait(), "a second wait returns the same result at once")
+        let here = BackgroundTask(concurrently: false) { pthread_equal(pthread_self(), caller) == 0 }
+        #expect(here.outcome() == (false, false))
+    }
+}

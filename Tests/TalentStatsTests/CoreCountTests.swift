@@ -2,12 +2,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The same input gives the same bytes in all four outputs whether files are read in one piece on
-/// one core or in two halves on two: duplicates and resubmissions that cross the split included.
+/// The same input gives the same bytes in all four outputs whether files are read on one thread
+/// (one core) or read on one thread and key-checked on another (two): duplicates late in a file and
+/// resubmissions of keys from anywhere in it included.
 @Suite struct CoreCountTests {
     @Test func oneCoreAndTwoCoresGiveByteIdenticalOutputs() throws {
         guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
-            Issue.record("needs two cores to compare a read in two halves with a read in one piece")
+            Issue.record("needs two cores to compare a read on two threads with a read on one")
             return
         }
         let tmp = try TemporaryFolder()
@@ -20,9 +21,9 @@ import Testing
         }
         a += "2024-13,东城,人才总量,3\n"
         for m in 1...12 { for d in districts { a += String(format: "2024-%02d", m) + ",\(d),技能人才,\(m)\n" } }
-        // Both in the second half: each repeats line 2 (东城) or a first-half line (南城).
+        // Both late in the file: each repeats line 2 (东城) or an early line (南城).
         a += "2024-12,东城,人才总量,2\n2024-12,东城,人才总量,4\n2024-06,南城,高层次人才,61\n2024-06,南城,高层次人才,62\n\"unterminated\n"
-        // The resubmission: keys of both halves of a.csv, and repeats of its own across its middle.
+        // The resubmission: keys from early and late in a.csv, and repeats of its own.
         var v2 = "统计期,镇街,指标,数值\n2024-03,万江,高层次人才,33\n"
         for d in districts { v2 += "2024-11,\(d),技能人才,111\n" }
         v2 += "2024-03,万江,高层次人才,34\n2024-11,东城,技能人才,112\n"
@@ -30,7 +31,7 @@ import Testing
         try tmp.write("input/raw/2024/a.v2.csv", v2)
 
         // A machine with one core reads every file in one piece, as a run without the hook does
-        // for files this small; with the hook, two cores read each file in two halves.
+        // for files this small; with the hook, each file is read on one thread and key-checked on another.
         func run(_ label: String, hook: String?) throws -> (outputs: [String: Data], log: String) {
             let out = tmp.file("out-\(label)")
             let process = Process()
@@ -56,8 +57,8 @@ import Testing
             return (outputs, log)
         }
         let single = try run("whole", hook: nil)
-        let split = try run("halves", hook: "parallel-min-bytes:1")
-        let again = try run("halves-again", hook: "parallel-min-bytes:1")
+        let split = try run("two-threads", hook: "parallel-min-bytes:1")
+        let again = try run("two-threads-again", hook: "parallel-min-bytes:1")
         // The paths that ran.
         #expect(!single.log.contains("key-checked on another"))
         #expect(split.log.contains("2024/a.csv: read on one thread and key-checked on another"), "\(split.log)")
@@ -68,7 +69,7 @@ import Testing
                 "talent-report-2024-12.xlsx",
             ])
         for (name, data) in single.outputs {
-            #expect(split.outputs[name] == data, "\(name) differs between a read in two halves and one in one piece")
+            #expect(split.outputs[name] == data, "\(name) differs between a read on two threads and one on one")
             #expect(again.outputs[name] == data, "\(name) differs between two runs")
         }
         // And the figures are the ones a read in one piece gives: 南城 2024-06 keeps its first value.

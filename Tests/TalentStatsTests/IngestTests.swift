@@ -132,6 +132,38 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         #expect(try survey(Array(Array("东".utf8).prefix(1))).encoding == nil)
     }
 
+    /// The streaming UTF-8 check against the standard library's (an independent route), on random
+    /// mixes of ASCII runs, valid characters of every length and broken sequences, cut into chunks
+    /// of every size: the same verdict, and the same first invalid offset whatever the chunking.
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = [
+            Array("period,district".utf8), Array("12345678".utf8), [0x0A], Array("人".utf8), Array("é".utf8),
+            Array("𠀀".utf8), Array("东莞".utf8), [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80],
+            [0xE4, 0xBA], [0xFF], [0xF0, 0x9F, 0x98, 0x80], [0xEF, 0xBB, 0xBF],
+        ]
+        for _ in 0..<2000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...24, using: &rng) {
+                bytes += pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+            }
+            let valid = String(validating: bytes, as: UTF8.self) != nil
+            var offsets: Set<Int?> = []
+            for chunk in [1, 3, 7, 8, 9, 16, 1 << 20] {
+                var v = UTF8Validator()
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + chunk)
+                    bytes[start..<end].withUnsafeBufferPointer { v.feed($0) }
+                    start = end
+                }
+                #expect(v.isValid == valid, "\(bytes) in chunks of \(chunk)")
+                offsets.insert(v.firstInvalidOffset)
+            }
+            #expect(offsets.count == 1, "\(bytes): \(offsets)")
+        }
+    }
+
     @Test func hashesTheBytes() throws {
         // SHA-256 of "abc" (FIPS 180-2 test vector).
         let tmp = try TemporaryFolder()

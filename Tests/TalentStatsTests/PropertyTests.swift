@@ -192,7 +192,7 @@ struct SeededGenerator: RandomNumberGenerator {
         return (data, Aggregator.aggregate(data))
     }
 
-    func same(_ files: [String], _ label: String, inTwoHalves: Bool = true) throws {
+    func same(_ files: [String], _ label: String, onTwoThreads: Bool = true) throws {
         let (s, a) = try run(files, parallel: false)
         let (p, b) = try run(files, parallel: true)
         #expect(a.rows == b.rows, "\(label)")
@@ -201,7 +201,7 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(s.rejections == p.rejections, "\(label)")
         // The parallel path ran (on a machine with more than one core).
         if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            #expect(p.files.contains { $0.facts.readOnTwoThreads } == inTwoHalves, "\(label): read in two halves?")
+            #expect(p.files.contains { $0.facts.readOnTwoThreads } == onTwoThreads, "\(label): read on two threads?")
             #expect(!s.files.contains { $0.facts.readOnTwoThreads })
         }
         // Every batch put through the field rules once, on whichever thread.
@@ -216,7 +216,7 @@ struct SeededGenerator: RandomNumberGenerator {
     func randomFilesWithRepeatsAcrossTheMiddle(seed: UInt64) throws {
         let rows = AggregationPropertyTests().rows(seed)
         var rng = SeededGenerator(state: seed ^ 0x5EED)
-        // Repeat some early rows late in the same file (duplicates across the halves), add bad rows,
+        // Repeat some early rows late in the same file (duplicates far from their first line), add bad rows,
         // and resubmit some rows in a second file.
         var body = rows
         for _ in 0..<5 { body.append(rows[Int.random(in: 0..<rows.count, using: &rng)]) }
@@ -245,15 +245,15 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(data.totals == RowAccounting(read: 3, used: 2, rejected: 1, outOfScope: 0, superseded: 0))
     }
 
-    /// A key on line 2, repeated twice in the second half: both repeats name line 2, as a read in
-    /// one piece says, not the second half's first occurrence.
+    /// A key on line 2, repeated twice late in the file: both repeats name line 2, as a read on one
+    /// thread says (a read split into halves once named the second half's first occurrence).
     @Test func duplicatesInTheSecondHalfNameTheFirstOccurrence() throws {
         var text = "period,district,metric,value\n2024-01,甲,people,1\n"
         for m in 1...6 { for d in ["乙", "丙"] { text += "2024-0\(m),\(d),people,\(m)\n" } }
         text += String(repeating: "2024-02,甲,export,1\n2024-02,甲,export,1\n", count: 1)
         for m in 1...6 { for d in ["乙", "丙"] { text += "2024-0\(m),\(d),export,\(m)\n" } }
         text += "2024-01,甲,people,7\n2024-01,甲,people,8\n"
-        try same([text], "second half")
+        try same([text], "late repeats")
         let (p, _) = try run([text], parallel: true)
         let messages = p.rejections.filter { $0.code == .duplicate }.map(\.message)
         #expect(messages.filter { $0.contains("from line 2 of this file") }.count == 2, "\(messages)")

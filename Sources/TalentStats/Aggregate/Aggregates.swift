@@ -97,6 +97,9 @@ public struct Aggregates: Sendable {
     /// Ratios whose exact value is beyond what ``FixedDecimal`` holds (a growth over 10²⁹); they are
     /// not in ``rows``, and the pipeline refuses to publish when there are any.
     public let outOfRange: [AggregateKey]
+    /// Whether the comparable basis was computed on a thread of its own beside the monthly sums
+    /// (``Aggregator/aggregate(_:concurrently:)``; for the tests that prove the concurrent path ran).
+    var basisComputedBeside = false
 
     init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth, outOfRange: [AggregateKey] = []) {
         self.outOfRange = outOfRange

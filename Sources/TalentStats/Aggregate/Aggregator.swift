@@ -1,3 +1,5 @@
+import Foundation
+
 /// The only stage that changes grain: accepted observations → month × district × metric sums →
 /// every measure of the report.
 ///
@@ -9,13 +11,26 @@
 /// Ratios are exact quotients rounded half away from zero to six decimals; a ratio whose inputs are
 /// missing or whose denominator is 0 is absent, never 0.
 public enum Aggregator {
-    public static func aggregate(_ data: ValidatedData) -> Aggregates {
+    /// - Parameter concurrently: whether the comparable basis is computed on a thread of its own,
+    ///   beside the monthly sums (by default on a machine with more than one core); the figures are
+    ///   the same either way.
+    public static func aggregate(
+        _ data: ValidatedData, concurrently: Bool = ProcessInfo.processInfo.activeProcessorCount > 1
+    ) -> Aggregates {
         let reference = data.reference
         let report = data.reportPeriod
-        let monthly = data.sums
-        guard let first = monthly.monthsWithData.first else {
+        guard let first = data.accepted.months.first else {
             return Aggregates(rows: [], firstMonth: nil, reportPeriod: report, outOfRange: [])
         }
+        // The comparable basis (two passes over every key) and the monthly sums (one) only read
+        // the accepted observations: they are computed at once, on two threads.
+        let accepted = data.accepted
+        let districts = reference.districts.count
+        let kinds = reference.metrics.map(\.kind)
+        let basis = BackgroundTask(concurrently: concurrently) {
+            ComparableBasis(accepted, first: first, report: report, districts: districts, kinds: kinds)
+        }
+        let monthly = data.sums
         let monthCount = report.ordinal - first.ordinal + 1
         let districtCount = reference.districts.count
 
@@ -51,9 +66,7 @@ public enum Aggregator {
         }
         let months = (0..<monthCount).map { YearMonth(ordinal: first.ordinal + $0)! }
         let years = Array(first.year...report.year)
-        let enterprises = ComparableBasis(
-            data.accepted, first: first, report: report, districts: districtCount,
-            kinds: reference.metrics.map(\.kind))
+        let (enterprises, basisElsewhere) = basis.outcome()
 
         for (m, metric) in reference.metrics.enumerated() {
             let districtSeries = sums[m].map { Series(values: $0, first: first, kind: metric.kind, report: report) }
@@ -172,7 +185,9 @@ public enum Aggregator {
                 }
             }
         }
-        return Aggregates(rows: rows, firstMonth: first, reportPeriod: report, outOfRange: outOfRange)
+        var aggregates = Aggregates(rows: rows, firstMonth: first, reportPeriod: report, outOfRange: outOfRange)
+        aggregates.basisComputedBeside = basisElsewhere
+        return aggregates
     }
 
     /// `current / previous − 1`, absent when either is missing or `previous` is 0.

@@ -17,7 +17,7 @@ import Foundation
 /// Computed in two passes over the accepted keys: the months each key reported in, per year; then
 /// each observation's contribution to the windows in which its enterprise is comparable (from its
 /// month to the first month where the two years' months differ), summed by prefix.
-struct ComparableBasis {
+struct ComparableBasis: Sendable {
     /// Per cell (district × metrics + metric) and month offset from `first`: the comparable current
     /// and previous sums, or `nil`.
     private let figures: [[(current: FixedDecimal, previous: FixedDecimal)?]]

@@ -113,8 +113,16 @@ struct UTF8Validator {
         var i = 0
         while i < n {
             if remaining == 0 {
-                // Eight ASCII bytes at a time.
-                while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                // Eight ASCII bytes at a time, then straight to the first byte that is not ASCII
+                // (the lowest byte with its high bit set: the loads are little-endian).
+                while i + 8 <= n {
+                    let high =
+                        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                        & 0x8080_8080_8080_8080
+                    if high != 0 {
+                        i += high.trailingZeroBitCount >> 3
+                        break
+                    }
                     i += 8
                 }
                 if i == n { break }

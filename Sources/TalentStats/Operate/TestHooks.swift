@@ -3,8 +3,8 @@ import Foundation
 /// Fault injection for the end-to-end tests of unattended operation, read from the environment
 /// variable `TALENTSTATS_TEST_HOOK`: one or more comma-separated hooks, each `fail:STAGE`,
 /// `pause:STAGE:SECONDS`, `no-rename-exchange` (publish as on a file system without
-/// `renameat2(RENAME_EXCHANGE)`) or `parallel-min-bytes:N` (read files of N bytes or more in two
-/// halves). Without the variable it does nothing. Stages: `after-survey` (a
+/// `renameat2(RENAME_EXCHANGE)`) or `parallel-min-bytes:N` (read files of N bytes or more on two
+/// threads, one reading and one key-checking: ``Intake``). Without the variable it does nothing. Stages: `after-survey` (a
 /// file's encoding checked, not yet parsed; pause only, as ingest does not fail a run),
 /// `before-publish` (outputs half written in the staging folder), `before-commit` (every output written, not yet swapped in) and `between-renames` (the
 /// fallback's previous report moved aside, the new one not yet in place).
