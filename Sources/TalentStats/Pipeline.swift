@@ -180,8 +180,13 @@ public struct Pipeline {
                 "no usable data for the report period \(periodText) in \(files.count) files; check the period (--period) or the input files"
             )
         }
+        // Disclosure control's enterprise values (a pass over the report month's keys, or every
+        // month's with a policy) only read the accepted observations: built beside the aggregation.
+        let policy = options.disclosure
+        let disclosureCells = BackgroundTask { Disclosure.Cells(policy, data: validated) }
         let aggregates = Aggregator.aggregate(validated)
         if let key = aggregates.outOfRange.first {
+            _ = disclosureCells.wait()
             throw RunFailure(
                 "\(aggregates.outOfRange.count) ratio(s) exceed the largest figure talentstats holds exactly (about 1.7e29), first \(key.measure.rawValue) of \(key.metric) for district \(key.districtCode) in \(key.period); check the input values of that district and metric"
             )
@@ -191,17 +196,18 @@ public struct Pipeline {
         logger.info(
             "aggregate: \(aggregates.rows.count) figures from \(aggregates.firstMonth?.description ?? "-") to \(periodText) (\(lap()))"
         )
-        let disclosure = Disclosure.apply(options.disclosure, data: validated, aggregates: aggregates)
-        if let policy = options.disclosure {
+        let collection = CollectionStatus(
+            validated: validated, quality: quality, deadlineDay: options.deadlineDay, timeZone: options.timeZone)
+        let disclosure = Disclosure.apply(
+            policy, data: validated, aggregates: aggregates, cells: disclosureCells.wait())
+        if let policy {
             logger.info(
                 "disclosure: \(disclosure.suppressed.count) figures withheld (at least \(policy.minimumEnterprises) enterprises, the largest \(policy.dominanceN) at most \(policy.dominanceK)%)"
             )
         }
         return Computed(
             validated: validated, aggregates: aggregates, quality: quality,
-            disclosure: disclosure,
-            collection: CollectionStatus(
-                validated: validated, quality: quality, deadlineDay: options.deadlineDay, timeZone: options.timeZone),
+            disclosure: disclosure, collection: collection,
             referenceFiles: referenceFiles, ignoredFiles: inventory.ignored)
     }
 

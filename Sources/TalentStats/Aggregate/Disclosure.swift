@@ -61,20 +61,38 @@ public struct Disclosure: Sendable {
 
     public static let none = Disclosure(suppressed: [], dominated: [])
 
-    /// Applies `policy` (nil: off, only the dominance warning) to the district figures of `aggregates`.
-    public static func apply(_ policy: DisclosurePolicy?, data: ValidatedData, aggregates: Aggregates) -> Disclosure {
+    /// Per month: each cell's (district × metrics + metric) enterprise values and whether it has a
+    /// total row; only the report month without a policy (the warning). What ``apply(_:data:aggregates:cells:)``
+    /// reads: it depends on the accepted observations only, so it can be built beside the aggregation.
+    public struct Cells: Sendable {
+        let byMonth: [Int: MonthCells]
+
+        public init(_ policy: DisclosurePolicy?, data: ValidatedData) {
+            let report = data.reportPeriod
+            let metrics = data.reference.metrics.count
+            let cells = data.reference.districts.count * metrics
+            var byMonth: [Int: MonthCells] = [:]
+            if let first = data.accepted.months.first {
+                for ordinal in first.ordinal...report.ordinal where policy != nil || ordinal == report.ordinal {
+                    guard let month = YearMonth(ordinal: ordinal) else { continue }
+                    byMonth[ordinal] = MonthCells(data.accepted, month: month, cells: cells, metrics: metrics)
+                }
+            }
+            self.byMonth = byMonth
+        }
+    }
+
+    /// Applies `policy` (nil: off, only the dominance warning) to the district figures of `aggregates`;
+    /// `cells` are the enterprise values for the same policy and data (built here when `nil`).
+    public static func apply(
+        _ policy: DisclosurePolicy?, data: ValidatedData, aggregates: Aggregates, cells prepared: Cells? = nil
+    ) -> Disclosure {
         let reference = data.reference
         let report = data.reportPeriod
         let metrics = reference.metrics.count
         guard let first = aggregates.firstMonth else { return .none }
         let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
-        // Per month: each cell's (district × metrics + metric) enterprise values and whether it has a
-        // total row. Only the report month without a policy (the warning).
-        let cells = reference.districts.count * metrics
-        var byMonth: [Int: MonthCells] = [:]
-        for month in months where policy != nil || month == report {
-            byMonth[month.ordinal] = MonthCells(data.accepted, month: month, cells: cells, metrics: metrics)
-        }
+        let byMonth = (prepared ?? Cells(policy, data: data)).byMonth
         /// Per-enterprise contributions of a cell over `window` months, or nil when a total row is
         /// in it or no enterprise.
         func contributions(_ cell: Int, _ window: [YearMonth]) -> [FixedDecimal]? {
@@ -256,7 +274,7 @@ public struct Disclosure: Sendable {
     /// One month's enterprise values grouped by cell (entries `start[c]..<start[c + 1]` are cell
     /// `c`'s), built in two passes over the month's keys: counts, then values. Flat arrays, not
     /// dictionaries: a one-month file of a million enterprise rows costs two linear passes.
-    struct MonthCells {
+    struct MonthCells: Sendable {
         private var start: [Int]
         private var entities: [Int]
         private var amounts: [FixedDecimal]
