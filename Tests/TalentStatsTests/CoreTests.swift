@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TalentStats
@@ -62,6 +63,24 @@ import Testing
         #expect(YearMonth(parsing: text) == nil)
     }
 
+    /// Seven bytes take a short path; a space in front sends the same text through the general
+    /// one (which trims it): the two agree on every year and month form, and on near misses.
+    @Test func theCanonicalShortPathAgreesWithTheGeneralOne() {
+        var rng = SeededGenerator(state: 7)
+        let alphabet = Array("0123456789-/.年月 x９")
+        var texts: [String] = []
+        for year in stride(from: 1990, through: 2110, by: 1) {
+            for month in 0...13 { texts.append(String(format: "%04d-%02d", year, month)) }
+        }
+        for _ in 0..<5000 {
+            texts.append(String((0..<7).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        for text in texts {
+            #expect(YearMonth(parsing: text) == YearMonth(parsing: " " + text), "\(text)")
+        }
+        #expect(YearMonth(parsing: "2024-12") == YearMonth(year: 2024, month: 12))
+    }
+
     @Test func arithmetic() {
         let jan = YearMonth(year: 2024, month: 1)!
         #expect(jan.previous == YearMonth(year: 2023, month: 12))
@@ -95,5 +114,56 @@ import Testing
         let excerpt = TextNormalization.excerpt(text)
         #expect(excerpt.count < 100)
         #expect(excerpt.hasSuffix("…(100000 characters)"))
+    }
+}
+
+/// `CSVText` against the project's own CSV reader (an independent route): random fields with commas,
+/// quotes, CR, LF, CR LF, combining marks after a comma or a quote, and Chinese read back as they
+/// were written, one record a row.
+@Suite struct CSVTextTests {
+    @Test func everyFieldReadsBackAsWritten() throws {
+        var rng = SeededGenerator(state: 3)
+        let pieces = ["a", "东莞", ",", "\"", "\r", "\n", "\r\n", ",\u{301}", "\"\u{301}", " ", "x\u{0}y", "é", ""]
+        var rows: [[String]] = []
+        for _ in 0..<500 {
+            rows.append(
+                (0..<Int(1 + rng.next() % 5)).map { _ in
+                    (0..<Int(rng.next() % 4)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+                })
+        }
+        var csv = CSVText(header: ["h"])
+        for row in rows { csv.append(row) }
+        let read = try scan(Array(csv.text.utf8), chunkSize: 7).compactMap { event -> [String]? in
+            guard case .record(_, let fields) = event else { return nil }
+            return fields.map { String(decoding: $0, as: UTF8.self) }
+        }
+        // A row of one empty field is a blank line, which a CSV reader skips.
+        let expected = [["h"]] + rows.filter { $0 != [""] }
+        #expect(read == expected)
+        #expect(CSVText.escape("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSVText.escape(",\u{301}") == "\",\u{301}\"")
+        #expect(CSVText.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSVText.escape("东莞") == "东莞")
+    }
+}
+
+/// The trim without Foundation's bridged string gives what Foundation's gives, for both sets it is
+/// used with, on random text whose ends are spaces of every kind, invisible characters, controls,
+/// ASCII and Chinese.
+@Suite struct TrimTests {
+    @Test func agreesWithFoundation() {
+        var rng = SeededGenerator(state: 9)
+        let pieces = [
+            " ", "\t", "\n", "\r\n", "\u{A0}", "\u{3000}", "\u{2009}", "\u{FEFF}", "\u{200B}", "\u{85}", "\u{1}", "a",
+            "东莞", "~", "!", "\u{301}", "",
+        ]
+        for _ in 0..<3000 {
+            let text = (0..<Int(rng.next() % 5)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            for set in [TextNormalization.spaces, CharacterSet.whitespaces] {
+                #expect(
+                    TextNormalization.trimmed(text, of: set) == text.trimmingCharacters(in: set),
+                    "\(text.unicodeScalars.map(\.value))")
+            }
+        }
     }
 }

@@ -9,14 +9,28 @@ struct CSVText {
     init(header: [String]) { append(header) }
 
     mutating func append(_ fields: [String]) {
-        text += fields.map(Self.escape).joined(separator: ",")
+        for (i, field) in fields.enumerated() {
+            if i > 0 { text += "," }
+            text += Self.escape(field)
+        }
         text += "\n"
     }
 
-    /// The field as CSV: in double quotes, inner quotes doubled, when it holds a comma, a quote or a
-    /// line break; as it is otherwise.
+    /// The field as CSV: in double quotes, inner quotes doubled, when it holds a comma, a quote, a
+    /// CR or an LF byte; as it is otherwise. Decided on the UTF-8 bytes, not on characters: a CR LF
+    /// pair, or a comma or quote followed by a combining mark, is one character that equals none of
+    /// the four, yet its bytes end a record or a field for every CSV reader.
     static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
+            return field
+        }
+        var quoted: [UInt8] = [0x22]
+        quoted.reserveCapacity(field.utf8.count + 8)
+        for byte in field.utf8 {
+            quoted.append(byte)
+            if byte == 0x22 { quoted.append(0x22) }
+        }
+        quoted.append(0x22)
+        return String(decoding: quoted, as: UTF8.self)
     }
 }

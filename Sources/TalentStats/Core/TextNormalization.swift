@@ -31,7 +31,20 @@ public enum TextNormalization {
 
     /// Width-folded and trimmed of ``spaces``.
     public static func clean(_ text: String) -> String {
-        foldWidth(text).trimmingCharacters(in: spaces)
+        trimmed(foldWidth(text), of: spaces)
+    }
+
+    /// `text.trimmingCharacters(in: set)`, without Foundation's bridged string when neither end is
+    /// in `set` (the usual case: a cell without stray spaces). A printable ASCII character other
+    /// than the space is in no set this is used with (``spaces``, `.whitespaces`).
+    static func trimmed(_ text: String, of set: CharacterSet) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return text }
+        func kept(_ scalar: Unicode.Scalar) -> Bool {
+            (0x21...0x7E).contains(scalar.value) || !set.contains(scalar)
+        }
+        if kept(first) && kept(last) { return text }
+        return text.trimmingCharacters(in: set)
     }
 
     /// The form used to match names: cleaned and lower-cased.

@@ -36,7 +36,27 @@ public struct YearMonth: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses the spellings districts use: `2024-01`, `2024-1`, `202401`, `2024/01`, `2024.01`,
     /// `2024年1月`, `2024年01月`. Full-width digits must already be folded.
     public init?(parsing raw: String) {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        // `YYYY-MM`, the canonical spelling (every period a figure's key holds), without trimming
+        // or copying; the same result as the general path below gives it.
+        if raw.utf8.count == 7 {
+            var year = 0
+            var month = 0
+            var ok = true
+            for (i, byte) in raw.utf8.enumerated() {
+                if i == 4 {
+                    ok = ok && byte == 0x2D
+                    continue
+                }
+                let d = Int(byte) &- 48
+                ok = ok && d >= 0 && d <= 9
+                if i < 4 { year = year * 10 + d } else { month = month * 10 + d }
+            }
+            if ok {
+                self.init(year: year, month: month)
+                return
+            }
+        }
+        let text = TextNormalization.trimmed(raw, of: .whitespaces)
         var year = 0
         var month = 0
         let bytes = Array(text.utf8)
