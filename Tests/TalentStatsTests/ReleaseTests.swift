@@ -264,3 +264,49 @@ extension ReleaseTests {
         #expect(try Data(contentsOf: tmp.file("out/2024-01/manifest.json")) == before)
     }
 }
+
+/// The store inserts figures many rows a statement: for counts around the batch size, every figure
+/// reads back from the database file (through the sqlite3 program) with its key, value and first
+/// release, in the order `aggregates.csv` has them.
+@Suite struct ReleaseStoreBatchTests {
+    @Test(arguments: [
+        0, 1, ReleaseStore.figuresPerInsert - 1, ReleaseStore.figuresPerInsert,
+        ReleaseStore.figuresPerInsert + 1, 2 * ReleaseStore.figuresPerInsert + 5,
+    ])
+    func everyFigureIsStored(count: Int) throws {
+        let tmp = try TemporaryFolder()
+        let store = try #require(try ReleaseStore.open(output: tmp.url, forWriting: true))
+        var rows: [AggregateRow] = []
+        for i in 0..<count {
+            let period = String(format: "2024-%02d", 1 + i % 12)
+            let key = AggregateKey(
+                period: period, districtCode: String(100_000 + i / 12), metric: "people", measure: .month)
+            let value = FixedDecimal(plain: Substring("\(i).5"))!
+            rows.append(AggregateRow(key: key, value: .amount(value)))
+        }
+        let aggregates = Aggregates(
+            rows: rows, firstMonth: YearMonth(year: 2024, month: 1), reportPeriod: YearMonth(year: 2024, month: 12)!)
+        let marks = FigureMarks.compute(
+            aggregates, published: Array(repeating: nil, count: count), provisionalMonths: 0, suppressed: [])
+        try store.recordPending(
+            ReleaseStore.Record(
+                id: 1, period: YearMonth(year: 2024, month: 12)!, publishedAt: Date(), folder: "2024-12",
+                manifestSHA256: "x", provisionalMonths: 0, aggregates: aggregates,
+                published: Array(repeating: nil, count: count), marks: marks, inputs: []))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [
+            tmp.file(ReleaseStore.fileName).path,
+            "SELECT period, district_code, metric, measure, value, first_release FROM figure WHERE release_id = 1 ORDER BY period, district_code, metric, measure",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let expected = aggregates.rows.map {
+            "\($0.key.period)|\($0.key.districtCode)|\($0.key.metric)|\($0.key.measure.rawValue)|\($0.value.text)|1"
+        }
+        #expect(text.split(separator: "\n").map(String.init) == expected)
+    }
+}
