@@ -177,3 +177,35 @@ import Testing
         #expect(here.outcome() == (false, false))
     }
 }
+
+/// The figures' sort on packed ranks gives the order of the string comparison it replaces, on
+/// random keys whose fields are prefixes of one another (`2024` and `2024-01`), of unequal lengths,
+/// outside ASCII, and repeated.
+@Suite struct AggregateOrderTests {
+    @Test func packedRanksSortAsTheStringsDo() {
+        var rng = SeededGenerator(state: 21)
+        let periods = ["2024", "2024-01", "2023-12", "2024-1", "2025", "202", "2024-10"]
+        let codes = ["100000", "441900", "4419001", "44190", "东莞", "a", "A"]
+        let metrics = ["people", "export", "people2", "Export", "人才", ""]
+        for _ in 0..<50 {
+            let rows = (0..<Int(rng.next() % 400)).map { i in
+                AggregateRow(
+                    key: AggregateKey(
+                        period: periods[Int(rng.next() % 7)], districtCode: codes[Int(rng.next() % 7)],
+                        metric: metrics[Int(rng.next() % 6)],
+                        measure: Measure.allCases[Int(rng.next() % UInt64(Measure.allCases.count))]),
+                    value: .count(i))
+            }
+            var expected = rows
+            // The reference: an insertion sort by the string comparison (stable by construction).
+            for i in expected.indices.dropFirst() {
+                var j = i
+                while j > 0 && AggregateKey.byteOrder(expected[j].key, expected[j - 1].key) {
+                    expected.swapAt(j, j - 1)
+                    j -= 1
+                }
+            }
+            #expect(Aggregates.sortedByKey(rows) == expected)
+        }
+    }
+}

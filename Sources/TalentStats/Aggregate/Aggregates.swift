@@ -103,13 +103,44 @@ public struct Aggregates: Sendable {
 
     init(rows: [AggregateRow], firstMonth: YearMonth?, reportPeriod: YearMonth, outOfRange: [AggregateKey] = []) {
         self.outOfRange = outOfRange
-        self.rows = rows.sorted { AggregateKey.byteOrder($0.key, $1.key) }
+        self.rows = Self.sortedByKey(rows)
         var index: [AggregateKey: Int] = [:]
         index.reserveCapacity(self.rows.count)
         for (i, row) in self.rows.enumerated() { index[row.key] = i }
         self.index = index
         self.firstMonth = firstMonth
         self.reportPeriod = reportPeriod
+    }
+
+    /// `rows` in ``AggregateKey/byteOrder(_:_:)`` (equal keys in their given order), sorted on one
+    /// integer a row: each field's distinct values are few (periods, district codes, metrics,
+    /// measures), so each is ranked once in byte order and the four ranks are packed into a word,
+    /// instead of comparing strings some 900,000 times for a 36-month report.
+    static func sortedByKey(_ rows: [AggregateRow]) -> [AggregateRow] {
+        func ranks(_ values: some Sequence<String>) -> [String: UInt64] {
+            let distinct = Set(values).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, UInt64($0)) })
+        }
+        let periods = ranks(rows.lazy.map(\.key.period))
+        let districts = ranks(rows.lazy.map(\.key.districtCode))
+        let metrics = ranks(rows.lazy.map(\.key.metric))
+        let measures = ranks(Measure.allCases.map(\.rawValue))
+        // 16 bits a field hold far more distinct values than a report has (months, districts,
+        // metrics and 13 measures); the general sort below covers any that does not fit.
+        guard periods.count < 1 << 16, districts.count < 1 << 16, metrics.count < 1 << 16 else {
+            return rows.sorted { AggregateKey.byteOrder($0.key, $1.key) }
+        }
+        var order: [(key: UInt64, place: Int)] = []
+        order.reserveCapacity(rows.count)
+        for (place, row) in rows.enumerated() {
+            let k = row.key
+            let key =
+                periods[k.period]! << 48 | districts[k.districtCode]! << 32 | metrics[k.metric]! << 16
+                | measures[k.measure.rawValue]!
+            order.append((key, place))
+        }
+        order.sort { $0.key != $1.key ? $0.key < $1.key : $0.place < $1.place }
+        return order.map { rows[$0.place] }
     }
 
     public subscript(_ key: AggregateKey) -> AggregateValue? { index[key].map { rows[$0].value } }
