@@ -239,3 +239,35 @@ import Testing
         #expect(namer.take("总览") == "总览(2)")
     }
 }
+
+/// `rejects.csv` stays well-formed CSV when what it quotes holds a comma, a quote or a line break
+/// that Swift joins with the next character (a combining mark after it; CR LF): file names and
+/// cells of that kind, through the real binary, read back with the project's CSV reader.
+@Suite struct RejectsQuotingTests {
+    @Test func joinedCharactersAreQuotedByTheirBytes() throws {
+        let tmp = try TemporaryFolder()
+        try FileManager.default.copyItem(
+            at: Binary.packageRoot.appendingPathComponent("input/reference"), to: tmp.file("input/reference"))
+        let names = ["a,\u{301}b.csv", "e\"\u{301}f.csv", "plain.csv"]
+        for name in names {
+            try tmp.write(
+                "input/raw/\(name)",
+                "统计期,镇街,指标,数值\n2024-12,东城,人才总量,5\n2024-12,东城,人才总量,x\n\"20\"\"\u{301}x\",东城,人才总量,1\n")
+        }
+        let run = try Binary.run(["report", "--period", "2024-12", "--input", "input", "--output", "out"], in: tmp.url)
+        #expect(run.status == 2, "\(run.stderr)")
+        let bytes = try Array(Data(contentsOf: tmp.file("out/2024-12/rejects.csv")))
+        let records = try scan(bytes, chunkSize: 5).compactMap { event -> [String]? in
+            guard case .record(_, let fields) = event else { return nil }
+            return fields.map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(records.first == ["file", "line", "code", "message"])
+        #expect(records.allSatisfy { $0.count == 4 }, "\(records)")
+        for name in names {
+            let rows = records.filter { $0[0] == name }
+            // The bad value on line 3 and the bad period on line 4, with the period's text quoted whole.
+            #expect(rows.map(\.[1]) == ["3", "4"], "\(name): \(records)")
+            #expect(rows.last?[3].contains("20\"\u{301}x") == true, "\(name): \(rows)")
+        }
+    }
+}
