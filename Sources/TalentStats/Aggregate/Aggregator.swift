@@ -32,11 +32,10 @@ public enum Aggregator {
         }
         let monthly = data.sums
         let monthCount = report.ordinal - first.ordinal + 1
-        let districtCount = reference.districts.count
 
         // Monthly sums over entities: [metric][district][month offset].
         let sums: [[[FixedDecimal?]]] = (0..<reference.metrics.count).map { m in
-            (0..<districtCount).map { d in
+            (0..<districts).map { d in
                 (0..<monthCount).map { i in
                     monthly.value(month: YearMonth(ordinal: first.ordinal + i)!, district: d, metric: m)
                 }
@@ -114,7 +113,7 @@ public enum Aggregator {
                         period, reference.city.code, metric.id, .yoyComparable,
                         growth(both.reduce(.zero) { $0 + $1.0 }, both.reduce(.zero) { $0 + $1.1 }))
                 }
-                for d in 0..<districtCount {
+                for d in 0..<districts {
                     if let f = enterprises.figure(district: d, metric: m, offset: i) {
                         emitRatio(
                             period, reference.districts[d].code, metric.id, .yoyComparable,

@@ -2,7 +2,7 @@ import Foundation
 
 /// A computation started on a thread of its own, whose result is waited for later: for two
 /// independent steps of a run that can overlap (``Aggregator`` computes the monthly sums while
-/// ``ComparableBasis`` runs). The result is the same whichever thread computes it: the work must
+/// ``ComparableBasis`` runs; a file's SHA-256 is computed while it is parsed: ``BackgroundHash``). The result is the same whichever thread computes it: the work must
 /// only read what it shares with the caller.
 final class BackgroundTask<Value: Sendable>: @unchecked Sendable {
     // Safe to send: `value` and `ranElsewhere` are written once, on the task's thread, before

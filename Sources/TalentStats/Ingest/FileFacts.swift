@@ -125,24 +125,15 @@ struct FileStamp: Equatable {
     var modified: Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 }
 
-/// A file's SHA-256 computed on another thread.
-final class BackgroundHash: @unchecked Sendable {
-    // Safe to send: `result` is written once on the hashing thread before `done` is signalled and
-    // read only after waiting on `done`.
-    private let done = DispatchSemaphore(value: 0)
-    private var result = ""
+/// A file's SHA-256 computed on another thread (a ``BackgroundTask``), joined when the file's
+/// facts are complete.
+struct BackgroundHash: Sendable {
+    private let task: BackgroundTask<String>
 
     init(path: SystemPath) {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = (try? FileDigest.sha256(of: path)) ?? ""
-            done.signal()
-        }
+        task = BackgroundTask(concurrently: true) { (try? FileDigest.sha256(of: path)) ?? "" }
     }
 
     /// Waits for the hash (empty if the file could not be read).
-    func wait() -> String {
-        done.wait()
-        done.signal()  // later calls return at once
-        return result
-    }
+    func wait() -> String { task.wait() }
 }
