@@ -209,3 +209,120 @@ import Testing
         }
     }
 }
+
+/// ``ComparableBasis`` against its definition, computed here the plain way from the rows fed in:
+/// for a month k of year y (window: January to k for a flow, k alone for a stock), an enterprise key
+/// is comparable when it reported in the same months of the window in y and y − 1 (at least one);
+/// a cell with a district total in the window of either year has no figure. Random enterprises over
+/// a series starting mid-year, some under a second district, some months of one cell reported as a
+/// district total, and a resubmission that changes values and adds months.
+@Suite struct ComparableBasisDefinitionTests {
+    struct Key: Hashable {
+        let month: YearMonth
+        let district: Int
+        let metric: Int
+        let entity: String
+    }
+
+    @Test(arguments: [3, 8, 21] as [UInt64])
+    func figuresAreThoseOfTheDefinition(seed: UInt64) {
+        let report = YearMonth(year: 2024, month: 9)!
+        var h = ValidatorHarness(period: report.description)
+        var rng = SeededGenerator(state: seed)
+        let districtNames = ["甲", "乙", "丙"]
+        let metricIDs = ["people", "export"]
+        let units = ["人", "万元"]
+        var accepted: [Key: FixedDecimal] = [:]
+        func months(_ rng: inout SeededGenerator) -> [YearMonth] {
+            (YearMonth(year: 2022, month: 3)!.ordinal...report.ordinal).compactMap { ordinal in
+                rng.next() % 5 == 0 ? nil : YearMonth(ordinal: ordinal)
+            }
+        }
+        // 乙's exports are a district total in these months, enterprise by enterprise in the others.
+        let totalMonths = Set(months(&rng).filter { _ in rng.next() % 3 == 0 })
+        h.file(
+            "totals.csv",
+            totalMonths.sorted { $0.ordinal < $1.ordinal }.map { ($0.description, "乙", "export", "500", "万元") })
+        for month in totalMonths { accepted[Key(month: month, district: 1, metric: 1, entity: "")] = FixedDecimal(500) }
+        func rows(_ entity: String, _ rng: inout SeededGenerator) -> [(String, String, String, String, String)] {
+            let home = Int(rng.next() % 3)
+            var rows: [(String, String, String, String, String)] = []
+            for month in months(&rng) {
+                for metric in 0..<2 where rng.next() % 4 != 0 {
+                    let district = rng.next() % 10 == 0 ? (home + 1) % 3 : home
+                    if district == 1 && metric == 1 && totalMonths.contains(month) { continue }
+                    let value =
+                        metric == 0 ? "\(rng.next() % 500)" : "\(rng.next() % 1000).\(rng.next() % 100)"
+                    rows.append((month.description, districtNames[district], metricIDs[metric], value, units[metric]))
+                }
+            }
+            return rows
+        }
+        var files: [(String, [(String, String, String, String, String)])] = []
+        for e in 0..<90 { files.append(("E\(e)", rows("E\(e)", &rng))) }
+        // A resubmission of some enterprises: every row of their first file again, some values changed,
+        // and months they had not reported.
+        for e in stride(from: 0, to: 90, by: 7) {
+            var again = files[e].1.map { r in
+                rng.next() % 3 == 0 ? (r.0, r.1, r.2, r.2 == "people" ? "\(rng.next() % 500)" : "7.5", r.4) : r
+            }
+            let known = Set(again.map { "\($0.0) \($0.1) \($0.2)" })
+            again += rows("E\(e)", &rng).filter { !known.contains("\($0.0) \($0.1) \($0.2)") }
+            files.append(("E\(e)", again))
+        }
+        for (n, (entity, rows)) in files.enumerated() {
+            h.file("f\(n).csv", rows, entity: entity)
+            for r in rows {
+                let d = districtNames.firstIndex(of: r.1)!
+                let m = metricIDs.firstIndex(of: r.2)!
+                accepted[Key(month: YearMonth(parsing: r.0)!, district: d, metric: m, entity: entity)] =
+                    FixedDecimal(plain: Substring(r.3))!
+            }
+        }
+        let data = h.finish()
+        #expect(data.accepted.count == accepted.count, "the model accepts what the validator accepts")
+        let first = YearMonth(year: 2022, month: 3)!
+        let kinds = Fixtures.reference.metrics.map(\.kind)
+        let basis = ComparableBasis(data.accepted, first: first, report: report, districts: 3, kinds: kinds)
+
+        var figures = 0
+        for month in (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:)) where month.year > 2022 {
+            for district in 0..<3 {
+                for metric in 0..<2 {
+                    let window = kinds[metric] == .stock ? [month.month] : Array(1...month.month)
+                    func keys(_ year: Int) -> [Key] {
+                        accepted.keys.filter {
+                            $0.district == district && $0.metric == metric && $0.month.year == year
+                                && window.contains($0.month.month)
+                        }
+                    }
+                    let now = keys(month.year)
+                    let then = keys(month.year - 1)
+                    var expected: (current: FixedDecimal, previous: FixedDecimal)?
+                    if !(now + then).contains(where: { $0.entity.isEmpty }) {
+                        func monthsOf(_ keys: [Key]) -> [String: Set<Int>] {
+                            Dictionary(grouping: keys, by: \.entity).mapValues { Set($0.map(\.month.month)) }
+                        }
+                        let a = monthsOf(now)
+                        let b = monthsOf(then)
+                        let comparable = Set(a.keys.filter { a[$0] == b[$0] })
+                        if !comparable.isEmpty {
+                            expected = (
+                                now.filter { comparable.contains($0.entity) }.reduce(.zero) { $0 + accepted[$1]! },
+                                then.filter { comparable.contains($0.entity) }.reduce(.zero) { $0 + accepted[$1]! }
+                            )
+                        }
+                    }
+                    let got = basis.figure(district: district, metric: metric, offset: month.ordinal - first.ordinal)
+                    #expect(
+                        got?.current == expected?.current && got?.previous == expected?.previous,
+                        "\(month) \(districtNames[district]) \(metricIDs[metric]): \(String(describing: got)) vs \(String(describing: expected))"
+                    )
+                    if expected != nil { figures += 1 }
+                }
+            }
+        }
+        // Not vacuous: most cells of 2023 and 2024 have a figure (乙's exports often do not).
+        #expect(figures > 60)
+    }
+}

@@ -1,4 +1,3 @@
-import CCacheHint
 import Foundation
 
 /// Growth on a comparable basis (按可比口径) within a district reported enterprise by enterprise:
@@ -48,25 +47,20 @@ struct ComparableBasis: Sendable {
             return
         }
         // Months (bit k−1 for month k) each enterprise key reported in, per year; months with a district total, per cell and year.
-        var reported = EnterpriseMonths(entities: accepted.entityCount, metrics: kinds.count, years: years)
+        var reported = EnterpriseMonths(years: years, expectedKeys: months.map { accepted.keyCount(in: $0) }.max() ?? 0)
         var totals = [UInt16](repeating: 0, count: cells * years)
         var anyEnterprise = false
         for month in months {
             let y = month.year - firstYear
             let bit = UInt16(1) << UInt16(month.month - 1)
-            Self.inGroups(
-                accepted, month, prefetch: { reported.prefetch($0, year: y) },
-                body: { group in
-                    for o in group {
-                        if o.entity == 0 {
-                            totals[(o.district * kinds.count + o.metric) * years + y] |= bit
-                        } else {
-                            reported.insert(
-                                o.key, district: o.district, metric: o.metric, entity: o.entity, year: y, bit)
-                            anyEnterprise = true
-                        }
-                    }
-                })
+            accepted.forEachKey(in: month) { key, district, metric, entity, _ in
+                if entity == 0 {
+                    totals[(district * kinds.count + metric) * years + y] |= bit
+                } else {
+                    reported.insert(key, year: y, bit)
+                    anyEnterprise = true
+                }
+            }
         }
         guard anyEnterprise else {
             figures = Array(repeating: Array(repeating: nil, count: months.count), count: cells)
@@ -195,143 +189,140 @@ struct ComparableBasis: Sendable {
             let y = month.year - firstYear
             let k = month.month
             let bit = UInt16(1) << UInt16(k - 1)
-            inGroups(
-                accepted, month, prefetch: { reported.prefetch($0, year: y) },
-                body: { group in
-                    for o in group where o.entity != 0 {
-                        let (key, district, metric, entity, value) = (o.key, o.district, o.metric, o.entity, o.value)
-                        let cell = district * kinds.count + metric
-                        let mine = reported.months(key, district: district, metric: metric, entity: entity, year: y)
-                        let isStock = kinds[metric] == .stock
-                        // Twice: this observation as the current side of year y (against y − 1), then as the
-                        // previous side of year y + 1 (against y + 1).
-                        for side in 0..<2 {
-                            let isCurrent = side == 0
-                            let target = isCurrent ? y : y + 1
-                            let other = isCurrent ? y - 1 : y + 1
-                            guard target < years, other >= 0, other < years else { continue }
-                            let theirs = reported.months(
-                                key, district: district, metric: metric, entity: entity, year: other)
-                            if isStock {
-                                guard theirs & bit != 0 else { continue }
-                                if isCurrent {
-                                    sums.current[slot(cell, target, k)] += value.units
-                                    sums.units[slot(cell, target, k)] += 1
-                                } else {
-                                    sums.previous[slot(cell, target, k)] += value.units
-                                }
-                            } else {
-                                // The first month (1…12, or 13) where the two years' months differ.
-                                let differ = mine ^ theirs
-                                let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
-                                guard k < stop else { continue }
-                                if isCurrent {
-                                    sums.current[slot(cell, target, k)] += value.units
-                                    sums.current[slot(cell, target, stop)] -= value.units
-                                    sums.units[slot(cell, target, k)] += 1
-                                    sums.units[slot(cell, target, stop)] -= 1
-                                } else {
-                                    sums.previous[slot(cell, target, k)] += value.units
-                                    sums.previous[slot(cell, target, stop)] -= value.units
-                                }
-                            }
+            accepted.forEachKey(in: month) { key, district, metric, entity, value in
+                guard entity != 0 else { return }
+                let cell = district * kinds.count + metric
+                let at = reported.slot(of: key)
+                let mine = reported.months(at: at, year: y)
+                let isStock = kinds[metric] == .stock
+                // Twice: this observation as the current side of year y (against y − 1), then as the
+                // previous side of year y + 1 (against y + 1).
+                for side in 0..<2 {
+                    let isCurrent = side == 0
+                    let target = isCurrent ? y : y + 1
+                    let other = isCurrent ? y - 1 : y + 1
+                    guard target < years, other >= 0, other < years else { continue }
+                    let theirs = reported.months(at: at, year: other)
+                    if isStock {
+                        guard theirs & bit != 0 else { continue }
+                        if isCurrent {
+                            sums.current[slot(cell, target, k)] += value.units
+                            sums.units[slot(cell, target, k)] += 1
+                        } else {
+                            sums.previous[slot(cell, target, k)] += value.units
+                        }
+                    } else {
+                        // The first month (1…12, or 13) where the two years' months differ.
+                        let differ = mine ^ theirs
+                        let stop = differ == 0 ? 13 : differ.trailingZeroBitCount + 1
+                        guard k < stop else { continue }
+                        if isCurrent {
+                            sums.current[slot(cell, target, k)] += value.units
+                            sums.current[slot(cell, target, stop)] -= value.units
+                            sums.units[slot(cell, target, k)] += 1
+                            sums.units[slot(cell, target, stop)] -= 1
+                        } else {
+                            sums.previous[slot(cell, target, k)] += value.units
+                            sums.previous[slot(cell, target, stop)] -= value.units
                         }
                     }
-                })
+                }
+            }
         }
         return sums
     }
-
-    /// One accepted observation, as ``AcceptedObservations/forEachKey(in:_:)`` gives it.
-    struct Observation {
-        let key: UInt32
-        let district: Int
-        let metric: Int
-        let entity: Int
-        let value: FixedDecimal
-    }
-
-    /// Calls `body` with the observations of `month` in groups of 32, each group given to
-    /// `prefetch` one group before `body` sees it, so that the slots a group reads are on their way
-    /// while the group before it is computed (the cache misses overlap; what is computed, and in
-    /// which order, does not change).
-    static func inGroups(
-        _ accepted: AcceptedObservations, _ month: YearMonth, prefetch: ([Observation]) -> Void,
-        body: ([Observation]) -> Void
-    ) {
-        var ready: [Observation] = []
-        var filling: [Observation] = []
-        ready.reserveCapacity(32)
-        filling.reserveCapacity(32)
-        accepted.forEachKey(in: month) { key, district, metric, entity, value in
-            filling.append(Observation(key: key, district: district, metric: metric, entity: entity, value: value))
-            if filling.count == 32 {
-                prefetch(filling)
-                if !ready.isEmpty { body(ready) }
-                swap(&ready, &filling)
-                filling.removeAll(keepingCapacity: true)
-            }
-        }
-        prefetch(filling)
-        if !ready.isEmpty { body(ready) }
-        if !filling.isEmpty { body(filling) }
-    }
 }
 
-/// Enterprise key → months reported in each year (bit k−1 for month k).
+/// Enterprise key (district, metric and entity, as ``AcceptedObservations`` packs them) → months
+/// reported in each year (bit k−1 for month k).
 ///
-/// Indexed densely by `(entity × metrics + metric) × years + year` (entity ids are dense, from 1),
-/// one 16-bit word of months a slot; the years of one key are side by side, so comparing a key's
-/// year with the years around it is one memory access. The district an entity is first seen in is
-/// kept once for the entity (its district + 1, 16 bits); an observation of the enterprise under
-/// another district (rare) is kept by its whole key in a dictionary. Memory: 2 bytes × metrics ×
-/// years + 2 bytes a distinct entity.
+/// Open addressing with linear probing, a key placed by ``AcceptedObservations/placement(of:)``
+/// scaled to the capacity: the order in which ``AcceptedObservations/forEachKey(in:_:)`` gives the
+/// keys of every month. So both passes, which walk the months key by key, walk this table front to
+/// back too: its memory is read in order, where a table indexed by entity id was read at random
+/// (those cache misses were most of the basis's time). The years of a key are side by side, so
+/// comparing a key's year with the years around it is one memory access. Memory: 4 + 2 × years
+/// bytes a slot, at most 70% full: 15–29 bytes a distinct enterprise key for 3 years.
 struct EnterpriseMonths: @unchecked Sendable {
     // Safe to send: it is filled on one thread (the first pass), then only read, by any number of
     // threads at once (the contributions pass), through a `let` copy; the tables it points to are
     // never written again.
-    private let slots: LargeTable<UInt16>
-    private let owners: LargeTable<UInt16>
-    private var others: [Int: UInt16] = [:]
-    private let metrics: Int
-    private let years: Int
+    private var keys: LargeTable<UInt32>
+    private var months: LargeTable<UInt16>
+    private(set) var capacity: Int
+    private(set) var count = 0
+    let years: Int
 
-    init(entities: Int, metrics: Int, years: Int) {
-        self.metrics = metrics
+    static let maxLoadPercent = 70
+
+    /// - Parameter expectedKeys: distinct keys expected at least (the table grows past them).
+    init(years: Int, expectedKeys: Int) {
         self.years = years
-        slots = LargeTable(zeroed: max(1, entities) * metrics * years)
-        owners = LargeTable(zeroed: max(1, entities))
+        var capacity = 1024
+        while capacity * Self.maxLoadPercent < expectedKeys * 100 { capacity *= 2 }
+        self.capacity = capacity
+        keys = LargeTable(zeroed: capacity)
+        months = LargeTable(zeroed: capacity * years)
     }
 
-    mutating func insert(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int, _ bit: UInt16) {
-        let owner = owners[entity]
-        if district + 1 > 0xFFFF {
-            others[Int(key) * years + year, default: 0] |= bit
-            return
-        }
-        let mine = UInt16(truncatingIfNeeded: district + 1)
-        if owner == 0 { owners[entity] = mine }
-        if owner == 0 || owner == mine {
-            let i = (entity * metrics + metric) * years + year
-            slots[i] |= bit
-        } else {
-            others[Int(key) * years + year, default: 0] |= bit
-        }
+    @inline(__always)
+    private static func home(_ key: UInt32, capacity: Int) -> Int {
+        Int(truncatingIfNeeded: AcceptedObservations.placement(of: key).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
-    /// Starts loading the slots of a group's enterprise keys in `year` (a hint: changes nothing).
-    func prefetch(_ group: [ComparableBasis.Observation], year: Int) {
-        for o in group where o.entity != 0 {
-            let i = (o.entity * metrics + o.metric) * years + year
-            if i < slots.count { cache_hint_prefetch(slots.address(i)) }
-            if o.entity < owners.count { cache_hint_prefetch(owners.address(o.entity)) }
+    /// Notes that `key` (never 0) reported in the month `bit` of year offset `year`.
+    mutating func insert(_ key: UInt32, year: Int, _ bit: UInt16) {
+        var i = Self.home(key, capacity: capacity)
+        while true {
+            let k = keys[i]
+            if k == key { break }
+            if k == 0 {
+                if (count + 1) * 100 > capacity * Self.maxLoadPercent {
+                    grow()
+                    insert(key, year: year, bit)
+                    return
+                }
+                keys[i] = key
+                count += 1
+                break
+            }
+            i += 1
+            if i == capacity { i = 0 }
         }
+        months[i * years + year] |= bit
     }
 
-    func months(_ key: UInt32, district: Int, metric: Int, entity: Int, year: Int) -> UInt16 {
-        if district + 1 <= 0xFFFF && owners[entity] == UInt16(truncatingIfNeeded: district + 1) {
-            return slots[(entity * metrics + metric) * years + year]
+    /// The slot of a key that was inserted.
+    @inline(__always)
+    func slot(of key: UInt32) -> Int {
+        var i = Self.home(key, capacity: capacity)
+        while keys[i] != key {
+            precondition(keys[i] != 0, "a key of the second pass was not seen in the first")
+            i += 1
+            if i == capacity { i = 0 }
         }
-        return others[Int(key) * years + year] ?? 0
+        return i
+    }
+
+    /// The months the key at `slot` reported in, in year offset `year`.
+    @inline(__always)
+    func months(at slot: Int, year: Int) -> UInt16 { months[slot * years + year] }
+
+    /// Twice the slots; the keys go in slot order, so the new table is written front to back.
+    private mutating func grow() {
+        let old = (keys: keys, months: months, capacity: capacity)
+        capacity *= 2
+        keys = LargeTable(zeroed: capacity)
+        months = LargeTable(zeroed: capacity * years)
+        for j in 0..<old.capacity where old.keys[j] != 0 {
+            let key = old.keys[j]
+            var i = Self.home(key, capacity: capacity)
+            while keys[i] != 0 {
+                i += 1
+                if i == capacity { i = 0 }
+            }
+            keys[i] = key
+            for y in 0..<years { months[i * years + y] = old.months[j * years + y] }
+        }
     }
 }

@@ -55,6 +55,4 @@ final class LargeTable<Element: BitwiseCopyable> {
         }
     }
 
-    /// The address of element `i`, for a prefetch hint.
-    func address(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(base + i) }
 }

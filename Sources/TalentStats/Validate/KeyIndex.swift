@@ -127,8 +127,13 @@ public struct AcceptedObservations: @unchecked Sendable {
     }
 
     /// Calls `body` with (key, district, metric, entity id, value) of every accepted observation of
-    /// `month`, in no particular order. The key is the same number for the same district, metric
-    /// and entity in every month; entity id 0 is the district total (no entity).
+    /// `month`. The key is the same number for the same district, metric and entity in every month;
+    /// entity id 0 is the district total (no entity).
+    ///
+    /// The order is that of ``placement(of:)`` of the keys (but for the few that open addressing
+    /// displaces past the end of a table and wraps to its front): the same order in every month,
+    /// whatever the order and month count of the input. Results must not depend on it; a caller
+    /// may use it for speed (a table of its own placed by it is then walked front to back).
     public func forEachKey(in month: YearMonth, _ body: (UInt32, Int, Int, Int, FixedDecimal) -> Void) {
         guard let table = kept[month.ordinal] else { return }
         table.forEachSlot { slot in
@@ -137,6 +142,15 @@ public struct AcceptedObservations: @unchecked Sendable {
             body(key, p.district, p.metric, p.entity, table.value(at: slot))
         }
     }
+
+    /// Where a key sits in the key tables, as a fraction of their size (in units of 2⁻⁶⁴): a
+    /// bijective mix of the key, so it does not depend on which other keys there are or on the
+    /// order they came in.
+    @inline(__always)
+    public static func placement(of key: UInt32) -> UInt64 { MonthKeys.mix(key) }
+
+    /// Distinct keys (accepted observations) of `month`.
+    public func keyCount(in month: YearMonth) -> Int { kept[month.ordinal]?.count ?? 0 }
 
     /// Calls `body` with (district, metric, file) of every accepted observation of `month`, in no
     /// particular order (for who sent what).
