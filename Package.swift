@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "XlsxReader", dependencies: ["ZIPFoundation"]),
         // One compiler hint the key check needs (prefetch), which Swift does not expose.
         .target(name: "CCacheHint", path: "Sources/CCacheHint"),
+        // SIMD byte classification the record reader needs (SSE2 compares and masks), which Swift
+        // does not expose.
+        .target(name: "CByteScan", path: "Sources/CByteScan"),
         // The pipeline: Reference, Ingest, Validate, Aggregate, Report, Publish, Release.
         .target(
             name: "TalentStats",
@@ -47,6 +50,7 @@ let package = Package(
                 "XlsxReader",
                 "SQLite",
                 "CCacheHint",
+                "CByteScan",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -45,7 +45,7 @@ reader=(-I "$out" -I Tests/Fuzz/CZlib -L "$out" -lXlsxReader -lZIPFoundation -lz
 
 if stale "$out/fuzz-ingest"; then
   echo "fuzz: building the ingest target (swiftc -sanitize=fuzzer,address)"
-  swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift -I Sources/CCacheHint/include \
+  swiftc "${flags[@]}" -module-name TalentStatsFuzz $core Tests/Fuzz/Ingest/*.swift Tests/Fuzz/Shared/*.swift -I Sources/CCacheHint/include -I Sources/CByteScan/include \
     "${reader[@]}" -o "$out/fuzz-ingest" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 if stale "$out/fuzz-pipeline"; then
@@ -54,7 +54,7 @@ if stale "$out/fuzz-pipeline"; then
     -I Sources/CXlsxWriter -emit-module-path "$out/XlsxWriter.swiftmodule" -o "$out/libXlsxWriter.a" \
     2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
   swiftc "${flags[@]}" -module-name TalentStatsFuzzPipeline $core $pipeline Tests/Fuzz/Pipeline/*.swift \
-    Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Sources/CCacheHint/include -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
+    Tests/Fuzz/Shared/*.swift -I "$out" -I Sources/CXlsxWriter -I Sources/CCacheHint/include -I Sources/CByteScan/include -I Tests/Fuzz/CZlib -L "$out" -lXlsxWriter \
     -lxlsxwriter "${reader[@]}" -o "$out/fuzz-pipeline" 2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 fi
 

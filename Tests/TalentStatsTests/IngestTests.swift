@@ -211,3 +211,74 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
         #expect(problem.message.contains(expected), "\(problem.message)")
     }
 }
+
+/// The record reader's 64-byte scan of plain records (no quote, whole in the buffer) gives what its
+/// general loop gives, and the general loop gives the same whatever its chunk size: random texts of
+/// every hazard — quotes, escaped quotes, a quote inside an unquoted field, CR, LF and CR LF inside
+/// and between records, blank lines, records around 64 bytes and over the length limit (whose bytes
+/// are dropped as they are read, wherever a chunk ends), a file ending without a terminator or inside
+/// a quote — compared event by event, with each record's line, offset and the line reached.
+@Suite struct PlainScanTests {
+    static let pieces: [String] = [
+        "", "a", "12.5", "东城", "2024-12", "441900105", "\"q,\"\"x\"\"\"", "x\"y", "\"a\rb\r\nc\nd\"", " ",
+        String(repeating: "z", count: 57), String(repeating: "w", count: 64), String(repeating: "v", count: 130),
+    ]
+    static let terminators = ["\n", "\r\n", "\r", "\n\n", "\r\r\n", "\n\r"]
+
+    struct Event: Equatable {
+        let event: CSVEvent
+        let offset: Int
+        let lineAfter: Int
+    }
+
+    static func read(_ bytes: [UInt8], chunkSize: Int, maxRecordBytes: Int, scan: Bool) throws -> (
+        [Event], plain: Int
+    ) {
+        let reader = RecordReader(
+            source: MemoryByteSource(bytes), maxRecordBytes: maxRecordBytes, chunkSize: chunkSize,
+            scansPlainRecords: scan)
+        var events: [Event] = []
+        while let e = try reader.next() {
+            let event: CSVEvent =
+                switch e {
+                case .record(let view): .record(line: view.line, fields: view.fields)
+                case .malformed(let line, let message): .malformed(line: line, message: message)
+                }
+            events.append(Event(event: event, offset: reader.lastRecordOffset, lineAfter: reader.currentLine))
+        }
+        return (events, reader.plainScans)
+    }
+
+    @Test(arguments: 0..<8)
+    func theScanGivesWhatTheGeneralLoopGives(seed: UInt64) throws {
+        var rng = SeededGenerator(state: 700 + seed)
+        var plain = 0
+        for _ in 0..<150 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...40, using: &rng) {
+                let fields = Int.random(in: 1...9, using: &rng)
+                text += (0..<fields).map { _ in Self.pieces.randomElement(using: &rng)! }.joined(separator: ",")
+                text += Self.terminators.randomElement(using: &rng)!
+            }
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: text += "last,without,terminator"
+            case 1: text += "\"open,quote"
+            default: break
+            }
+            let bytes = Array(text.utf8)
+            let limit = [16, 63, 64, 65, 100, 1 << 20].randomElement(using: &rng)!
+            let general = try Self.read(bytes, chunkSize: 1 << 20, maxRecordBytes: limit, scan: false)
+            #expect(general.plain == 0)
+            for chunk in [3, 5, 64] {
+                let small = try Self.read(bytes, chunkSize: chunk, maxRecordBytes: limit, scan: false)
+                #expect(
+                    small.0 == general.0, "general loop, \(chunk)-byte chunks: \(text.debugDescription) limit \(limit)")
+            }
+            let scanned = try Self.read(bytes, chunkSize: 1 << 20, maxRecordBytes: limit, scan: true)
+            #expect(scanned.0 == general.0, "\(text.debugDescription) limit \(limit)")
+            plain += scanned.plain
+        }
+        // Not vacuous: the scan took most plain records.
+        #expect(plain > 1000)
+    }
+}

@@ -1,3 +1,4 @@
+import CByteScan
 import Foundation
 
 /// One CSV record, valid until the reader's next call: fields are byte ranges of the reader's
@@ -74,13 +75,18 @@ public final class RecordReader {
     private var bounds: UnsafeMutablePointer<Int>
     private var boundsCapacity = 64
 
+    /// Whether plain records are found by the 64-byte scan (off: the general loop reads every
+    /// record, for the tests that compare the two).
+    let scansPlainRecords: Bool
+
     /// - Parameters:
     ///   - startOffset: the file offset of the source's first byte (when reading from the middle).
     ///   - startLine: the physical line of the source's first byte.
     public init(
         source: any ByteSource, maxRecordBytes: Int = 1 << 20, chunkSize: Int = 1 << 20, startOffset: Int = 0,
-        startLine: Int = 1
+        startLine: Int = 1, scansPlainRecords: Bool = true
     ) {
+        self.scansPlainRecords = scansPlainRecords
         self.source = source
         self.maxRecordBytes = maxRecordBytes
         self.chunkSize = max(1, chunkSize)
@@ -109,6 +115,10 @@ public final class RecordReader {
 
     /// The physical line reached (the line after the last record returned).
     public var currentLine: Int { line }
+
+    /// Records (and blank lines) found by the 64-byte scan rather than the general loop (for the
+    /// tests that prove it ran).
+    public private(set) var plainScans = 0
 
     /// The file offset and line at which the last record (or malformed record) returned starts.
     public private(set) var lastRecordOffset = 0
@@ -150,12 +160,27 @@ public final class RecordReader {
                     continue
                 }
             }
+            // The usual record: no quote, whole in the buffer. Its commas and its end are found 64
+            // bytes at a time (``byte_scan_csv_structure64``); any other record (a quote, the end of
+            // the buffer, past the length limit) is scanned from its start by the general loop below,
+            // which gives the same result for these.
+            if scansPlainRecords {
+                switch nextPlain() {
+                case .event(let event): return event
+                case .blank: continue
+                case .general: break
+                }
+            }
             // Find the end of the record, tracking quotes and the lines inside quoted fields.
             var i = position
             var inQuotes = false
             var sawQuote = false
             var innerLines = 0
             var skipping = false  // over the length limit: keep counting, stop keeping
+            // Once skipping has dropped the record's bytes so far: the last byte dropped, which the
+            // buffer's first byte follows (whether a quote there opens a field, whether an LF there
+            // ends a CR LF), so that where the drops fall changes nothing.
+            var dropped: UInt8?
             let startLine = line
             let recordOffset = bufferOffset + position
             lastRecordOffset = recordOffset
@@ -206,7 +231,7 @@ public final class RecordReader {
                                     continue
                                 }
                                 inQuotes = false
-                            } else if i == position || buffer[i - 1] == 0x2C {
+                            } else if (i == position ? dropped ?? 0x2C : buffer[i - 1]) == 0x2C {
                                 inQuotes = true  // a quote opens a field only at its start
                             }
                         } else if b == 0x0A {
@@ -214,7 +239,7 @@ public final class RecordReader {
                                 terminator = b
                                 break scan
                             }
-                            if i == 0 || buffer[i - 1] != 0x0D { innerLines += 1 }
+                            if (i == 0 ? dropped : buffer[i - 1]) != 0x0D { innerLines += 1 }
                         } else if b == 0x0D {
                             if !inQuotes {
                                 terminator = b
@@ -230,6 +255,7 @@ public final class RecordReader {
                     // Drop what is kept; go on scanning for the record's end.
                     skipping = true
                     fused = false
+                    dropped = buffer[i - 1]
                     if !isKnownUniquelyReferenced(&block) {
                         moveToNewBlock(capacity: capacity, keepingFrom: i)  // i == end: keeps nothing
                     } else {
@@ -303,6 +329,73 @@ public final class RecordReader {
             return .record(
                 RecordView(line: startLine, offset: recordOffset, count: count, base: buffer, bounds: bounds))
         }
+    }
+
+    /// What ``nextPlain()`` finds at `position`.
+    private enum PlainScan {
+        /// A record, or a malformed one (over the length limit), consumed.
+        case event(RecordEvent)
+        /// A blank line, consumed.
+        case blank
+        /// Nothing consumed: the record has a quote, or its end is not in the buffer within the
+        /// length limit's reach.
+        case general
+    }
+
+    /// The record at `position` when it has no quote and its terminator (LF or CR) is in the buffer.
+    @inline(__always)
+    private func nextPlain() -> PlainScan {
+        let buffer = self.buffer
+        let end = self.end
+        let start = position
+        var i = start
+        var commas = 0
+        var fieldStart = start
+        while i + 64 <= end {
+            var mask = byte_scan_csv_structure64(buffer + i)
+            while mask != 0 {
+                let at = i + mask.trailingZeroBitCount
+                let b = buffer[at]
+                if b == 0x2C {
+                    noteField(commas, fieldStart, at)
+                    commas += 1
+                    fieldStart = at + 1
+                } else if b == 0x22 {
+                    return .general
+                } else {
+                    // LF or CR ends the record; CR LF is one terminator.
+                    let startLine = line
+                    lastRecordOffset = bufferOffset + start
+                    lastRecordLine = startLine
+                    position = at + 1
+                    if b == 0x0D {
+                        if position < end {
+                            if buffer[position] == 0x0A { position += 1 }
+                        } else {
+                            pendingCR = true
+                        }
+                    }
+                    line += 1
+                    plainScans += 1
+                    if at - start > maxRecordBytes {
+                        return .event(
+                            .malformed(
+                                line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes"))
+                    }
+                    if at == start { return .blank }
+                    noteField(commas, fieldStart, at)
+                    return .event(
+                        .record(
+                            RecordView(
+                                line: startLine, offset: lastRecordOffset, count: commas + 1, base: buffer,
+                                bounds: bounds)))
+                }
+                mask &= mask - 1
+            }
+            i += 64
+            if i - start > maxRecordBytes { return .general }
+        }
+        return .general
     }
 
     /// Field `index` of the record is `[start, end)` of the buffer.
