@@ -22,6 +22,23 @@ struct CheckedBatch: Sendable {
     var bytesRead = 0
     /// The part of the file the rows are from (``RecordBatch/part``).
     var part = 0
+    /// Each candidate's entity probe (hash and slot words, a pure function of its bytes): computed
+    /// with the field rules, on whichever thread checks the batch, so that the key check (one
+    /// thread, in file order) only looks it up. ``Validator/consume(_:)`` requires one a candidate.
+    var probes: [EntityTable.Probe] = []
+
+    /// Computes the probes of the candidates that have none yet (at the end of the field rules).
+    mutating func computeProbes() {
+        probes.reserveCapacity(candidates.count)
+        entityBytes.withUnsafeBufferPointer { bytes in
+            for c in candidates[probes.count...] {
+                probes.append(
+                    EntityTable.probe(
+                        UnsafeBufferPointer(rebasing: bytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
+                    ))
+            }
+        }
+    }
 }
 
 /// The field rules for one file: each row's period, district, metric, value, unit and entity, in a
@@ -131,6 +148,7 @@ struct RowRules: Sendable {
             let raw = RawObservation(line: row.line, period: p, district: d, metric: m, value: v, unit: u, entity: e)
             general(raw, metricColumn: row.valueColumn >= 0 ? Int(row.valueColumn) : nil, into: &out)
         }
+        out.computeProbes()
         return out
     }
 

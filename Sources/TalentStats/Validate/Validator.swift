@@ -132,6 +132,7 @@ public struct Validator {
         case .observation(let raw):
             fileRules.general(raw, into: &batch)
         }
+        batch.computeProbes()
         consume(batch)
     }
 
@@ -157,53 +158,51 @@ public struct Validator {
         let group = 16
         let ids = UnsafeMutablePointer<Int>.allocate(capacity: group)
         let keys = UnsafeMutablePointer<UInt32>.allocate(capacity: group)
-        let probes = UnsafeMutablePointer<EntityTable.Probe>.allocate(capacity: group)
         defer {
             ids.deallocate()
             keys.deallocate()
-            probes.deallocate()
         }
+        precondition(batch.probes.count == batch.candidates.count, "a checked batch without its entity probes")
         batch.entityBytes.withUnsafeBufferPointer { entityBytes in
             batch.candidates.withUnsafeBufferPointer { candidates in
-                func entity(_ c: Candidate) -> UnsafeBufferPointer<UInt8> {
-                    UnsafeBufferPointer(
-                        rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
-                }
-                var start = 0
-                while start < candidates.count {
-                    let n = min(group, candidates.count - start)
-                    for j in 0..<n {
-                        (probes + j).initialize(to: EntityTable.probe(entity(candidates[start + j])))
-                        entities.prefetch(probes[j])
+                batch.probes.withUnsafeBufferPointer { probes in
+                    func entity(_ c: Candidate) -> UnsafeBufferPointer<UInt8> {
+                        UnsafeBufferPointer(
+                            rebasing: entityBytes[Int(c.entity.start)..<Int(c.entity.start + c.entity.count)])
                     }
-                    for j in 0..<n {
-                        let c = candidates[start + j]
-                        ids[j] = entities.intern(entity(c), probes[j])
-                        keys[j] = index.key(district: Int(c.district), metric: Int(c.metric), entity: ids[j])
-                        if Int(c.month) == month { slots!.prefetch(keys[j]) }
+                    var start = 0
+                    while start < candidates.count {
+                        let n = min(group, candidates.count - start)
+                        for j in 0..<n { entities.prefetch(probes[start + j]) }
+                        for j in 0..<n {
+                            let c = candidates[start + j]
+                            ids[j] = entities.intern(entity(c), probes[start + j])
+                            keys[j] = index.key(district: Int(c.district), metric: Int(c.metric), entity: ids[j])
+                            if Int(c.month) == month { slots!.prefetch(keys[j]) }
+                        }
+                        for j in 0..<n {
+                            let i = start + j
+                            while r < batch.rejections.count, batch.rejectionPositions[r] <= i {
+                                rejections.append(batch.rejections[r])
+                                r += 1
+                            }
+                            let c = candidates[i]
+                            guard ids[j] < index.entityCapacity, c.line <= Int(UInt32.max) else {
+                                beyondCapacity(c, entityID: ids[j])
+                                continue
+                            }
+                            if Int(c.month) != month {
+                                table?.slots = slots!
+                                month = Int(c.month)
+                                table = index.table(for: month)
+                                slots = table!.slots
+                            }
+                            place(
+                                c, key: keys[j], entityID: ids[j], file: fileNumber, table: table!, slots: &slots!,
+                                entities: entities)
+                        }
+                        start += n
                     }
-                    for j in 0..<n {
-                        let i = start + j
-                        while r < batch.rejections.count, batch.rejectionPositions[r] <= i {
-                            rejections.append(batch.rejections[r])
-                            r += 1
-                        }
-                        let c = candidates[i]
-                        guard ids[j] < index.entityCapacity, c.line <= Int(UInt32.max) else {
-                            beyondCapacity(c, entityID: ids[j])
-                            continue
-                        }
-                        if Int(c.month) != month {
-                            table?.slots = slots!
-                            month = Int(c.month)
-                            table = index.table(for: month)
-                            slots = table!.slots
-                        }
-                        place(
-                            c, key: keys[j], entityID: ids[j], file: fileNumber, table: table!, slots: &slots!,
-                            entities: entities)
-                    }
-                    start += n
                 }
             }
         }
