@@ -97,53 +97,90 @@ enum FastFields {
 
 /// Exact-bytes lookup of a few hundred spellings (district codes and names, metric ids and names,
 /// units) to an index, with no allocation per lookup.
+///
+/// Open addressing at most 25% full, placed by a quick hash of the length and the first and last
+/// eight bytes (one multiply: the spellings are short and few, and they come from the reference
+/// data, not from the input); spellings that share those bytes sit in one probe chain and are told
+/// apart by their bytes, which every hit compares whole.
 struct ByteLookup: Sendable {
+    /// One spelling: its hash, where its bytes are in the pool, and its value.
+    private struct Entry: Sendable {
+        var hash: UInt64
+        var start: Int32
+        var count: Int32
+        var value: Int
+    }
     private var slots: [Int32]  // entry number, or -1
-    private var hashes: [UInt64] = []
-    private var starts: [Int] = []
-    private var lengths: [Int] = []
-    private var values: [Int] = []
+    private var entries: [Entry] = []
     private var pool: [UInt8] = []
-    private let mask: Int
+    /// 64 − log₂(slot count): the hash's high bits pick the home slot.
+    private let shift: UInt64
 
     init(_ spellings: [(String, Int)]) {
-        var size = 64
-        while size < spellings.count * 4 { size *= 2 }
-        mask = size - 1
-        slots = Array(repeating: -1, count: size)
+        var bits = 6
+        while 1 << bits < spellings.count * 4 { bits += 1 }
+        shift = UInt64(64 - bits)
+        slots = Array(repeating: -1, count: 1 << bits)
         for (text, value) in spellings {
             let bytes = Array(text.utf8)
             if lookup(bytes) != nil { continue }  // the first spelling wins
             let h = bytes.withUnsafeBufferPointer(Self.hash)
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(hashes.count)
-            hashes.append(h)
-            starts.append(pool.count)
-            lengths.append(bytes.count)
-            values.append(value)
+            var i = Int(truncatingIfNeeded: h >> shift)
+            while slots[i] >= 0 { i = (i + 1) & (slots.count - 1) }
+            slots[i] = Int32(entries.count)
+            entries.append(Entry(hash: h, start: Int32(pool.count), count: Int32(bytes.count), value: value))
             pool.append(contentsOf: bytes)
         }
     }
 
+    /// The length and the first and last eight bytes (four, or three single bytes, when shorter),
+    /// multiplied into 64 bits whose high bits depend on every bit of them.
     @inline(__always)
-    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 { EntityTable.hash(b) }
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = b.count
+        guard let base = b.baseAddress, n > 0 else { return 0x9E37_79B9_7F4A_7C15 }
+        let raw = UnsafeRawPointer(base)
+        let head: UInt64
+        let tail: UInt64
+        if n >= 8 {
+            head = raw.loadUnaligned(as: UInt64.self)
+            tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            head = UInt64(raw.loadUnaligned(as: UInt32.self))
+            tail = UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+        } else {
+            head = UInt64(base[0]) | UInt64(base[n >> 1]) << 8 | UInt64(base[n - 1]) << 16
+            tail = 0
+        }
+        let x = (head ^ UInt64(truncatingIfNeeded: n) << 56) &* 0x9E37_79B9_7F4A_7C15 ^ tail
+        return x &* 0xC2B2_AE3D_27D4_EB4F
+    }
 
-    /// Whether `count` bytes at `a` and `b` are the same, eight at a time (the spellings are short:
-    /// a call to `memcmp` costs more than the comparison).
+    /// Whether `count` bytes at `a` and `b` are the same: eight bytes at a time, the last eight (or
+    /// four) overlapping the ones before (the spellings are short: a call to `memcmp` costs more).
     @inline(__always)
     static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         let x = UnsafeRawPointer(a)
         let y = UnsafeRawPointer(b)
-        var i = 0
-        while i + 8 <= count {
-            if x.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                != y.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            {
-                return false
+        if count >= 8 {
+            var i = 0
+            while i + 8 < count {
+                if x.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    != y.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                {
+                    return false
+                }
+                i += 8
             }
-            i += 8
+            return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
         }
+        if count >= 4 {
+            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+                && x.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                    == y.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        }
+        var i = 0
         while i < count {
             if a[i] != b[i] { return false }
             i += 1
@@ -157,16 +194,18 @@ struct ByteLookup: Sendable {
     func lookup(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
         let h = Self.hash(b)
         return slots.withUnsafeBufferPointer { slots in
-            hashes.withUnsafeBufferPointer { hashes in
-                var i = Int(truncatingIfNeeded: h) & mask
+            entries.withUnsafeBufferPointer { entries in
+                let mask = slots.count - 1
+                var i = Int(truncatingIfNeeded: h >> shift)
                 while true {
                     let e = Int(slots[i])
                     if e < 0 { return nil }
-                    if hashes[e] == h && lengths[e] == b.count {
+                    let entry = entries[e]
+                    if entry.hash == h && Int(entry.count) == b.count {
                         let same = pool.withUnsafeBufferPointer { pool in
-                            b.count == 0 || Self.equal(pool.baseAddress! + starts[e], b.baseAddress!, b.count)
+                            b.count == 0 || Self.equal(pool.baseAddress! + Int(entry.start), b.baseAddress!, b.count)
                         }
-                        if same { return values[e] }
+                        if same { return entry.value }
                     }
                     i = (i + 1) & mask
                 }
