@@ -75,7 +75,8 @@ import Testing
         // Entities that share a hash prefix, a slot prefix (23 bytes), or differ only past it.
         let base = String(repeating: "9", count: 23)
         let entities =
-            (0..<5000).map { "91441900\(String(format: "%010d", $0))" } + [
+            // 150,000: past the sizes where the table stops doubling and grows by half.
+            (0..<150_000).map { "91441900\(String(format: "%010d", $0))" } + [
                 "", "a", base, base + "x", base + "y", base + "xy",
             ]
         for e in entities + entities.reversed() {
@@ -86,6 +87,8 @@ import Testing
         #expect(Set(ids.values).count == ids.count)
         #expect(ids[""] == 0)
         #expect(interner.count == ids.count)
+        // 32 bytes a slot at most 70% full and never under 46% once grown, plus each entity's bytes.
+        #expect(interner.bytes < ids.count * (69 + 18) && interner.bytes > ids.count * 46)
     }
 }
 

@@ -27,8 +27,9 @@ final class EntityInterner {
 /// The interner's memory: open addressing over 32-byte slots, each the high 32 bits of the bytes'
 /// hash with the id + 1, the length and the first 23 bytes of the entity (an 18-character credit
 /// code is held whole in its slot, so a lookup is one cache line); longer entities keep the rest
-/// in an arena. About 46 bytes per distinct entity at the table's 70% load. A plain view of memory
-/// that ``EntityInterner`` owns.
+/// in an arena. The table doubles while small and grows by half once large, before it is 70% full:
+/// 46–69 bytes a distinct entity (32 bytes a slot at 47–70% load, plus its bytes and their start).
+/// A plain view of memory that ``EntityInterner`` owns.
 struct EntityTable {
     /// Four words a slot: tag and id; then length and the first 23 bytes.
     private var slots: UnsafeMutablePointer<UInt64>
@@ -188,7 +189,7 @@ struct EntityTable {
     private mutating func grow() {
         let old = slots
         let oldCapacity = capacity
-        capacity *= 2
+        capacity = capacity < 1 << 16 ? capacity * 2 : capacity + capacity / 2
         slots = .allocate(capacity: capacity * 4)
         slots.initialize(repeating: 0, count: capacity * 4)
         for j in 0..<oldCapacity where old[j * 4] != 0 {

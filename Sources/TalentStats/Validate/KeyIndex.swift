@@ -6,7 +6,7 @@
 /// (up to the report period) are kept for the whole run, to detect resubmissions; later months
 /// matter only for duplicates within a file, so their tables are dropped at the end of each file.
 ///
-/// Memory: 14 bytes a slot at 58–87.5% load (16–24 bytes a key) plus about 46 bytes a distinct
+/// Memory: 14 bytes a slot at 58–87.5% load (16–24 bytes a key) plus 46–69 bytes a distinct
 /// entity; it depends on how many distinct keys each month has, not on the order, size or number
 /// of the files they came in. ``discard()`` gives it back once a run has no more use for the keys.
 final class KeyIndex {
