@@ -205,3 +205,46 @@ import Testing
         #expect(agg["2024,100000002,export,annual"] == "126")
     }
 }
+
+/// The 数据质量 warning of figures one enterprise dominates (the largest above half of 当月 of the
+/// report month), worked out by hand, with and without a policy that withholds nothing here.
+/// Report month 2024-03: 甲 export 10 + 20 + 70 (largest 70%), 甲 people 10 + 10 (exactly half:
+/// not listed), 乙 export 5 alone (100%), 乙 people 0 alone (a total of 0: no share), 丙 export a
+/// district total (not enterprise by enterprise), 丙 people 1 + 1 + 3 (60%). 2024-02 has a
+/// dominated figure of its own (丙 export 99 + 1), which is not the report month's.
+@Suite struct DominanceWarningTests {
+    @Test(arguments: [false, true])
+    func theLargestEnterpriseAboveHalfIsListed(policy: Bool) {
+        var h = ValidatorHarness(period: "2024-03")
+        let march: [(String, String, String, String)] = [
+            ("甲", "export", "10", "E1"), ("甲", "export", "20", "E2"), ("甲", "export", "70", "E3"),
+            ("甲", "people", "10", "E1"), ("甲", "people", "10", "E2"),
+            ("乙", "export", "5", "E4"), ("乙", "people", "0", "E4"),
+            ("丙", "people", "1", "E5"), ("丙", "people", "1", "E6"), ("丙", "people", "3", "E7"),
+        ]
+        for (n, (district, metric, value, entity)) in march.enumerated() {
+            h.file(
+                "m\(n).csv", [("2024-03", district, metric, value, metric == "export" ? "万元" : "人")], entity: entity)
+        }
+        h.file("total.csv", [("2024-03", "丙", "export", "40", "万元")])
+        h.file("feb1.csv", [("2024-02", "丙", "export", "99", "万元")], entity: "E8")
+        h.file("feb2.csv", [("2024-02", "丙", "export", "1", "万元")], entity: "E9")
+        let data = h.finish()
+        let aggregates = Aggregator.aggregate(data)
+        // At least one enterprise, the largest at most 100%: nothing is withheld.
+        let rule = policy ? DisclosurePolicy(minimumEnterprises: 1, dominanceN: 1, dominanceK: FixedDecimal(100)) : nil
+        let disclosure = Disclosure.apply(rule, data: data, aggregates: aggregates)
+        #expect(disclosure.suppressed.isEmpty)
+        let people = Fixtures.reference.metrics.firstIndex { $0.id == "people" }!
+        let export = Fixtures.reference.metrics.firstIndex { $0.id == "export" }!
+        let expected = [
+            DominatedFigure(
+                district: 0, metric: export, enterprises: 3, largestShare: FixedDecimal(units: 700_000_000)),
+            DominatedFigure(district: 1, metric: export, enterprises: 1, largestShare: FixedDecimal(1)),
+            DominatedFigure(
+                district: 2, metric: people, enterprises: 3, largestShare: FixedDecimal(units: 600_000_000)),
+        ]
+        #expect(Set(disclosure.dominated.map { "\($0)" }) == Set(expected.map { "\($0)" }))
+        #expect(disclosure.dominated.count == expected.count)
+    }
+}

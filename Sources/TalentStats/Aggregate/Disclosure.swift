@@ -61,24 +61,51 @@ public struct Disclosure: Sendable {
 
     public static let none = Disclosure(suppressed: [], dominated: [])
 
-    /// Per month: each cell's (district × metrics + metric) enterprise values and whether it has a
-    /// total row; only the report month without a policy (the warning). What ``apply(_:data:aggregates:cells:)``
-    /// reads: it depends on the accepted observations only, so it can be built beside the aggregation.
+    /// What ``apply(_:data:aggregates:cells:)`` reads: with a policy, each month's enterprise values
+    /// per cell (district × metrics + metric) and whether it has a total row; policy or not, the
+    /// report month's count, sum and largest value per cell (the warning). It depends on the
+    /// accepted observations only, so it can be built beside the aggregation.
     public struct Cells: Sendable {
         let byMonth: [Int: MonthCells]
+        let report: [CellSummary]
 
         public init(_ policy: DisclosurePolicy?, data: ValidatedData) {
-            let report = data.reportPeriod
+            let reportPeriod = data.reportPeriod
             let metrics = data.reference.metrics.count
             let cells = data.reference.districts.count * metrics
             var byMonth: [Int: MonthCells] = [:]
-            if let first = data.accepted.months.first {
-                for ordinal in first.ordinal...report.ordinal where policy != nil || ordinal == report.ordinal {
+            if policy != nil, let first = data.accepted.months.first {
+                for ordinal in first.ordinal...reportPeriod.ordinal {
                     guard let month = YearMonth(ordinal: ordinal) else { continue }
                     byMonth[ordinal] = MonthCells(data.accepted, month: month, cells: cells, metrics: metrics)
                 }
             }
             self.byMonth = byMonth
+            var report = [CellSummary](repeating: CellSummary(), count: cells)
+            data.accepted.forEachKey(in: reportPeriod) { _, district, metric, entity, value in
+                report[district * metrics + metric].add(value, entity: entity)
+            }
+            self.report = report
+        }
+    }
+
+    /// One cell of a month, summed in one pass: whether a district total is in it, and its
+    /// enterprises' count, sum and largest value (a key is unique within a month: one value per
+    /// enterprise).
+    struct CellSummary: Sendable {
+        var hasTotal = false
+        var enterprises = 0
+        var total = FixedDecimal.zero
+        var largest = FixedDecimal.zero
+
+        mutating func add(_ value: FixedDecimal, entity: Int) {
+            if entity == 0 {
+                hasTotal = true
+                return
+            }
+            largest = enterprises == 0 ? value : max(largest, value)
+            enterprises += 1
+            total += value
         }
     }
 
@@ -92,7 +119,8 @@ public struct Disclosure: Sendable {
         let metrics = reference.metrics.count
         guard let first = aggregates.firstMonth else { return .none }
         let months = (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:))
-        let byMonth = (prepared ?? Cells(policy, data: data)).byMonth
+        let prepared = prepared ?? Cells(policy, data: data)
+        let byMonth = prepared.byMonth
         /// Per-enterprise contributions of a cell over `window` months, or nil when a total row is
         /// in it or no enterprise.
         func contributions(_ cell: Int, _ window: [YearMonth]) -> [FixedDecimal]? {
@@ -118,16 +146,18 @@ public struct Disclosure: Sendable {
             return parts.isEmpty ? nil : parts
         }
 
-        // The warning, policy or not: 当月 of the report month, the largest enterprise above half.
+        // The warning, policy or not: 当月 of the report month (no total row in it), the largest
+        // enterprise above half.
         var dominated: [DominatedFigure] = []
         for d in reference.districts.indices {
             for m in 0..<metrics {
-                guard let parts = contributions(d * metrics + m, [report]) else { continue }
-                let total = parts.reduce(.zero, +)
-                guard let largest = parts.max(), total > .zero, largest.units * 2 > total.units,
-                    case .value(let share) = FixedDecimal.quotient(largest, total)
+                let cell = prepared.report[d * metrics + m]
+                guard !cell.hasTotal, cell.enterprises > 0, cell.total > .zero,
+                    cell.largest.units * 2 > cell.total.units,
+                    case .value(let share) = FixedDecimal.quotient(cell.largest, cell.total)
                 else { continue }
-                dominated.append(DominatedFigure(district: d, metric: m, enterprises: parts.count, largestShare: share))
+                dominated.append(
+                    DominatedFigure(district: d, metric: m, enterprises: cell.enterprises, largestShare: share))
             }
         }
         guard let policy else { return Disclosure(suppressed: [], dominated: dominated) }
