@@ -145,3 +145,24 @@ import Testing
         #expect(Set(sizes.values).count == 1, "\(sizes)")
     }
 }
+
+/// Division by multiplication gives what the divide instruction gives: every divisor from 1 to 600
+/// and a few large ones, on random 32-bit numbers and the edges (0, 1, multiples of the divisor and
+/// their neighbours, 2³² − 1).
+@Suite struct DivisorTests {
+    @Test func dividesAsTheInstructionDoes() {
+        var rng = SeededGenerator(state: 17)
+        for d in Array(1...600) + [65_535, 65_536, 1 << 24, Int(UInt32.max) - 1, Int(UInt32.max)] {
+            let divisor = Divisor(d)
+            var numbers: [UInt32] = [0, 1, UInt32.max, UInt32.max - 1, UInt32(d - 1), UInt32(d)]
+            for _ in 0..<400 { numbers.append(UInt32(truncatingIfNeeded: rng.next())) }
+            for k in [1, 2, 3, 1000] where UInt64(d) * UInt64(k) < UInt64(UInt32.max) {
+                numbers += [UInt32(d * k - 1), UInt32(d * k), UInt32(d * k + 1)]
+            }
+            for n in numbers {
+                let (q, r) = divisor.divide(n)
+                #expect(q == n / UInt32(d) && r == n % UInt32(d), "\(n) / \(d)")
+            }
+        }
+    }
+}

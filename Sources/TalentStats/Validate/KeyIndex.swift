@@ -24,6 +24,8 @@ final class KeyIndex {
         self.metrics = metrics
         self.lastKeptMonth = lastKeptMonth
         entityCapacity = (Int(UInt32.max) - 1) / max(1, districts * metrics)
+        byDistricts = Divisor(max(1, districts))
+        byMetrics = Divisor(max(1, metrics))
     }
 
     @inline(__always)
@@ -31,10 +33,17 @@ final class KeyIndex {
         UInt32(truncatingIfNeeded: (entity * metrics + metric) * districts + district + 1)
     }
 
+    @inline(__always)
     func parts(of key: UInt32) -> (district: Int, metric: Int, entity: Int) {
-        let k = Int(key) - 1
-        return (k % districts, (k / districts) % metrics, k / districts / metrics)
+        let (q, district) = byDistricts.divide(key &- 1)
+        let (entity, metric) = byMetrics.divide(q)
+        return (Int(district), Int(metric), Int(entity))
     }
+
+    /// Division by the district and metric counts without a divide instruction (every key of every
+    /// month is taken apart by the aggregation's passes).
+    private let byDistricts: Divisor
+    private let byMetrics: Divisor
 
     /// The table of a month, created when first needed.
     @inline(__always)
@@ -180,4 +189,27 @@ public struct AcceptedObservations: @unchecked Sendable {
 
     /// Bytes the key index holds.
     public var bytes: Int { index.bytes }
+}
+
+/// Exact division of 32-bit numbers by a fixed divisor, as a multiplication (Lemire, Kaser and Kurz,
+/// "Faster remainder by direct computation", 2019): with M = ⌊(2⁶⁴ − 1) / d⌋ + 1, the quotient of any
+/// 32-bit n is the high 64 bits of M × n.
+struct Divisor: Sendable {
+    let divisor: UInt32
+    private let multiplier: UInt64
+
+    init(_ d: Int) {
+        precondition(d >= 1 && d <= Int(UInt32.max), "a divisor of 32 bits")
+        divisor = UInt32(d)
+        // d = 1 would need 2⁶⁴: its quotient is n itself.
+        multiplier = d == 1 ? 0 : UInt64.max / UInt64(d) + 1
+    }
+
+    /// (n / divisor, n % divisor).
+    @inline(__always)
+    func divide(_ n: UInt32) -> (quotient: UInt32, remainder: UInt32) {
+        if divisor == 1 { return (n, 0) }
+        let q = UInt32(truncatingIfNeeded: multiplier.multipliedFullWidth(by: UInt64(n)).high)
+        return (q, n &- q &* divisor)
+    }
 }
