@@ -242,7 +242,7 @@ func records(_ text: String, chunkSize: Int = 3) throws -> [(Int, [String])] {
             let event: CSVEvent =
                 switch e {
                 case .record(let view): .record(line: view.line, fields: view.fields)
-                case .malformed(let line, let message): .malformed(line: line, message: message)
+                case .malformed(let line, let problem): .malformed(line: line, message: problem.message(line: line))
                 }
             events.append(Event(event: event, offset: reader.lastRecordOffset, lineAfter: reader.currentLine))
         }

@@ -131,7 +131,7 @@ public struct CSVScanner<Source: ByteSource> {
     public mutating func next() throws -> CSVEvent? {
         switch try reader.next() {
         case nil: return nil
-        case .malformed(let line, let message): return .malformed(line: line, message: message)
+        case .malformed(let line, let problem): return .malformed(line: line, message: problem.message(line: line))
         case .record(let view): return .record(line: view.line, fields: view.fields)
         }
     }

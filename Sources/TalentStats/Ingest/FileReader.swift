@@ -92,8 +92,8 @@ public enum Ingest {
             }
             guard case .record(let header) = first else {
                 source.close()
-                if case .malformed(let line, let message) = first {
-                    return refuse(facts, "header on line \(line): \(message)")
+                if case .malformed(let line, let problem) = first {
+                    return refuse(facts, "header on line \(line): \(problem.message(line: line))")
                 }
                 return refuse(facts, "no header row")
             }
@@ -260,7 +260,7 @@ public final class FileReader: @unchecked Sendable {
     @inline(__always)
     private func add(_ event: RecordEvent, to batch: inout RecordBatch) {
         switch event {
-        case .malformed(let line, let message): batch.appendProblem(line: line, message: message)
+        case .malformed(let line, let problem): batch.appendProblem(line: line, message: problem.message(line: line))
         case .record(let record): mapper.append(record, to: &batch)
         }
     }

@@ -24,11 +24,29 @@ public struct RecordView {
     public var fields: [[UInt8]] { (0..<count).map { Array(self[$0]) } }
 }
 
-/// What the reader finds next.
+/// What the reader finds next. A plain value (no reference inside): the reader returns one for
+/// every record, and a message string in it would cost reference counting on every return.
 public enum RecordEvent {
     case record(RecordView)
-    /// A record that cannot be used (unterminated quote, over the length limit), at its first line.
-    case malformed(line: Int, message: String)
+    /// A record that cannot be used, at its first line.
+    case malformed(line: Int, problem: RecordProblem)
+}
+
+/// Why a record cannot be used.
+public enum RecordProblem: Sendable, Equatable {
+    /// Longer than the reader's limit (`max_record_bytes`).
+    case tooLong(limit: Int)
+    /// A quote opened on the record's first line is never closed.
+    case unterminatedQuote
+
+    /// In English, for the record starting on `line`.
+    public func message(line: Int) -> String {
+        switch self {
+        case .tooLong(let limit): "record longer than the limit of \(limit) bytes"
+        case .unterminatedQuote:
+            "unterminated quoted field: a \" opened on line \(line) is never closed before the end of the file"
+        }
+    }
 }
 
 /// Bytes a reader read, shared with the batches whose fields refer to them. The reader writes into
@@ -284,15 +302,11 @@ public final class RecordReader {
                 if skipping {
                     position = end
                     return .malformed(
-                        line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+                        line: startLine, problem: .tooLong(limit: maxRecordBytes))
                 }
                 if inQuotes {
                     position = end
-                    return .malformed(
-                        line: startLine,
-                        message:
-                            "unterminated quoted field: a \" opened on line \(startLine) is never closed before the end of the file"
-                    )
+                    return .malformed(line: startLine, problem: .unterminatedQuote)
                 }
                 line -= innerLines
                 terminator = 0
@@ -312,10 +326,10 @@ public final class RecordReader {
             }
             line += innerLines + (terminator == 0 ? 0 : 1)
             if skipping {
-                return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+                return .malformed(line: startLine, problem: .tooLong(limit: maxRecordBytes))
             }
             if recordEnd - recordStart > maxRecordBytes {
-                return .malformed(line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes")
+                return .malformed(line: startLine, problem: .tooLong(limit: maxRecordBytes))
             }
             if recordEnd == recordStart { continue }  // blank line
             // Here `fused` is `!sawQuote`: a record past the limit was reported above.
@@ -380,7 +394,7 @@ public final class RecordReader {
                     if at - start > maxRecordBytes {
                         return .event(
                             .malformed(
-                                line: startLine, message: "record longer than the limit of \(maxRecordBytes) bytes"))
+                                line: startLine, problem: .tooLong(limit: maxRecordBytes)))
                     }
                     if at == start { return .blank }
                     noteField(commas, fieldStart, at)
