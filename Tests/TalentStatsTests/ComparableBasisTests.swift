@@ -283,7 +283,11 @@ import Testing
         #expect(data.accepted.count == accepted.count, "the model accepts what the validator accepts")
         let first = YearMonth(year: 2022, month: 3)!
         let kinds = Fixtures.reference.metrics.map(\.kind)
-        let basis = ComparableBasis(data.accepted, first: first, report: report, districts: 3, kinds: kinds)
+        // On one thread, and with both passes split over two (the first pass's tables merged).
+        let bases = [1, 2].map {
+            ComparableBasis(data.accepted, first: first, report: report, districts: 3, kinds: kinds, threads: $0)
+        }
+        #expect(bases.map(\.threadsUsed) == [1, 2])
 
         var figures = 0
         for month in (first.ordinal...report.ordinal).compactMap(YearMonth.init(ordinal:)) where month.year > 2022 {
@@ -313,11 +317,14 @@ import Testing
                             )
                         }
                     }
-                    let got = basis.figure(district: district, metric: metric, offset: month.ordinal - first.ordinal)
-                    #expect(
-                        got?.current == expected?.current && got?.previous == expected?.previous,
-                        "\(month) \(districtNames[district]) \(metricIDs[metric]): \(String(describing: got)) vs \(String(describing: expected))"
-                    )
+                    for basis in bases {
+                        let got = basis.figure(
+                            district: district, metric: metric, offset: month.ordinal - first.ordinal)
+                        #expect(
+                            got?.current == expected?.current && got?.previous == expected?.previous,
+                            "\(month) \(districtNames[district]) \(metricIDs[metric]), \(basis.threadsUsed) threads: \(String(describing: got)) vs \(String(describing: expected))"
+                        )
+                    }
                     if expected != nil { figures += 1 }
                 }
             }

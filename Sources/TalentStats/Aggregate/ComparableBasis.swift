@@ -27,10 +27,10 @@ struct ComparableBasis: Sendable {
         return offset >= 0 && offset < cell.count ? cell[offset] : nil
     }
 
-    /// Threads the contributions were computed on (tests prove the parallel path ran with it).
+    /// Threads each pass was computed on (tests prove the parallel path ran with it).
     private(set) var threadsUsed = 1
 
-    /// - Parameter threads: threads for the contributions pass; `nil` chooses (two on a machine
+    /// - Parameter threads: threads for each of the two passes; `nil` chooses (two on a machine
     ///   with more than one core, for at least ``parallelMinKeys`` keys and two months).
     init(
         _ accepted: AcceptedObservations, first: YearMonth, report: YearMonth, districts: Int, kinds: [MetricKind],
@@ -46,21 +46,44 @@ struct ComparableBasis: Sendable {
             figures = Array(repeating: Array(repeating: nil, count: months.count), count: cells)
             return
         }
-        // Months (bit k−1 for month k) each enterprise key reported in, per year; months with a district total, per cell and year.
-        var reported = EnterpriseMonths(years: years, expectedKeys: months.map { accepted.keyCount(in: $0) }.max() ?? 0)
-        var totals = [UInt16](repeating: 0, count: cells * years)
-        var anyEnterprise = false
-        for month in months {
-            let y = month.year - firstYear
-            let bit = UInt16(1) << UInt16(month.month - 1)
-            accepted.forEachKey(in: month) { key, district, metric, entity, _ in
-                if entity == 0 {
-                    totals[(district * kinds.count + metric) * years + y] |= bit
-                } else {
-                    reported.insert(key, year: y, bit)
-                    anyEnterprise = true
+        // Months (bit k−1 for month k) each enterprise key reported in, per year; months with a
+        // district total, per cell and year. The months are split between threads as in the second
+        // pass, each part with a table of its own, merged after: an OR of month bits, so the result
+        // does not depend on the split.
+        let parts = Self.threads(threads, keys: accepted.count, months: months.count)
+        let bounds = (0...parts).map { $0 * months.count / parts }
+        let firstPass = Results<(reported: EnterpriseMonths, totals: [UInt16], anyEnterprise: Bool)>(parts)
+        let reportedMonths: @Sendable (Int) -> Void = { part in
+            let mine = months[bounds[part]..<bounds[part + 1]]
+            var reported = EnterpriseMonths(
+                years: years, expectedKeys: mine.map { accepted.keyCount(in: $0) }.max() ?? 0)
+            var totals = [UInt16](repeating: 0, count: cells * years)
+            var anyEnterprise = false
+            for month in mine {
+                let y = month.year - firstYear
+                let bit = UInt16(1) << UInt16(month.month - 1)
+                accepted.forEachKey(in: month) { key, district, metric, entity, _ in
+                    if entity == 0 {
+                        totals[(district * kinds.count + metric) * years + y] |= bit
+                    } else {
+                        reported.insert(key, year: y, bit)
+                        anyEnterprise = true
+                    }
                 }
             }
+            firstPass.store(part, (reported, totals, anyEnterprise))
+        }
+        if parts == 1 {
+            reportedMonths(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: reportedMonths)
+        }
+        var (reported, totals, anyEnterprise) = firstPass.take(0)
+        for part in 1..<parts {
+            let other = firstPass.take(part)
+            reported.merge(other.reported)
+            for i in totals.indices { totals[i] |= other.totals[i] }
+            anyEnterprise = anyEnterprise || other.anyEnterprise
         }
         guard anyEnterprise else {
             figures = Array(repeating: Array(repeating: nil, count: months.count), count: cells)
@@ -70,9 +93,7 @@ struct ComparableBasis: Sendable {
         // enterprise becomes comparable, taken off where it stops), stocks at their month only.
         // The months are split between threads, each with its own sums, added after: integer sums,
         // so the result does not depend on the split.
-        let parts = Self.threads(threads, keys: accepted.count, months: months.count)
-        let bounds = (0...parts).map { $0 * months.count / parts }
-        let results = Results(parts)
+        let results = Results<Contributions>(parts)
         let shared = reported
         let work: @Sendable (Int) -> Void = { part in
             results.store(
@@ -159,13 +180,13 @@ struct ComparableBasis: Sendable {
         }
     }
 
-    /// One thread's contributions, kept until the threads have joined.
-    final class Results: @unchecked Sendable {
+    /// One thread's part of a pass, kept until the threads have joined.
+    final class Results<Value>: @unchecked Sendable {
         // Safe to send: the elements are raw memory allocated before the threads start (not an
         // array, whose every element write is an access to the whole array); each thread writes
         // only its own element, and the elements are read after `concurrentPerform` has returned
         // (which orders every write before it).
-        private let parts: UnsafeMutableBufferPointer<Contributions?>
+        private let parts: UnsafeMutableBufferPointer<Value?>
         init(_ count: Int) {
             parts = .allocate(capacity: count)
             parts.initialize(repeating: nil)
@@ -174,8 +195,8 @@ struct ComparableBasis: Sendable {
             _ = parts.deinitialize()
             parts.deallocate()
         }
-        func store(_ part: Int, _ value: Contributions) { parts[part] = value }
-        func take(_ part: Int) -> Contributions { parts[part]! }
+        func store(_ part: Int, _ value: Value) { parts[part] = value }
+        func take(_ part: Int) -> Value { parts[part]! }
     }
 
     /// The contributions of the observations of `months` (``reported`` complete, only read).
@@ -270,7 +291,8 @@ struct EnterpriseMonths: @unchecked Sendable {
         Int(truncatingIfNeeded: AcceptedObservations.placement(of: key).multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
-    /// Notes that `key` (never 0) reported in the month `bit` of year offset `year`.
+    /// Notes that `key` (never 0) reported in the months `bit` (one bit, or several when tables are
+    /// merged) of year offset `year`.
     mutating func insert(_ key: UInt32, year: Int, _ bit: UInt16) {
         var i = Self.home(key, capacity: capacity)
         while true {
@@ -307,6 +329,16 @@ struct EnterpriseMonths: @unchecked Sendable {
     /// The months the key at `slot` reported in, in year offset `year`.
     @inline(__always)
     func months(at slot: Int, year: Int) -> UInt16 { months[slot * years + year] }
+
+    /// Adds the months of `other` (a table of other months of the same keys' years).
+    mutating func merge(_ other: EnterpriseMonths) {
+        precondition(other.years == years, "tables of the same years")
+        for j in 0..<other.capacity where other.keys[j] != 0 {
+            for y in 0..<years where other.months[j * years + y] != 0 {
+                insert(other.keys[j], year: y, other.months[j * years + y])
+            }
+        }
+    }
 
     /// Twice the slots; the keys go in slot order, so the new table is written front to back.
     private mutating func grow() {
